@@ -1,0 +1,30 @@
+# apkgen: GitOps manifest compiler for WSO2 APK.
+GO      ?= go
+BIN     ?= bin/apkgen
+export GOTOOLCHAIN := local
+
+.PHONY: build test bench golden lint fmt
+
+build:
+	$(GO) build -o $(BIN) ./cmd/apkgen
+
+# The README's test command.
+test:
+	$(GO) test ./...
+
+# Go benchmarks of the pipeline over generated files of 1, 10, 100 and 1000
+# environments, then the whole process (time and peak RSS) on the same files.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./pkg/apkgen/
+	$(GO) test -run '^TestProcessBudget$$' -v -count=1 -tags bench ./pkg/apkgen/
+
+# Refresh the golden trees after an intended change of the output.
+golden:
+	$(GO) test ./golden/ -update
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')

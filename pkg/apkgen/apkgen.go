@@ -1,0 +1,137 @@
+// Package apkgen is the library behind the apkgen command: it runs the
+// pipeline load → plan → generate → verify → write. The CLI is a thin layer
+// over it; tests and other programs call it directly.
+package apkgen
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/apkgen/apkgen/pkg/generate"
+	"github.com/apkgen/apkgen/pkg/load"
+	"github.com/apkgen/apkgen/pkg/plan"
+	"github.com/apkgen/apkgen/pkg/tree"
+	"github.com/apkgen/apkgen/pkg/verify"
+	"github.com/apkgen/apkgen/pkg/write"
+)
+
+// UsageError is a mistake in how apkgen was called (exit 2).
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// BugError is a failure apkgen should never produce from valid input: the
+// generated tree did not build (exit 3). Nothing is written.
+type BugError struct{ Err error }
+
+func (e *BugError) Error() string {
+	return fmt.Sprintf("internal error, please report it: %v", e.Err)
+}
+
+func (e *BugError) Unwrap() error { return e.Err }
+
+// Compiled is a validated file, its plan and its verified tree.
+type Compiled struct {
+	File *load.File
+	Plan *plan.Plan
+	Tree tree.Tree
+}
+
+// Compile runs every stage but writing. The input errors come back as a
+// diag.List.
+func Compile(file string) (*Compiled, error) {
+	f, err := load.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return CompileFile(f)
+}
+
+// CompileFile plans, generates and verifies a loaded file.
+func CompileFile(f *load.File) (*Compiled, error) {
+	p, err := plan.Build(f)
+	if err != nil {
+		return nil, &BugError{Err: err}
+	}
+	t, err := generate.Generate(p)
+	if err != nil {
+		return nil, &UsageError{Msg: err.Error()}
+	}
+	if _, err := verify.Build(t); err != nil {
+		return nil, &BugError{Err: err}
+	}
+	return &Compiled{File: f, Plan: p, Tree: t}, nil
+}
+
+// BuildOptions say what to build and where.
+type BuildOptions struct {
+	File string // the environments file
+	Root string // the GitOps repository checkout; the tree goes to Root/gitops.path
+	// Envs, when set, limits the rebuild to these environments: the files of
+	// the others stay as they are on disk.
+	Envs []string
+}
+
+// BuildResult is what a build did.
+type BuildResult struct {
+	Dir    string // the owned folder
+	Change write.Change
+	*Compiled
+}
+
+// Build compiles the file and writes the tree.
+func Build(o BuildOptions) (*BuildResult, error) {
+	c, err := Compile(o.File)
+	if err != nil {
+		return nil, err
+	}
+	dir := write.Join(o.Root, c.Plan.GitOps.Path)
+	t := c.Tree
+	if len(o.Envs) > 0 {
+		if t, err = onlyEnvs(c, dir, o.Envs); err != nil {
+			return nil, err
+		}
+	}
+	change, err := write.Tree(dir, t)
+	if err != nil {
+		return nil, err
+	}
+	return &BuildResult{Dir: dir, Change: change, Compiled: c}, nil
+}
+
+// onlyEnvs takes the new tree's shared files and those of the selected
+// environments, and the files of every other environment from disk.
+func onlyEnvs(c *Compiled, dir string, envs []string) (tree.Tree, error) {
+	known := map[string]bool{}
+	var names []string
+	for _, e := range c.Plan.Environments {
+		known[e.Name] = true
+		names = append(names, e.Name)
+	}
+	selected := map[string]bool{}
+	for _, e := range envs {
+		if !known[e] {
+			sort.Strings(names)
+			return nil, &UsageError{Msg: fmt.Sprintf("--env %s: no such environment in %s (environments: %s)",
+				e, c.File.Name, strings.Join(names, ", "))}
+		}
+		selected[e] = true
+	}
+	old, err := write.ReadOwned(dir)
+	if err != nil {
+		return nil, err
+	}
+	t := tree.Tree{}
+	for p, b := range c.Tree {
+		if env := generate.EnvOf(p); env == "" || selected[env] {
+			t[p] = b
+		}
+	}
+	for p, b := range old {
+		if env := generate.EnvOf(p); env != "" && !selected[env] {
+			t[p] = b
+		}
+	}
+	return t, nil
+}

@@ -1,0 +1,29 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/apkgen/apkgen/pkg/apkgen"
+)
+
+func runBuild(e *env, args []string) int {
+	fs := flagSet(e, "build", "build [-f FILE] [-o DIR] [--env NAME]...")
+	file := fs.StringP("file", "f", "environments.yaml", "the environments file (YAML, JSON or CUE)")
+	root := fs.StringP("output", "o", ".", "root of the GitOps repository checkout; the tree goes to DIR/<gitops.path>")
+	envs := fs.StringArray("env", nil, "rebuild only this environment (repeatable); the others' files stay as they are")
+	if code, ok := parse(e, fs, args); !ok {
+		return code
+	}
+	res, err := apkgen.Build(apkgen.BuildOptions{File: *file, Root: *root, Envs: *envs})
+	if err != nil {
+		return report(e, err)
+	}
+	c := res.Change
+	if c.Empty() {
+		fmt.Fprintf(e.stdout, "%s: up to date (%s)\n", res.Dir, plural(len(res.Plan.Environments), "environment"))
+		return ExitOK
+	}
+	fmt.Fprintf(e.stdout, "%s: %d added, %d modified, %d removed (%s)\n", res.Dir,
+		len(c.Added), len(c.Modified), len(c.Removed), plural(len(res.Plan.Environments), "environment"))
+	return ExitOK
+}

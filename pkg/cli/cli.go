@@ -1,0 +1,152 @@
+// Package cli is the apkgen command line: one file per command, each a thin
+// layer over package apkgen. Main returns the exit code:
+//
+//	0 success
+//	1 differences found (build --check, diff)
+//	2 invalid input or usage
+//	3 any other failure (I/O, git, network, or a bug in apkgen)
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/apkgen/apkgen/pkg/apkgen"
+	"github.com/apkgen/apkgen/pkg/diag"
+	"github.com/apkgen/apkgen/pkg/write"
+)
+
+// Exit codes.
+const (
+	ExitOK          = 0
+	ExitDifferences = 1
+	ExitInvalid     = 2
+	ExitFailure     = 3
+)
+
+// env carries what a command may touch: its output streams.
+type env struct {
+	stdout, stderr io.Writer
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(e *env, args []string) int
+}
+
+func commands() []command {
+	return []command{
+		{"build", "generate the GitOps tree from the environments file", runBuild},
+		{"validate", "check the environments file; write nothing", runValidate},
+		{"version", "print apkgen's version and the chart versions it pins", runVersion},
+	}
+}
+
+// Main runs apkgen with args (without the program name).
+func Main(args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		usage(stderr)
+		return ExitInvalid
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		usage(stdout)
+		return ExitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(e, args[1:])
+		}
+	}
+	fmt.Fprintf(stderr, "apkgen: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return ExitInvalid
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "apkgen compiles an environments file into a GitOps tree for WSO2 APK.")
+	fmt.Fprintln(w, "\nUsage: apkgen <command> [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'apkgen <command> --help' for a command's flags.")
+	fmt.Fprintln(w, "Exit codes: 0 ok, 1 differences found, 2 invalid input or usage, 3 other failure.")
+}
+
+// flagSet makes a command's flag set; parse errors are usage errors.
+func flagSet(e *env, name, synopsis string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: apkgen %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags; it returns an exit code when the command must stop.
+func parse(e *env, fs *pflag.FlagSet, args []string) (int, bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return ExitOK, false
+		}
+		return ExitInvalid, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "apkgen %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return ExitInvalid, false
+	}
+	return 0, true
+}
+
+// report prints an error once, in the form its kind calls for, and returns
+// the exit code.
+func report(e *env, err error) int {
+	var list diag.List
+	var usage *apkgen.UsageError
+	var notOwned *write.NotOwnedError
+	switch {
+	case errors.As(err, &list):
+		printDiags(e, list)
+		if list.HasErrors() {
+			return ExitInvalid
+		}
+		return ExitOK
+	case errors.As(err, &usage), errors.As(err, &notOwned):
+		fmt.Fprintf(e.stderr, "apkgen: %v\n", err)
+		return ExitInvalid
+	}
+	fmt.Fprintf(e.stderr, "apkgen: %v\n", err)
+	return ExitFailure
+}
+
+func printDiags(e *env, l diag.List) {
+	for _, d := range l.Sorted() {
+		fmt.Fprintln(e.stderr, d.String())
+	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var _ = strings.TrimSpace

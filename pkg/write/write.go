@@ -1,0 +1,233 @@
+// Package write puts a generated tree on disk, safely: it writes only into a
+// folder apkgen owns (empty, or holding the marker), replaces it whole by
+// building the new tree beside it and swapping it in, and so never leaves a
+// half-written tree or touches anything outside that folder.
+package write
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/apkgen/apkgen/pkg/tree"
+)
+
+// ErrNotOwned is returned for a folder that holds files but no marker.
+var ErrNotOwned = errors.New("not owned by apkgen")
+
+// NotOwnedError says which folder apkgen refused to write into.
+type NotOwnedError struct{ Dir string }
+
+func (e *NotOwnedError) Error() string {
+	return fmt.Sprintf("%s: folder is not empty and was not created by apkgen (no %s file); "+
+		"refusing to replace it. Choose another -o or gitops.path, or empty the folder", e.Dir, tree.Marker)
+}
+
+func (e *NotOwnedError) Unwrap() error { return ErrNotOwned }
+
+// Preserved reports whether a path inside the owned folder belongs to
+// someone else and survives every build: flux bootstrap writes its own
+// manifests into clusters/<cluster>/flux-system.
+func Preserved(p string) bool {
+	parts := strings.Split(p, "/")
+	return len(parts) >= 3 && parts[0] == "clusters" && parts[2] == "flux-system"
+}
+
+// Change summarises what a write did or would do, paths sorted.
+type Change struct {
+	Added, Modified, Removed []string
+}
+
+// Empty reports whether nothing changes.
+func (c Change) Empty() bool { return len(c.Added)+len(c.Modified)+len(c.Removed) == 0 }
+
+// ReadOwned reads the files of an owned folder (preserved paths excluded).
+// A missing folder reads as empty. A folder with files but no marker is
+// a *NotOwnedError.
+func ReadOwned(dir string) (map[string][]byte, error) {
+	st, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string][]byte{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("%s: exists and is not a folder", dir)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(entries) > 0 {
+		if _, err := os.Stat(filepath.Join(dir, tree.Marker)); err != nil {
+			return nil, &NotOwnedError{Dir: dir}
+		}
+	}
+	files := map[string][]byte{}
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if rel != "." && Preserved(rel+"/x") && strings.Count(rel, "/") == 2 {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if Preserved(rel) {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files[rel] = b
+		return nil
+	})
+	return files, err
+}
+
+// Diff compares the files on disk with a tree.
+func Diff(old map[string][]byte, t tree.Tree) Change {
+	var c Change
+	for p, f := range t {
+		switch b, ok := old[p]; {
+		case !ok:
+			c.Added = append(c.Added, p)
+		case !bytes.Equal(b, f):
+			c.Modified = append(c.Modified, p)
+		}
+	}
+	for p := range old {
+		if _, ok := t[p]; !ok {
+			c.Removed = append(c.Removed, p)
+		}
+	}
+	sort.Strings(c.Added)
+	sort.Strings(c.Modified)
+	sort.Strings(c.Removed)
+	return c
+}
+
+// Tree replaces the owned folder dir with t. When nothing differs it writes
+// nothing. The old folder is swapped out only after the new one is complete.
+func Tree(dir string, t tree.Tree) (Change, error) {
+	old, err := ReadOwned(dir)
+	if err != nil {
+		return Change{}, err
+	}
+	change := Diff(old, t)
+	if change.Empty() {
+		return change, nil
+	}
+	parent, base := filepath.Dir(dir), filepath.Base(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return Change{}, err
+	}
+	suffix, err := randomSuffix()
+	if err != nil {
+		return Change{}, err
+	}
+	next := filepath.Join(parent, "."+base+".apkgen-new-"+suffix)
+	prev := filepath.Join(parent, "."+base+".apkgen-old-"+suffix)
+	if err := writeAll(next, t); err != nil {
+		os.RemoveAll(next)
+		return Change{}, err
+	}
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Rename(next, dir); err != nil {
+			os.RemoveAll(next)
+			return Change{}, err
+		}
+		return change, nil
+	}
+	moved, err := carryPreserved(dir, next)
+	if err != nil {
+		restorePreserved(moved, dir, next)
+		os.RemoveAll(next)
+		return Change{}, err
+	}
+	if err := os.Rename(dir, prev); err != nil {
+		restorePreserved(moved, dir, next)
+		os.RemoveAll(next)
+		return Change{}, err
+	}
+	if err := os.Rename(next, dir); err != nil {
+		// Put the old tree back; the new one is discarded.
+		if rerr := os.Rename(prev, dir); rerr == nil {
+			restorePreserved(moved, dir, next)
+		}
+		os.RemoveAll(next)
+		return Change{}, err
+	}
+	if err := os.RemoveAll(prev); err != nil {
+		return change, fmt.Errorf("new tree written; removing the old one at %s: %w", prev, err)
+	}
+	return change, nil
+}
+
+func writeAll(root string, t tree.Tree) error {
+	for _, p := range t.Paths() {
+		full := filepath.Join(root, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(full, t[p], 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// carryPreserved moves clusters/*/flux-system from the old tree into the new
+// one and returns the relative folders it moved.
+func carryPreserved(from, to string) ([]string, error) {
+	matches, err := filepath.Glob(filepath.Join(from, "clusters", "*", "flux-system"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(matches)
+	var moved []string
+	for _, m := range matches {
+		rel, _ := filepath.Rel(from, m)
+		dst := filepath.Join(to, rel)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return moved, err
+		}
+		if err := os.Rename(m, dst); err != nil {
+			return moved, err
+		}
+		moved = append(moved, rel)
+	}
+	return moved, nil
+}
+
+func restorePreserved(moved []string, dir, next string) {
+	for _, rel := range moved {
+		os.Rename(filepath.Join(next, rel), filepath.Join(dir, rel))
+	}
+}
+
+func randomSuffix() (string, error) {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// Join makes the owned folder's path from the repository root and gitops.path.
+func Join(root, gitopsPath string) string {
+	return filepath.Join(root, filepath.FromSlash(path.Clean(gitopsPath)))
+}
