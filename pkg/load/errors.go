@@ -2,6 +2,7 @@ package load
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -19,6 +20,15 @@ type rebase struct {
 	fallback cue.Value
 }
 
+// apply rewrites a path such as #Patterns."id".in.x into environments.<env>.x.
+func (rb *rebase) apply(path []string) []string {
+	out := append([]string(nil), rb.to...)
+	if i := slices.Index(path, rb.from); i >= 0 {
+		out = append(out, path[i+1:]...)
+	}
+	return out
+}
+
 // toDiag turns CUE errors into diagnostics positioned in the file name,
 // rewording the messages CUE words for its own developers.
 func toDiag(name string, doc cue.Value, err error, rb *rebase) diag.List {
@@ -26,11 +36,7 @@ func toDiag(name string, doc cue.Value, err error, rb *rebase) diag.List {
 	for _, e := range cueerrors.Errors(err) {
 		path := unquote(e.Path())
 		if rb != nil {
-			if len(path) > 0 && path[0] == rb.from {
-				path = append(append([]string(nil), rb.to...), path[1:]...)
-			} else {
-				path = append([]string(nil), rb.to...)
-			}
+			path = rb.apply(path)
 		}
 		format, args := e.Msg()
 		msg := fmt.Sprintf(format, args...)
