@@ -25,25 +25,39 @@ func Files() []string {
 	return names
 }
 
-// Build compiles the embedded schema in ctx. A failure is a bug in apkgen.
-func Build(ctx *cue.Context) (cue.Value, error) {
+// Source is an extra CUE file of package apkgen, such as a team's policy.
+type Source struct {
+	Name string
+	Data []byte
+}
+
+// Build compiles the embedded schema in ctx, with extra files unified in. A
+// failure without extra files is a bug in apkgen.
+func Build(ctx *cue.Context, extra ...Source) (cue.Value, error) {
 	inst := build.NewContext().NewInstance("apkgen", nil)
+	var srcs []Source
 	for _, name := range Files() {
 		src, err := FS.ReadFile(name)
 		if err != nil {
 			return cue.Value{}, err
 		}
-		f, err := parser.ParseFile("schema/"+name, src, parser.ParseComments)
+		srcs = append(srcs, Source{Name: "schema/" + name, Data: src})
+	}
+	for _, s := range append(srcs, extra...) {
+		f, err := parser.ParseFile(s.Name, s.Data, parser.ParseComments)
 		if err != nil {
-			return cue.Value{}, fmt.Errorf("schema: %w", err)
+			return cue.Value{}, err
+		}
+		if f.PackageName() != "apkgen" {
+			return cue.Value{}, fmt.Errorf("%s: a policy file must start with `package apkgen`", s.Name)
 		}
 		if err := inst.AddSyntax(f); err != nil {
-			return cue.Value{}, fmt.Errorf("schema: %w", err)
+			return cue.Value{}, err
 		}
 	}
 	v := ctx.BuildInstance(inst)
 	if err := v.Err(); err != nil {
-		return cue.Value{}, fmt.Errorf("schema: %w", err)
+		return cue.Value{}, err
 	}
 	return v, nil
 }

@@ -38,10 +38,15 @@ type Compiled struct {
 	Tree tree.Tree
 }
 
-// Compile runs every stage but writing. The input errors come back as a
-// diag.List.
+// Compile runs every stage but writing, with default options. The input
+// errors come back as a diag.List.
 func Compile(file string) (*Compiled, error) {
-	f, err := load.ReadFile(file)
+	return CompileWith(file, load.Options{})
+}
+
+// CompileWith is Compile with load options (policies, strict).
+func CompileWith(file string, opts load.Options) (*Compiled, error) {
+	f, err := load.ReadFile(file, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +76,8 @@ type BuildOptions struct {
 	// Envs, when set, limits the rebuild to these environments: the files of
 	// the others stay as they are on disk.
 	Envs []string
+	// Load are the validation options.
+	Load load.Options
 }
 
 // BuildResult is what a build did.
@@ -82,7 +89,7 @@ type BuildResult struct {
 
 // Build compiles the file and writes the tree.
 func Build(o BuildOptions) (*BuildResult, error) {
-	c, err := Compile(o.File)
+	c, err := CompileWith(o.File, o.Load)
 	if err != nil {
 		return nil, err
 	}
@@ -91,6 +98,10 @@ func Build(o BuildOptions) (*BuildResult, error) {
 	if len(o.Envs) > 0 {
 		if t, err = onlyEnvs(c, dir, o.Envs); err != nil {
 			return nil, err
+		}
+		// The others' files are as they were: check the mix still builds.
+		if _, err := verify.Build(t); err != nil {
+			return nil, &BugError{Err: err}
 		}
 	}
 	change, err := write.Tree(dir, t)

@@ -335,6 +335,9 @@ func TestCRDPolicy(t *testing.T) {
 		got := kustomizeNames(t, rendered, patches)
 		eq(t, e.Name+" post-rendered objects", got,
 			[]string{"CustomResourceDefinition/apis.dp.wso2.com", "CustomResourceDefinition/backends.dp.wso2.com", "Deployment/apk-wso2-apk-adapter"})
+		// A chart version that renders none of them must not fail the release.
+		got = kustomizeNames(t, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: apk-wso2-apk-adapter\n", patches)
+		eq(t, e.Name+" post-rendered objects without templated CRDs", got, []string{"Deployment/apk-wso2-apk-adapter"})
 	}
 }
 
@@ -463,6 +466,7 @@ func TestCPVMDPK8s(t *testing.T) {
 		t.Error("AMQP URL carries credentials")
 	}
 	eq(t, "agent environmentLabels", str(gv, "controlPlane.environmentLabels"), "Default_APK")
+	eq(t, "agent internalKeyIssuer", str(gv, "controlPlane.internalKeyIssuer"), "https://apim.internal.example.com:9443/oauth2/token")
 
 	// The VM's deployment.toml fragment sits beside the manifests, unapplied.
 	raw, ok := b.Tree[dir+"/deployment.toml"]

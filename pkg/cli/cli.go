@@ -12,12 +12,12 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/apkgen/apkgen/pkg/apkgen"
 	"github.com/apkgen/apkgen/pkg/diag"
+	"github.com/apkgen/apkgen/pkg/load"
 	"github.com/apkgen/apkgen/pkg/write"
 )
 
@@ -97,6 +97,8 @@ func parse(e *env, fs *pflag.FlagSet, args []string) (int, bool) {
 		if errors.Is(err, pflag.ErrHelp) {
 			return ExitOK, false
 		}
+		fmt.Fprintf(e.stderr, "apkgen %s: %v\n", fs.Name(), err)
+		fs.Usage()
 		return ExitInvalid, false
 	}
 	if fs.NArg() > 0 {
@@ -112,6 +114,7 @@ func report(e *env, err error) int {
 	var list diag.List
 	var usage *apkgen.UsageError
 	var notOwned *write.NotOwnedError
+	var input *load.InputError
 	switch {
 	case errors.As(err, &list):
 		printDiags(e, list)
@@ -119,7 +122,7 @@ func report(e *env, err error) int {
 			return ExitInvalid
 		}
 		return ExitOK
-	case errors.As(err, &usage), errors.As(err, &notOwned):
+	case errors.As(err, &usage), errors.As(err, &notOwned), errors.As(err, &input):
 		fmt.Fprintf(e.stderr, "apkgen: %v\n", err)
 		return ExitInvalid
 	}
@@ -148,5 +151,3 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
-
-var _ = strings.TrimSpace

@@ -12,7 +12,7 @@ func runValidate(e *env, args []string) int {
 	if code, ok := parse(e, fs, args); !ok {
 		return code
 	}
-	f, err := load.ReadFile(*file)
+	f, err := load.ReadFile(*file, load.Options{})
 	if err != nil {
 		return report(e, err)
 	}

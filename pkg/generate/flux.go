@@ -88,7 +88,9 @@ func kustomization(namespace string, resources, patches []string) map[string]any
 }
 
 func helmRepository(name string, c plan.Chart) map[string]any {
-	spec := map[string]any{"interval": "1h", "url": c.Repository}
+	// The type is always explicit, so that an environment's patch of the
+	// URL also sets the type that goes with it.
+	spec := map[string]any{"interval": "1h", "url": c.Repository, "type": "default"}
 	if strings.HasPrefix(c.Repository, "oci://") {
 		spec["type"] = "oci"
 	}
@@ -178,7 +180,7 @@ func releasePatch(r *plan.Release) map[string]any {
 	if len(r.PostRender) > 0 {
 		patches := make([]any, len(r.PostRender))
 		for i, p := range r.PostRender {
-			patches[i] = map[string]any{"patch": p}
+			patches[i] = p
 		}
 		spec["postRenderers"] = []any{map[string]any{"kustomize": map[string]any{"patches": patches}}}
 	}

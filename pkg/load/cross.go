@@ -1,7 +1,9 @@
 package load
 
 import (
-	"sort"
+	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -9,37 +11,41 @@ import (
 	"github.com/apkgen/apkgen/pkg/diag"
 )
 
-// crossChecks are the rules no single environment can see: declared
-// clusters, and names that must be unique among the environments of a cluster.
-func crossChecks(f *File, v, doc cue.Value) diag.List {
-	var diags diag.List
-	declared := map[string]bool{}
-	for _, c := range f.Clusters {
-		declared[c] = true
-	}
-	pos := func(env, field string) diag.Pos {
-		return lookupPos(f.Name, doc, append([]string{"environments", env}, strings.Split(field, ".")...))
-	}
-	path := func(env, field string) string { return "environments." + env + "." + field }
+// looksLikeProduction matches environment and namespace names of production.
+var looksLikeProduction = regexp.MustCompile(`(^|[-.])(prod|production|prd|live)([-.]|$)`)
 
-	type seenAt struct{ env string }
-	unique := map[string]seenAt{} // key: kind/cluster/value
-	claim := func(e *Env, kind, field, value, what string) {
-		key := kind + "\x00" + e.Cluster + "\x00" + value
-		if prev, ok := unique[key]; ok {
-			diags.Errorf(pos(e.Name, field), path(e.Name, field),
-				"%s %q is also used by environment %q on cluster %q (%s); %s must be unique per cluster",
-				what, value, prev.env, e.Cluster, pos(prev.env, field), what)
+// crossChecks are the rules no single environment can see. Each error
+// names both places.
+func crossChecks(r *reporter, f *File) diag.List {
+	var diags diag.List
+	pos := func(env string, field ...string) diag.Pos {
+		return r.lookupPos(append([]string{"environments", env}, field...))
+	}
+	path := func(env string, field ...string) string {
+		return strings.Join(append([]string{"environments", env}, field...), ".")
+	}
+
+	// Names that must be unique among the environments of a cluster.
+	type claim struct {
+		env   string
+		field []string
+	}
+	claimed := map[string]claim{}
+	unique := func(e *Env, what, value string, field ...string) {
+		key := what + "\x00" + e.Cluster + "\x00" + value
+		if prev, ok := claimed[key]; ok && prev.env != e.Name {
+			diags.Errorf(pos(e.Name, field...), path(e.Name, field...),
+				"%s %q is also used by environment %q at %s; environments on cluster %q need different ones",
+				what, value, prev.env, pos(prev.env, prev.field...), e.Cluster)
 			return
 		}
-		unique[key] = seenAt{env: e.Name}
+		claimed[key] = claim{env: e.Name, field: field}
 	}
 
-	exclusive := map[string]string{}
-	onCluster := map[string][]string{}
+	onCluster := map[string][]*Env{}
 	for _, e := range f.Envs {
-		onCluster[e.Cluster] = append(onCluster[e.Cluster], e.Name)
-		if !declared[e.Cluster] {
+		onCluster[e.Cluster] = append(onCluster[e.Cluster], e)
+		if !slices.Contains(f.Clusters, e.Cluster) {
 			known := strings.Join(f.Clusters, ", ")
 			if known == "" {
 				known = "none"
@@ -47,46 +53,71 @@ func crossChecks(f *File, v, doc cue.Value) diag.List {
 			diags.Errorf(pos(e.Name, "cluster"), path(e.Name, "cluster"),
 				"cluster %q is not declared under clusters (declared: %s)", e.Cluster, known)
 		}
-		ns, _ := e.Raw.LookupPath(cue.ParsePath("namespace")).String()
-		claim(e, "ns", "namespace", ns, "namespace")
-		for _, h := range []string{"gateway", "system"} {
-			host, _ := e.Raw.LookupPath(cue.ParsePath("hostnames." + h)).String()
-			claim(e, "host", "hostnames."+h, host, "hostname")
-		}
+		unique(e, "namespace", str(e.Raw, "namespace"), "namespace")
+		unique(e, "hostname", str(e.Raw, "hostnames.gateway"), "hostnames", "gateway")
+		unique(e, "hostname", str(e.Raw, "hostnames.system"), "hostnames", "system")
 		releases := e.Eval.LookupPath(cue.ParsePath("out.releases"))
-		for _, key := range fieldNames(releases) {
-			rn, _ := releases.LookupPath(cue.MakePath(cue.Str(key), cue.Str("releaseName"))).String()
-			claim(e, "release", "pattern", rn, "Helm release name")
-		}
-		if ex, _ := e.Eval.LookupPath(cue.ParsePath("out.exclusiveCluster")).Bool(); ex {
-			exclusive[e.Name] = e.Cluster
-		}
-	}
-	names := make([]string, 0, len(exclusive))
-	for n := range exclusive {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		c := exclusive[n]
-		for _, other := range onCluster[c] {
-			if other == n {
-				continue
+		for _, key := range fieldNames(e.Raw.LookupPath(cue.ParsePath("values"))) {
+			if !releases.LookupPath(cue.MakePath(cue.Str(key))).Exists() {
+				diags.Errorf(pos(e.Name, "values", key), path(e.Name, "values", key),
+					"pattern %s has no release %q (its releases: %s)", e.Pattern, key, strings.Join(fieldNames(releases), ", "))
 			}
-			diags.Errorf(pos(n, "cluster"), path(n, "cluster"),
-				"environment %q (pattern %s) needs cluster %q to itself, but environment %q (%s) is also on it",
-				n, patternOf(f, n), c, other, pos(other, "cluster"))
-			break
+		}
+		for _, key := range fieldNames(releases) {
+			rel := releases.LookupPath(cue.MakePath(cue.Str(key)))
+			unique(e, "Helm release name", str(rel, "releaseName"))
+			diags = append(diags, checkVersion(r, f, e, key, str(rel, "chart.version"), str(rel, "chart.name"))...)
+		}
+		if e.Pattern == "dp-per-namespace" &&
+			(looksLikeProduction.MatchString(e.Name) || looksLikeProduction.MatchString(str(e.Raw, "namespace"))) {
+			diags.Warnf(pos(e.Name, "pattern"), path(e.Name, "pattern"),
+				"environment %q looks like production; pattern dp-per-namespace is recommended for dev and test only "+
+					"(data planes sharing a cluster share its CRDs and webhooks)", e.Name)
+		}
+	}
+	// A pattern that needs its cluster to itself.
+	for _, e := range f.Envs {
+		if ex, _ := e.Eval.LookupPath(cue.ParsePath("out.exclusiveCluster")).Bool(); !ex {
+			continue
+		}
+		for _, other := range onCluster[e.Cluster] {
+			if other != e {
+				diags.Errorf(pos(e.Name, "cluster"), path(e.Name, "cluster"),
+					"pattern %s needs cluster %q to itself, but environment %q (%s) is also on it",
+					e.Pattern, e.Cluster, other.Name, pos(other.Name, "cluster"))
+				break
+			}
 		}
 	}
 	return diags
 }
 
-func patternOf(f *File, env string) string {
-	for _, e := range f.Envs {
-		if e.Name == env {
-			return e.Pattern
-		}
+// checkVersion refuses a chart version apkgen was not tested with, unless
+// the override says allowUntestedVersion, which makes it a warning.
+func checkVersion(r *reporter, f *File, e *Env, key, version, chart string) diag.List {
+	var diags diag.List
+	var known []string
+	_ = f.Schema.LookupPath(cue.MakePath(cue.Def("KnownVersions"), cue.Str(key))).Decode(&known)
+	if len(known) == 0 || slices.Contains(known, version) {
+		return nil
 	}
-	return ""
+	// The override that chose the version: the environment's, else the file's.
+	where := []string{"environments", e.Name, "charts", key}
+	if !r.doc.LookupPath(selectors(append(where, "version"))).Exists() {
+		where = []string{"charts", key}
+	}
+	p := append(append([]string(nil), where...), "version")
+	allow, _ := r.doc.LookupPath(selectors(append(append([]string(nil), where...), "allowUntestedVersion"))).Bool()
+	msg := fmt.Sprintf("%s %s is not a version apkgen was tested with (tested: %s)", chart, version, strings.Join(known, ", "))
+	if allow {
+		diags.Warnf(r.lookupPos(p), strings.Join(p, "."), "%s; its values may not work", msg)
+		return diags
+	}
+	diags.Errorf(r.lookupPos(p), strings.Join(p, "."), "%s; set %s.allowUntestedVersion: true to use it anyway", msg, strings.Join(where, "."))
+	return diags
+}
+
+func str(v cue.Value, path string) string {
+	s, _ := v.LookupPath(cue.ParsePath(path)).String()
+	return s
 }

@@ -2,7 +2,10 @@ package load
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
+	"sort"
+	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -12,55 +15,242 @@ import (
 	"github.com/apkgen/apkgen/pkg/diag"
 )
 
-// rebase maps an error path inside a pattern evaluation (in.x.y) back to
-// the path in the user's file (environments.<env>.x.y).
-type rebase struct {
-	from     string
-	to       []string
-	fallback cue.Value
+// scope says how to read the errors of one unification: the user's path of
+// the checked value, where that value starts in CUE's error paths, and the
+// schema it was checked against (for "did you mean").
+type scope struct {
+	prefix []string  // the user's path of the value checked, e.g. environments.dev
+	marker string    // CUE paths hold the value's fields after this selector ("in" for patterns)
+	schema cue.Value // the definition the value was unified with
+	at     cue.Value // the value as written, for positions when CUE has none
 }
 
-// apply rewrites a path such as #Patterns."id".in.x into environments.<env>.x.
-func (rb *rebase) apply(path []string) []string {
-	out := append([]string(nil), rb.to...)
-	if i := slices.Index(path, rb.from); i >= 0 {
-		out = append(out, path[i+1:]...)
-	}
-	return out
-}
-
-// toDiag turns CUE errors into diagnostics positioned in the file name,
-// rewording the messages CUE words for its own developers.
-func toDiag(name string, doc cue.Value, err error, rb *rebase) diag.List {
-	var out diag.List
-	for _, e := range cueerrors.Errors(err) {
-		path := unquote(e.Path())
-		if rb != nil {
-			path = rb.apply(path)
+// userPath maps a CUE error path to the user's path: it drops the
+// definitions (and, with a marker, everything up to it) and adds the prefix.
+func (s *scope) userPath(path []string) []string {
+	path = unquote(path)
+	if s.marker != "" {
+		if i := slices.Index(path, s.marker); i >= 0 {
+			path = path[i+1:]
+		} else {
+			path = nil
 		}
+	} else {
+		for len(path) > 0 && strings.HasPrefix(path[0], "#") {
+			path = path[1:]
+		}
+	}
+	return append(append([]string(nil), s.prefix...), path...)
+}
+
+// reporter turns CUE errors into diagnostics in the user's words.
+type reporter struct {
+	name    string
+	doc     cue.Value         // the whole document as written
+	formats map[string]string // regular expression -> what it means
+	byName  map[string]Format // #Formats by name
+}
+
+func newReporter(name string, doc, sch cue.Value) *reporter {
+	r := &reporter{name: name, doc: doc, formats: map[string]string{}, byName: formats(sch)}
+	for _, f := range r.byName {
+		r.formats[f.Re] = f.Says
+	}
+	return r
+}
+
+var (
+	outOfBound  = regexp.MustCompile(`^invalid value (.*) \(out of bound =~(".*")\)$`)
+	notEqual    = regexp.MustCompile(`^invalid value (.*) \(out of bound !=(.*)\)$`)
+	conflicting = regexp.MustCompile(`^conflicting values (.+?) and (.+?)(?: \(mismatched types (\w+) and (\w+)\))?$`)
+	outOfRange  = regexp.MustCompile(`^invalid value (.*) \(out of bound (.*)\)$`)
+	emptyDisj   = regexp.MustCompile(`^\d+ errors in empty disjunction`)
+)
+
+// report converts err; errors at one path are folded into one line.
+func (r *reporter) report(err error, s *scope) diag.List {
+	type entry struct {
+		d     diag.Diagnostic
+		alts  []string // for "must be one of"
+		value string
+	}
+	var order []string
+	byPath := map[string]*entry{}
+	for _, e := range cueerrors.Errors(err) {
+		path := s.userPath(e.Path())
+		key := strings.Join(path, ".")
 		format, args := e.Msg()
 		msg := fmt.Sprintf(format, args...)
-		var pos diag.Pos
+		if emptyDisj.MatchString(msg) {
+			continue // its alternatives come as errors of their own
+		}
+		ent := byPath[key]
+		if ent == nil {
+			ent = &entry{d: diag.Diagnostic{Path: key}}
+			byPath[key] = ent
+			order = append(order, key)
+		}
+		pos := r.inFile(e)
 		switch {
-		case strings.HasPrefix(msg, "field not allowed"):
-			msg = fmt.Sprintf("unknown field %q", last(path))
-			pos = inFile(name, e)
-		case isMissing(msg):
-			// The field is absent: point at the mapping that lacks it.
-			msg = fmt.Sprintf("missing required field %q", last(path))
-			pos = lookupPos(name, doc, path[:max(len(path)-1, 0)])
+		case strings.HasPrefix(msg, "field not allowed"), isMissing(msg):
+			// checkFields reports these, all of them, in one wording.
+			delete(byPath, key)
+			order = order[:len(order)-1]
+			continue
 		default:
-			pos = inFile(name, e)
+			if alt, val, ok := r.alternative(msg, path); ok {
+				ent.alts = append(ent.alts, alt)
+				ent.value = val
+				if ent.d.Pos.Line == 0 {
+					ent.d.Pos = pos
+				}
+				continue
+			}
+			msg = r.reword(msg)
 		}
 		if pos.Line == 0 {
-			pos = lookupPos(name, doc, path)
+			pos = r.lookupPos(path)
 		}
-		if pos.Line == 0 && rb != nil {
-			pos = fromToken(name, rb.fallback.Pos())
+		if pos.Line == 0 && s.at.Exists() {
+			pos = fromToken(r.name, s.at.Pos())
 		}
-		out = append(out, diag.Diagnostic{Pos: pos, Path: strings.Join(path, "."), Message: msg})
+		if ent.d.Message == "" {
+			ent.d.Message, ent.d.Pos = msg, pos
+		}
+	}
+	var out diag.List
+	for _, key := range order {
+		ent := byPath[key]
+		if ent.d.Message == "" && len(ent.alts) > 0 {
+			sort.Strings(ent.alts)
+			ent.alts = slices.Compact(ent.alts)
+			if len(ent.alts) == 1 {
+				ent.d.Message = fmt.Sprintf("must be %s, not %s", ent.alts[0], ent.value)
+			} else {
+				ent.d.Message = fmt.Sprintf("must be one of %s, not %s", strings.Join(ent.alts, ", "), ent.value)
+			}
+		}
+		if ent.d.Pos.Line == 0 {
+			ent.d.Pos = r.lookupPos(strings.Split(key, "."))
+		}
+		out = append(out, ent.d)
 	}
 	return out
+}
+
+// alternative recognises "conflicting values A and B" where one side is the
+// user's value: the other is an allowed alternative.
+func (r *reporter) alternative(msg string, path []string) (alt, value string, ok bool) {
+	m := conflicting.FindStringSubmatch(msg)
+	if m == nil {
+		return "", "", false
+	}
+	a, b := m[1], m[2]
+	user := r.valueAt(path)
+	switch {
+	case user == b:
+		alt, value = a, b
+	case user == a:
+		alt, value = b, a
+	default:
+		return "", "", false
+	}
+	if m[3] != "" { // a type, not a value
+		if user == a {
+			return "a " + m[4], value, true
+		}
+		return "a " + m[3], value, true
+	}
+	return alt, value, true
+}
+
+// reword replaces CUE's regular expressions with what they mean.
+func (r *reporter) reword(msg string) string {
+	if m := outOfBound.FindStringSubmatch(msg); m != nil {
+		if re, err := strconv.Unquote(m[2]); err == nil {
+			if says, ok := r.formats[re]; ok {
+				return fmt.Sprintf("%s %s", m[1], says)
+			}
+		}
+		return fmt.Sprintf("%s does not match %s", m[1], m[2])
+	}
+	if m := notEqual.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s is reserved; choose another name", m[1])
+	}
+	if m := outOfRange.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("must be %s, not %s", m[2], m[1])
+	}
+	return msg
+}
+
+// unknownField names the field and the closest allowed one.
+func (r *reporter) unknownField(path []string, s *scope) string {
+	field := last(path)
+	msg := fmt.Sprintf("unknown field %q", field)
+	allowed := allowedFields(s.schema, path[len(s.prefix):max(len(path)-1, len(s.prefix))])
+	if best := closest(field, allowed); best != "" {
+		return msg + fmt.Sprintf("; did you mean %q?", best)
+	}
+	if len(allowed) > 0 {
+		return msg + "; allowed: " + strings.Join(allowed, ", ")
+	}
+	return msg
+}
+
+// allowedFields lists the fields a definition allows at a path.
+func allowedFields(schema cue.Value, path []string) []string {
+	if !schema.Exists() {
+		return nil
+	}
+	sels := make([]cue.Selector, len(path))
+	for i, p := range path {
+		sels[i] = cue.Str(p)
+	}
+	v := schema.LookupPath(cue.MakePath(sels...))
+	it, err := v.Fields(cue.Optional(true))
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for it.Next() {
+		names = append(names, it.Selector().Unquoted())
+	}
+	sort.Strings(names)
+	return names
+}
+
+// closest returns the allowed name nearest to field, if near enough to be
+// a typo.
+func closest(field string, allowed []string) string {
+	best, bestDist := "", len(field)/3+2
+	for _, a := range allowed {
+		d := distance(strings.ToLower(field), strings.ToLower(a))
+		if d < bestDist {
+			best, bestDist = a, d
+		}
+	}
+	return best
+}
+
+// distance is the Levenshtein distance.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func isMissing(msg string) bool {
@@ -70,34 +260,47 @@ func isMissing(msg string) bool {
 }
 
 // inFile picks the error's position that lies in the user's file.
-func inFile(name string, e cueerrors.Error) diag.Pos {
+func (r *reporter) inFile(e cueerrors.Error) diag.Pos {
 	for _, p := range append([]token.Pos{e.Position()}, e.InputPositions()...) {
-		if p.IsValid() && p.Filename() == name {
-			return fromToken(name, p)
+		if p.IsValid() && p.Filename() == r.name {
+			return fromToken(r.name, p)
 		}
 	}
-	return diag.Pos{File: name}
+	return diag.Pos{File: r.name}
 }
 
 // lookupPos finds the position of the nearest existing field on path in the
 // document as written.
-func lookupPos(name string, doc cue.Value, path []string) diag.Pos {
-	if !doc.Exists() {
-		return diag.Pos{File: name}
+func (r *reporter) lookupPos(path []string) diag.Pos {
+	if !r.doc.Exists() {
+		return diag.Pos{File: r.name}
 	}
 	for n := len(path); n >= 0; n-- {
-		sels := make([]cue.Selector, 0, n)
-		for _, p := range path[:n] {
-			sels = append(sels, cue.Str(p))
-		}
-		v := doc.LookupPath(cue.MakePath(sels...))
+		v := r.doc.LookupPath(selectors(path[:n]))
 		if v.Exists() {
-			if p := fromToken(name, v.Pos()); p.Line > 0 {
+			if p := fromToken(r.name, v.Pos()); p.Line > 0 {
 				return p
 			}
 		}
 	}
-	return diag.Pos{File: name}
+	return diag.Pos{File: r.name}
+}
+
+// valueAt formats the user's value at path as CUE prints it.
+func (r *reporter) valueAt(path []string) string {
+	v := r.doc.LookupPath(selectors(path))
+	if !v.Exists() {
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+func selectors(path []string) cue.Path {
+	sels := make([]cue.Selector, len(path))
+	for i, p := range path {
+		sels[i] = cue.Str(p)
+	}
+	return cue.MakePath(sels...)
 }
 
 func fromToken(name string, p token.Pos) diag.Pos {
@@ -110,7 +313,10 @@ func fromToken(name string, p token.Pos) diag.Pos {
 func unquote(path []string) []string {
 	out := make([]string, len(path))
 	for i, p := range path {
-		out[i] = strings.Trim(p, `"`)
+		if u, err := strconv.Unquote(p); err == nil && strings.HasPrefix(p, `"`) {
+			p = u
+		}
+		out[i] = p
 	}
 	return out
 }

@@ -1,13 +1,17 @@
-// Package load reads an environments file and validates it: against the file
-// schema, each environment against its pattern, then the rules that span
-// environments. What it returns is ready to plan; what it rejects comes back
-// as diagnostics positioned in the user's file.
+// Package load reads an environments file and validates it: the file
+// schema section by section, each environment against its pattern, then the
+// rules that span environments, so that one run reports every problem.
+// What it returns is ready to plan; what it rejects comes back as
+// diagnostics positioned in the user's file.
 package load
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -23,16 +27,29 @@ import (
 )
 
 // MaxFileSize caps the environments file: a real one is a few kilobytes.
-const MaxFileSize = 4 << 20
+const MaxFileSize = 1 << 20
+
+// Options change how a file is validated.
+type Options struct {
+	// Policies are CUE files of package apkgen unified with the built-in
+	// schema: a team's own rules.
+	Policies []string
+	// Strict makes warnings errors.
+	Strict bool
+}
 
 // File is a validated environments file.
 type File struct {
 	Name   string    // as shown in messages
-	Schema cue.Value // the compiled schema
+	Data   []byte    // the file's bytes
+	Schema cue.Value // the compiled schema (with policies)
 	Value  cue.Value // the file unified with #File (defaults applied)
 	Envs   []*Env    // sorted by name
 	// Clusters are the declared clusters, sorted by name.
 	Clusters []string
+	// Warnings are problems that do not stop a build (`--strict` makes
+	// them errors).
+	Warnings diag.List
 }
 
 // Env is one environment unified with its pattern.
@@ -46,19 +63,29 @@ type Env struct {
 	Raw cue.Value
 }
 
+// InputError is a problem with a file apkgen was asked to read (missing,
+// unreadable, too large): the user's input, so exit 2.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
 // ReadFile reads and validates the environments file at path.
-func ReadFile(path string) (*File, error) {
+func ReadFile(path string, opts Options) (*File, error) {
 	data, err := readCapped(path)
 	if err != nil {
 		return nil, err
 	}
-	return Parse(diag.RelPath(path), data)
+	return Parse(diag.RelPath(path), data, opts)
 }
 
 func readCapped(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &InputError{Err: fmt.Errorf("%s: no such file", path)}
+		}
+		return nil, &InputError{Err: err}
 	}
 	defer f.Close()
 	st, err := f.Stat()
@@ -66,123 +93,237 @@ func readCapped(path string) ([]byte, error) {
 		return nil, err
 	}
 	if st.IsDir() {
-		return nil, fmt.Errorf("%s: is a directory, not an environments file", path)
+		return nil, &InputError{Err: fmt.Errorf("%s: is a folder, not an environments file", path)}
 	}
 	if st.Size() > MaxFileSize {
-		return nil, diag.List{{Pos: diag.Pos{File: diag.RelPath(path)}, Message: fmt.Sprintf("file is %d bytes; the limit is %d", st.Size(), MaxFileSize)}}
+		return nil, diag.List{{Pos: diag.Pos{File: diag.RelPath(path)},
+			Message: fmt.Sprintf("the file is %d bytes; an environments file may be at most %d", st.Size(), MaxFileSize)}}
 	}
 	return os.ReadFile(path)
 }
 
+// format tells the input format from the file name: .json, .cue, else YAML.
+func format(name string) string {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".json":
+		return "json"
+	case ".cue":
+		return "cue"
+	}
+	return "yaml"
+}
+
 // Parse validates data as the environments file named name. Diagnostics come
 // back as a diag.List error.
-func Parse(name string, data []byte) (*File, error) {
+func Parse(name string, data []byte, opts Options) (*File, error) {
+	if len(data) > MaxFileSize {
+		return nil, diag.List{{Pos: diag.Pos{File: name},
+			Message: fmt.Sprintf("the file is %d bytes; an environments file may be at most %d", len(data), MaxFileSize)}}
+	}
+	fmtName := format(name)
+	if d := precheck(name, data, fmtName); d.HasErrors() {
+		return nil, d
+	}
 	ctx := cuecontext.New()
-	sch, err := schema.Build(ctx)
+	sch, err := buildSchema(ctx, opts.Policies)
 	if err != nil {
 		return nil, err
 	}
-	syntax, err := parseSyntax(name, data)
+	syntax, err := parseSyntax(name, data, fmtName)
 	if err != nil {
 		return nil, err
 	}
 	doc := ctx.BuildFile(syntax)
+	r := newReporter(name, doc, sch)
 	if err := doc.Err(); err != nil {
-		return nil, toDiag(name, doc, err, nil)
+		return nil, r.report(err, &scope{})
 	}
-	return validate(name, sch, doc)
+	f, diags := validate(r, sch, doc)
+	diags = append(diags, scanSecrets(name, doc)...)
+	if opts.Strict {
+		for i := range diags {
+			if diags[i].Severity == diag.Warning {
+				diags[i].Severity = diag.Error
+				diags[i].Message += " (--strict)"
+			}
+		}
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	f.Data = data
+	f.Warnings = diags
+	return f, nil
 }
 
-func parseSyntax(name string, data []byte) (*ast.File, error) {
+func buildSchema(ctx *cue.Context, policies []string) (cue.Value, error) {
+	var extra []schema.Source
+	for _, p := range policies {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return cue.Value{}, &InputError{Err: fmt.Errorf("--policy %s: %w", p, err)}
+		}
+		extra = append(extra, schema.Source{Name: diag.RelPath(p), Data: src})
+	}
+	v, err := schema.Build(ctx, extra...)
+	if err != nil && len(extra) > 0 {
+		return cue.Value{}, policyError(err)
+	}
+	return v, err
+}
+
+// policyError reports a policy file that does not compile as input.
+func policyError(err error) error {
+	r := &reporter{}
+	var out diag.List
+	for _, d := range r.report(err, &scope{}) {
+		out = append(out, d)
+	}
+	if len(out) == 0 {
+		return &InputError{Err: err}
+	}
+	return out
+}
+
+func parseSyntax(name string, data []byte, fmtName string) (*ast.File, error) {
 	var (
 		f   *ast.File
 		err error
 	)
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".json":
+	switch fmtName {
+	case "json":
 		var expr ast.Expr
-		expr, err = cuejson.Extract(name, data)
-		if err == nil {
-			f, err = astFile(expr)
+		if expr, err = cuejson.Extract(name, data); err == nil {
+			s, ok := expr.(*ast.StructLit)
+			if !ok {
+				return nil, diag.List{{Pos: diag.Pos{File: name, Line: 1, Col: 1}, Message: "the environments file must be a JSON object"}}
+			}
+			f = &ast.File{Filename: name, Decls: s.Elts}
 		}
-	case ".cue":
+	case "cue":
 		f, err = parser.ParseFile(name, data)
 	default:
 		f, err = cueyaml.Extract(name, data)
 	}
 	if err != nil {
-		return nil, toDiag(name, cue.Value{}, err, nil)
+		return nil, (&reporter{name: name}).report(err, &scope{})
 	}
 	return f, nil
 }
 
-func astFile(expr ast.Expr) (*ast.File, error) {
-	switch x := expr.(type) {
-	case *ast.StructLit:
-		return &ast.File{Decls: x.Elts}, nil
-	}
-	return nil, fmt.Errorf("the environments file must be an object")
+// Format is a #Formats entry: a regular expression and what it means.
+type Format struct{ Re, Says string }
+
+// formats reads #Formats by name.
+func formats(sch cue.Value) map[string]Format {
+	var fs map[string]Format
+	_ = sch.LookupPath(cue.MakePath(cue.Def("Formats"))).Decode(&fs)
+	return fs
 }
 
-func validate(name string, sch, doc cue.Value) (*File, error) {
+func validate(r *reporter, sch, doc cue.Value) (*File, diag.List) {
 	var diags diag.List
 	fileDef := sch.LookupPath(cue.MakePath(cue.Def("File")))
-	v := fileDef.Unify(doc)
-	if err := v.Validate(cue.Concrete(true)); err != nil {
-		diags = append(diags, toDiag(name, doc, err, nil)...)
+	top := &scope{schema: fileDef}
+
+	// Unknown and missing fields everywhere but inside environments.
+	diags = append(diags, r.checkFields(doc, fileDef, nil, top)...)
+	// Values, section by section, so that an error in one hides none in another.
+	for _, sec := range allowedFields(fileDef, nil) {
+		v := doc.LookupPath(cue.MakePath(cue.Str(sec)))
+		if !v.Exists() {
+			continue
+		}
+		def := fieldDef(fileDef, sec)
+		if err := def.Unify(v).Validate(cue.Concrete(true)); err != nil {
+			diags = append(diags, r.report(err, &scope{prefix: []string{sec}, marker: sec, schema: def, at: v})...)
+		}
+	}
+	if diags.HasErrors() && !doc.LookupPath(cue.ParsePath("environments")).Exists() {
 		return nil, diags
 	}
-	f := &File{Name: name, Schema: sch, Value: v}
+	sectionErrors := diags.HasErrors()
 
-	clusters := v.LookupPath(cue.ParsePath("clusters"))
-	f.Clusters = fieldNames(clusters)
+	f := &File{Name: r.name, Schema: sch}
+	clusters := doc.LookupPath(cue.ParsePath("clusters"))
+	for _, c := range fieldNames(clusters) {
+		diags = append(diags, r.checkName(c, []string{"clusters", c}, "name", "cluster")...)
+		f.Clusters = append(f.Clusters, c)
+	}
 
-	envs := v.LookupPath(cue.ParsePath("environments"))
-	rawEnvs := doc.LookupPath(cue.ParsePath("environments"))
+	envs := doc.LookupPath(cue.ParsePath("environments"))
 	byCluster := map[string][]string{}
 	for _, n := range fieldNames(envs) {
-		ev := envs.LookupPath(cue.MakePath(cue.Str(n)))
-		c, _ := ev.LookupPath(cue.ParsePath("cluster")).String()
+		c, _ := envs.LookupPath(cue.MakePath(cue.Str(n), cue.Str("cluster"))).String()
 		byCluster[c] = append(byCluster[c], n)
 	}
-	fileCharts := v.LookupPath(cue.ParsePath("charts"))
-	if !fileCharts.Exists() {
-		fileCharts = v.Context().CompileString("{}")
+	fileCharts := doc.LookupPath(cue.ParsePath("charts"))
+	if !fileCharts.Exists() || sectionErrors {
+		fileCharts = doc.Context().CompileString("{}")
 	}
+	patterns := Patterns(sch)
 	for _, n := range fieldNames(envs) {
-		raw := rawEnvs.LookupPath(cue.MakePath(cue.Str(n)))
-		pattern, _ := raw.LookupPath(cue.ParsePath("pattern")).String()
+		envPath := []string{"environments", n}
+		raw := envs.LookupPath(cue.MakePath(cue.Str(n)))
+		if d := r.checkName(n, envPath, "envName", "environment"); len(d) > 0 {
+			diags = append(diags, d...)
+			continue
+		}
+		if n == "base" {
+			diags.Errorf(r.lookupPos(envPath), strings.Join(envPath, "."),
+				`environment name "base" is reserved (apps/base holds the shared release bases)`)
+			continue
+		}
+		pv := raw.LookupPath(cue.ParsePath("pattern"))
+		pattern, err := pv.String()
+		if err != nil {
+			continue // reported by the environments section
+		}
+		pat := sch.LookupPath(cue.MakePath(cue.Def("Patterns"), cue.Str(pattern)))
+		if !pat.Exists() {
+			diags.Errorf(fromToken(r.name, pv.Pos()), strings.Join(append(envPath, "pattern"), "."),
+				"unknown pattern %q; known patterns: %s", pattern, strings.Join(patterns, ", "))
+			continue
+		}
 		cluster, _ := raw.LookupPath(cue.ParsePath("cluster")).String()
-		e := &Env{Name: n, Pattern: pattern, Cluster: cluster, Raw: raw}
-		ctxVal := v.Context().Encode(map[string]any{
+		ctxVal := doc.Context().Encode(map[string]any{
 			"name":           n,
 			"firstOnCluster": len(byCluster[cluster]) > 0 && byCluster[cluster][0] == n,
 		}).FillPath(cue.ParsePath("fileCharts"), fileCharts)
-		pat := sch.LookupPath(cue.MakePath(cue.Def("Patterns"), cue.Str(pattern)))
-		if !pat.Exists() {
-			p := raw.LookupPath(cue.ParsePath("pattern"))
-			diags.Errorf(fromToken(name, p.Pos()), "environments."+n+".pattern",
-				"unknown pattern %q; known patterns: %s", pattern, strings.Join(Patterns(sch), ", "))
-			continue
-		}
 		ev := pat.FillPath(cue.ParsePath("in"), raw).FillPath(cue.ParsePath("ctx"), ctxVal)
-		envPath := []string{"environments", n}
-		if err := ev.LookupPath(cue.ParsePath("in")).Validate(cue.Concrete(true)); err != nil {
-			diags = append(diags, toDiag(name, doc, err, &rebase{from: "in", to: envPath, fallback: raw})...)
+		inDef := pat.LookupPath(cue.ParsePath("in"))
+		in := &scope{prefix: envPath, marker: "in", schema: inDef, at: raw}
+		fieldDiags := r.checkFields(raw, inDef, envPath, in)
+		diags = append(diags, fieldDiags...)
+		if err := ev.LookupPath(cue.ParsePath("in")).Validate(cue.Concrete(true)); err != nil || len(fieldDiags) > 0 {
+			diags = append(diags, r.report(err, in)...)
 			continue
 		}
 		if err := ev.LookupPath(cue.ParsePath("out")).Validate(cue.Concrete(true)); err != nil {
-			diags = append(diags, toDiag(name, doc, err, &rebase{from: "out", to: envPath, fallback: raw})...)
+			// Only what the user wrote can make a pattern's output invalid.
+			diags = append(diags, r.report(err, &scope{prefix: envPath, marker: "out", at: raw})...)
 			continue
 		}
-		e.Eval = ev
-		f.Envs = append(f.Envs, e)
+		f.Envs = append(f.Envs, &Env{Name: n, Pattern: pattern, Cluster: cluster, Eval: ev, Raw: raw})
 	}
-	diags = append(diags, crossChecks(f, v, doc)...)
 	if diags.HasErrors() {
-		return nil, diags
+		// Cross-environment rules on what is valid so far, for a complete report.
+		return nil, append(diags, crossChecks(r, f)...)
 	}
-	return f, nil
+	f.Value = fileDef.Unify(doc)
+	diags = append(diags, crossChecks(r, f)...)
+	return f, diags
+}
+
+// checkName checks a name the file uses as a key against a #Formats entry.
+func (r *reporter) checkName(name string, path []string, format, what string) diag.List {
+	var diags diag.List
+	f, ok := r.byName[format]
+	if !ok || regexp.MustCompile(f.Re).MatchString(name) {
+		return nil
+	}
+	diags.Errorf(r.lookupPos(path), strings.Join(path, "."), "%s name %q %s", what, name, f.Says)
+	return diags
 }
 
 // Patterns lists the pattern ids the schema defines.
@@ -204,18 +345,44 @@ func fieldNames(v cue.Value) []string {
 	return names
 }
 
+// requiredFields lists the fields a definition marks required (name!).
+func requiredFields(def cue.Value) []string {
+	var names []string
+	it, err := def.Fields(cue.Optional(true))
+	if err != nil {
+		return nil
+	}
+	for it.Next() {
+		if it.Selector().ConstraintType() == cue.RequiredConstraint {
+			names = append(names, it.Selector().Unquoted())
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
 // Charts returns the file-level chart coordinates for a release key: the
 // file's override, else apkgen's default.
 func (f *File) Charts(key string) (name, version, repository string, err error) {
-	r := f.Schema.LookupPath(cue.MakePath(cue.Def("ResolveChart"))).
-		FillPath(cue.ParsePath("key"), key).
-		FillPath(cue.ParsePath("env"), f.Value.Context().CompileString("{}"))
-	if c := f.Value.LookupPath(cue.ParsePath("charts")); c.Exists() {
-		r = r.FillPath(cue.ParsePath("file"), c)
-	} else {
-		r = r.FillPath(cue.ParsePath("file"), f.Value.Context().CompileString("{}"))
+	empty := f.Value.Context().CompileString("{}")
+	file := f.Value.LookupPath(cue.ParsePath("charts"))
+	if !file.Exists() {
+		file = empty
 	}
-	out := r.LookupPath(cue.ParsePath("out"))
+	out := f.Schema.LookupPath(cue.MakePath(cue.Def("ResolveChart"))).
+		FillPath(cue.ParsePath("key"), key).
+		FillPath(cue.ParsePath("env"), empty).
+		FillPath(cue.ParsePath("file"), file).
+		LookupPath(cue.ParsePath("out"))
 	var c struct{ Name, Version, Repository string }
 	if err := out.Decode(&c); err != nil {
 		return "", "", "", err

@@ -58,7 +58,7 @@ type Release struct {
 	ReleaseName string         `json:"releaseName"`
 	CRDs        string         `json:"crds"`
 	Values      map[string]any `json:"values"`
-	PostRender  []string       `json:"postRender"`
+	PostRender  []Object       `json:"postRender"`
 	DependsOn   []string       `json:"dependsOn"`
 }
 

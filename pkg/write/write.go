@@ -69,7 +69,9 @@ func ReadOwned(dir string) (map[string][]byte, error) {
 	}
 	if len(entries) > 0 {
 		if _, err := os.Stat(filepath.Join(dir, tree.Marker)); err != nil {
-			return nil, &NotOwnedError{Dir: dir}
+			if only, err := onlyPreserved(dir); err != nil || !only {
+				return nil, &NotOwnedError{Dir: dir}
+			}
 		}
 	}
 	files := map[string][]byte{}
@@ -96,6 +98,24 @@ func ReadOwned(dir string) (map[string][]byte, error) {
 		return nil
 	})
 	return files, err
+}
+
+// onlyPreserved reports whether every file under dir is a preserved one:
+// flux bootstrap may run before the first build.
+func onlyPreserved(dir string) (bool, error) {
+	only := true
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if !Preserved(filepath.ToSlash(rel)) {
+			only = false
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return only, err
 }
 
 // Diff compares the files on disk with a tree.

@@ -1,0 +1,70 @@
+package load
+
+import (
+	"fmt"
+	"strings"
+
+	"cuelang.org/go/cue"
+
+	"github.com/apkgen/apkgen/pkg/diag"
+)
+
+// checkFields walks a value as written beside the definition it must
+// satisfy and reports every unknown and every missing field. CUE itself
+// reports only the first problem of a struct once it has another error,
+// so apkgen does this part in Go.
+func (r *reporter) checkFields(v, def cue.Value, path []string, sc *scope) diag.List {
+	var diags diag.List
+	if v.IncompleteKind() != cue.StructKind || def.IncompleteKind()&cue.StructKind == 0 {
+		return nil
+	}
+	it, err := v.Fields()
+	if err != nil {
+		return nil
+	}
+	for it.Next() {
+		name := it.Selector().Unquoted()
+		p := append(append([]string(nil), path...), name)
+		if !def.Allows(cue.Str(name)) {
+			diags.Errorf(r.lookupPos(p), strings.Join(p, "."), "%s", r.unknownField(p, sc))
+			continue
+		}
+		diags = append(diags, r.checkFields(it.Value(), fieldDef(def, name), p, sc)...)
+	}
+	dit, err := def.Fields(cue.Optional(true))
+	if err != nil {
+		return diags
+	}
+	for dit.Next() {
+		sel := dit.Selector()
+		if sel.ConstraintType() == cue.OptionalConstraint || sel.IsDefinition() || sel.PkgPath() != "" {
+			continue
+		}
+		name := sel.Unquoted()
+		if v.LookupPath(cue.MakePath(cue.Str(name))).Exists() {
+			continue
+		}
+		fv := dit.Value()
+		if d, ok := fv.Default(); ok {
+			fv = d
+		}
+		if sel.ConstraintType() == cue.RequiredConstraint || fv.Validate(cue.Concrete(true)) != nil {
+			diags.Errorf(r.lookupPos(path), strings.Join(append(append([]string(nil), path...), name), "."),
+				"missing required field %q", name)
+		}
+	}
+	return diags
+}
+
+// fieldDef is the definition of field name in def: the field itself
+// (regular, optional or required) or the pattern constraint it matches.
+func fieldDef(def cue.Value, name string) cue.Value {
+	for _, sel := range []cue.Selector{cue.Str(name), cue.Str(name).Optional(), cue.Str(name).Required()} {
+		if f := def.LookupPath(cue.MakePath(sel)); f.Exists() {
+			return f
+		}
+	}
+	return def.LookupPath(cue.MakePath(cue.AnyString))
+}
+
+var _ = fmt.Sprint

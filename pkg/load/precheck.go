@@ -1,0 +1,150 @@
+package load
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/apkgen/apkgen/pkg/diag"
+)
+
+// maxExpandedNodes bounds what YAML aliases may expand to: a real
+// environments file has a few hundred nodes; an alias bomb has billions.
+const maxExpandedNodes = 100_000
+
+// precheck finds, before CUE reads the file, what its YAML reader would hide
+// or choke on: an empty file, bytes that are not UTF-8, tabs in indentation,
+// several documents, duplicate keys (never last-wins) and alias bombs.
+func precheck(name string, data []byte, format string) diag.List {
+	var diags diag.List
+	if !utf8.Valid(data) {
+		off := 0
+		for off < len(data) {
+			r, size := utf8.DecodeRune(data[off:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			off += size
+		}
+		diags.Errorf(offsetPos(name, data, off), "", "the file is not UTF-8 text (invalid byte 0x%02x)", data[off])
+		return diags
+	}
+	if isBlank(data, format) {
+		diags.Errorf(diag.Pos{File: name, Line: 1, Col: 1}, "",
+			"the file is empty; start from `apkgen init --pattern dp-per-namespace`")
+		return diags
+	}
+	if format == "cue" {
+		return nil
+	}
+	if format == "yaml" {
+		for i, line := range strings.Split(string(data), "\n") {
+			indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+			if c := strings.IndexByte(indent, '\t'); c >= 0 {
+				diags.Errorf(diag.Pos{File: name, Line: i + 1, Col: c + 1}, "",
+					"tab character in indentation; YAML indents with spaces")
+			}
+		}
+		if len(diags) > 0 {
+			return diags
+		}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		return nil // a syntax error: CUE's reader reports it with its position
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); err == nil {
+		diags.Errorf(diag.Pos{File: name, Line: next.Line, Col: next.Column}, "",
+			"a second YAML document; an environments file holds exactly one")
+	} else if !errors.Is(err, io.EOF) {
+		return nil
+	}
+	w := &yamlWalker{name: name, sizes: map[*yaml.Node]int{}}
+	if w.size(&doc) > maxExpandedNodes {
+		diags.Errorf(w.bomb, "", "YAML aliases expand to more than %d nodes; write the values out or use fewer aliases", maxExpandedNodes)
+	}
+	w.duplicates(&doc, nil, &diags)
+	return diags
+}
+
+func isBlank(data []byte, format string) bool {
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || (format != "json" && strings.HasPrefix(line, "#")) ||
+			(format == "cue" && strings.HasPrefix(line, "//")) || line == "---" {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+func offsetPos(name string, data []byte, off int) diag.Pos {
+	before := data[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := off - bytes.LastIndexByte(before, '\n')
+	return diag.Pos{File: name, Line: line, Col: col}
+}
+
+type yamlWalker struct {
+	name  string
+	sizes map[*yaml.Node]int
+	bomb  diag.Pos
+}
+
+// size is the number of nodes n expands to, aliases expanded.
+func (w *yamlWalker) size(n *yaml.Node) int {
+	if s, ok := w.sizes[n]; ok {
+		return s
+	}
+	w.sizes[n] = 1 // a cycle counts once
+	s := 1
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		s += w.size(n.Alias)
+	}
+	for _, c := range n.Content {
+		s += w.size(c)
+		if s > maxExpandedNodes {
+			break
+		}
+	}
+	if s > maxExpandedNodes && w.bomb.Line == 0 {
+		w.bomb = diag.Pos{File: w.name, Line: n.Line, Col: n.Column}
+	}
+	w.sizes[n] = s
+	return s
+}
+
+// duplicates reports every key that appears twice in one mapping.
+func (w *yamlWalker) duplicates(n *yaml.Node, path []string, diags *diag.List) {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := path
+			if n.Kind == yaml.SequenceNode {
+				p = append(append([]string(nil), path...), fmt.Sprint(i))
+			}
+			w.duplicates(c, p, diags)
+		}
+	case yaml.MappingNode:
+		seen := map[string]*yaml.Node{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := append(append([]string(nil), path...), k.Value)
+			if first, ok := seen[k.Value]; ok {
+				diags.Errorf(diag.Pos{File: w.name, Line: k.Line, Col: k.Column}, strings.Join(p, "."),
+					"duplicate key %q (first at line %d, column %d); a key may appear only once", k.Value, first.Line, first.Column)
+			} else {
+				seen[k.Value] = k
+			}
+			w.duplicates(v, p, diags)
+		}
+	}
+}
