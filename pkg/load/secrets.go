@@ -72,4 +72,3 @@ func scanSecrets(name string, doc cue.Value) diag.List {
 	walk(doc, nil)
 	return diags
 }
-
