@@ -20,7 +20,7 @@ bench:
 
 # Refresh the golden trees after an intended change of the output.
 golden:
-	$(GO) test ./golden/ -update
+	$(GO) test ./golden/ ./schema/ -update
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

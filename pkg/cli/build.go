@@ -7,17 +7,19 @@ import (
 )
 
 func runBuild(e *env, args []string) int {
-	fs := flagSet(e, "build", "build [-f FILE] [-o DIR] [--env NAME]...")
+	fs := flagSet(e, "build", "build [-f FILE] [-o DIR] [--env NAME]... [--policy FILE.cue]... [--strict]")
 	file := fs.StringP("file", "f", "environments.yaml", "the environments file (YAML, JSON or CUE)")
 	root := fs.StringP("output", "o", ".", "root of the GitOps repository checkout; the tree goes to DIR/<gitops.path>")
 	envs := fs.StringArray("env", nil, "rebuild only this environment (repeatable); the others' files stay as they are")
+	opts := loadFlags(fs)
 	if code, ok := parse(e, fs, args); !ok {
 		return code
 	}
-	res, err := apkgen.Build(apkgen.BuildOptions{File: *file, Root: *root, Envs: *envs})
+	res, err := apkgen.Build(apkgen.BuildOptions{File: *file, Root: *root, Envs: *envs, Load: *opts})
 	if err != nil {
 		return report(e, err)
 	}
+	printDiags(e, res.File.Warnings)
 	c := res.Change
 	if c.Empty() {
 		fmt.Fprintf(e.stdout, "%s: up to date (%s)\n", res.Dir, plural(len(res.Plan.Environments), "environment"))

@@ -44,6 +44,8 @@ func commands() []command {
 	return []command{
 		{"build", "generate the GitOps tree from the environments file", runBuild},
 		{"validate", "check the environments file; write nothing", runValidate},
+		{"init", "write a commented starter environments file for a pattern", runInit},
+		{"schema", "print the schema, as CUE or as JSON Schema for editors", runSchema},
 		{"version", "print apkgen's version and the chart versions it pins", runVersion},
 	}
 }
@@ -128,6 +130,14 @@ func report(e *env, err error) int {
 	}
 	fmt.Fprintf(e.stderr, "apkgen: %v\n", err)
 	return ExitFailure
+}
+
+// loadFlags are the validation flags build and validate share.
+func loadFlags(fs *pflag.FlagSet) *load.Options {
+	o := &load.Options{}
+	fs.StringArrayVar(&o.Policies, "policy", nil, "a CUE file of package apkgen with your own rules, unified with the schema (repeatable)")
+	fs.BoolVar(&o.Strict, "strict", false, "treat warnings as errors")
+	return o
 }
 
 func printDiags(e *env, l diag.List) {

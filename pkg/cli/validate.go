@@ -7,15 +7,17 @@ import (
 )
 
 func runValidate(e *env, args []string) int {
-	fs := flagSet(e, "validate", "validate [-f FILE]")
+	fs := flagSet(e, "validate", "validate [-f FILE] [--policy FILE.cue]... [--strict]")
 	file := fs.StringP("file", "f", "environments.yaml", "the environments file (YAML, JSON or CUE)")
+	opts := loadFlags(fs)
 	if code, ok := parse(e, fs, args); !ok {
 		return code
 	}
-	f, err := load.ReadFile(*file, load.Options{})
+	f, err := load.ReadFile(*file, *opts)
 	if err != nil {
 		return report(e, err)
 	}
+	printDiags(e, f.Warnings)
 	fmt.Fprintf(e.stdout, "%s: valid (%s)\n", f.Name, plural(len(f.Envs), "environment"))
 	return ExitOK
 }

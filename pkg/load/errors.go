@@ -49,6 +49,9 @@ type reporter struct {
 	doc     cue.Value         // the whole document as written
 	formats map[string]string // regular expression -> what it means
 	byName  map[string]Format // #Formats by name
+	// policies are the names of the --policy files: an error that comes
+	// from one of their rules also says where the rule is.
+	policies []string
 }
 
 func newReporter(name string, doc, sch cue.Value) *reporter {
@@ -73,6 +76,7 @@ func (r *reporter) report(err error, s *scope) diag.List {
 		d     diag.Diagnostic
 		alts  []string // for "must be one of"
 		value string
+		rule  string
 	}
 	var order []string
 	byPath := map[string]*entry{}
@@ -101,6 +105,7 @@ func (r *reporter) report(err error, s *scope) diag.List {
 			if alt, val, ok := r.alternative(msg, path); ok {
 				ent.alts = append(ent.alts, alt)
 				ent.value = val
+				ent.rule = r.ruleAt(e)
 				if ent.d.Pos.Line == 0 {
 					ent.d.Pos = pos
 				}
@@ -115,7 +120,7 @@ func (r *reporter) report(err error, s *scope) diag.List {
 			pos = fromToken(r.name, s.at.Pos())
 		}
 		if ent.d.Message == "" {
-			ent.d.Message, ent.d.Pos = msg, pos
+			ent.d.Message, ent.d.Pos = msg+r.ruleAt(e), pos
 		}
 	}
 	var out diag.List
@@ -129,6 +134,7 @@ func (r *reporter) report(err error, s *scope) diag.List {
 			} else {
 				ent.d.Message = fmt.Sprintf("must be one of %s, not %s", strings.Join(ent.alts, ", "), ent.value)
 			}
+			ent.d.Message += ent.rule
 		}
 		if ent.d.Pos.Line == 0 {
 			ent.d.Pos = r.lookupPos(strings.Split(key, "."))
@@ -257,6 +263,16 @@ func isMissing(msg string) bool {
 	return strings.HasPrefix(msg, "incomplete value") ||
 		strings.Contains(msg, "field is required but not present") ||
 		strings.HasPrefix(msg, "non-concrete value")
+}
+
+// ruleAt names the policy rule an error comes from, if any.
+func (r *reporter) ruleAt(e cueerrors.Error) string {
+	for _, p := range append([]token.Pos{e.Position()}, e.InputPositions()...) {
+		if p.IsValid() && slices.Contains(r.policies, p.Filename()) {
+			return fmt.Sprintf(" (policy %s:%d:%d)", p.Filename(), p.Line(), p.Column())
+		}
+	}
+	return ""
 }
 
 // inFile picks the error's position that lies in the user's file.

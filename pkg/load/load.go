@@ -18,6 +18,7 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
 	cuejson "cuelang.org/go/encoding/json"
 	cueyaml "cuelang.org/go/encoding/yaml"
@@ -135,6 +136,9 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	}
 	doc := ctx.BuildFile(syntax)
 	r := newReporter(name, doc, sch)
+	for _, p := range opts.Policies {
+		r.policies = append(r.policies, diag.RelPath(p))
+	}
 	if err := doc.Err(); err != nil {
 		return nil, r.report(err, &scope{})
 	}
@@ -172,12 +176,17 @@ func buildSchema(ctx *cue.Context, policies []string) (cue.Value, error) {
 	return v, err
 }
 
-// policyError reports a policy file that does not compile as input.
+// policyError reports a policy file that does not compile, at its positions.
 func policyError(err error) error {
-	r := &reporter{}
 	var out diag.List
-	for _, d := range r.report(err, &scope{}) {
-		out = append(out, d)
+	for _, e := range cueerrors.Errors(err) {
+		format, args := e.Msg()
+		p := e.Position()
+		pos := diag.Pos{File: p.Filename()}
+		if p.IsValid() {
+			pos.Line, pos.Col = p.Line(), p.Column()
+		}
+		out = append(out, diag.Diagnostic{Pos: pos, Message: fmt.Sprintf(format, args...)})
 	}
 	if len(out) == 0 {
 		return &InputError{Err: err}
@@ -388,4 +397,13 @@ func (f *File) Charts(key string) (name, version, repository string, err error) 
 		return "", "", "", err
 	}
 	return c.Name, c.Version, c.Repository, nil
+}
+
+// PatternIDs lists the patterns of the built-in schema.
+func PatternIDs() []string {
+	sch, err := schema.Build(cuecontext.New())
+	if err != nil {
+		return nil
+	}
+	return Patterns(sch)
 }

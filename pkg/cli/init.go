@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/apkgen/apkgen/examples"
+	"github.com/apkgen/apkgen/pkg/load"
+)
+
+func runInit(e *env, args []string) int {
+	flags := flagSet(e, "init", "init --pattern ID [-f FILE] [--force]")
+	pattern := flags.String("pattern", "", "the deployment pattern: "+strings.Join(knownPatterns(), ", "))
+	file := flags.StringP("file", "f", "environments.yaml", "where to write the starter file (- for standard output)")
+	force := flags.Bool("force", false, "overwrite an existing file")
+	if code, ok := parse(e, flags, args); !ok {
+		return code
+	}
+	starter, err := examples.FS.ReadFile(*pattern + ".yaml")
+	if *pattern == "" || err != nil {
+		fmt.Fprintf(e.stderr, "apkgen init: --pattern must be one of %s\n", strings.Join(knownPatterns(), ", "))
+		return ExitInvalid
+	}
+	if *file == "-" {
+		e.stdout.Write(starter)
+		return ExitOK
+	}
+	if _, err := os.Stat(*file); err == nil && !*force {
+		fmt.Fprintf(e.stderr, "apkgen init: %s exists; use --force to overwrite it\n", *file)
+		return ExitInvalid
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return report(e, err)
+	}
+	if err := os.WriteFile(*file, starter, 0o644); err != nil {
+		return report(e, err)
+	}
+	fmt.Fprintf(e.stdout, "wrote %s (pattern %s); edit it, then run: apkgen build -f %s\n", *file, *pattern, *file)
+	return ExitOK
+}
+
+func knownPatterns() []string {
+	return load.PatternIDs()
+}
