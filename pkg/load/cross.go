@@ -31,9 +31,12 @@ func crossChecks(r *reporter, f *File) diag.List {
 		field []string
 	}
 	claimed := map[string]claim{}
+	// An environment that needs its cluster to itself and does not have it
+	// is one error; the names it shares with its neighbours follow from it.
+	crowded := map[string]bool{}
 	unique := func(e *Env, what, value string, field ...string) {
 		key := what + "\x00" + e.Cluster + "\x00" + value
-		if prev, ok := claimed[key]; ok && prev.env != e.Name {
+		if prev, ok := claimed[key]; ok && prev.env != e.Name && !crowded[e.Cluster] {
 			diags.Errorf(pos(e.Name, field...), path(e.Name, field...),
 				"%s %q is also used by environment %q at %s; environments on cluster %q need different ones",
 				what, value, prev.env, pos(prev.env, prev.field...), e.Cluster)
@@ -45,7 +48,15 @@ func crossChecks(r *reporter, f *File) diag.List {
 	onCluster := map[string][]*Env{}
 	for _, e := range f.Envs {
 		onCluster[e.Cluster] = append(onCluster[e.Cluster], e)
-		if !slices.Contains(f.Clusters, e.Cluster) {
+	}
+	for _, e := range f.Envs {
+		if ex, _ := e.Eval.LookupPath(cue.ParsePath("out.exclusiveCluster")).Bool(); ex && len(onCluster[e.Cluster]) > 1 {
+			crowded[e.Cluster] = true
+		}
+	}
+	clustersDeclared := r.doc.LookupPath(cue.ParsePath("clusters")).Exists()
+	for _, e := range f.Envs {
+		if clustersDeclared && !slices.Contains(f.Clusters, e.Cluster) {
 			known := strings.Join(f.Clusters, ", ")
 			if known == "" {
 				known = "none"

@@ -52,6 +52,9 @@ type reporter struct {
 	// policies are the names of the --policy files: an error that comes
 	// from one of their rules also says where the rule is.
 	policies []string
+	// secretPaths are the fields reported as credentials: that one line
+	// says all there is to say about them.
+	secretPaths map[string]bool
 }
 
 func newReporter(name string, doc, sch cue.Value) *reporter {
@@ -163,12 +166,31 @@ func (r *reporter) alternative(msg string, path []string) (alt, value string, ok
 	}
 	if m[3] != "" { // a type, not a value
 		if user == a {
-			return "a " + m[4], value, true
+			return typeName(m[4]), value, true
 		}
-		return "a " + m[3], value, true
+		return typeName(m[3]), value, true
 	}
 	return alt, value, true
 }
+
+// typeName says a CUE kind the way a YAML author thinks of it.
+func typeName(kind string) string {
+	switch kind {
+	case "struct":
+		return "a mapping (key: value)"
+	case "list":
+		return "a list"
+	case "bool":
+		return "true or false"
+	case "int", "float", "number":
+		return "a number"
+	case "string":
+		return "a string"
+	}
+	return "a " + kind
+}
+
+var maxRunes = regexp.MustCompile(`^invalid value (.*) \(does not satisfy strings\.MaxRunes\((\d+)\)\)$`)
 
 // reword replaces CUE's regular expressions with what they mean.
 func (r *reporter) reword(msg string) string {
@@ -179,6 +201,9 @@ func (r *reporter) reword(msg string) string {
 			}
 		}
 		return fmt.Sprintf("%s does not match %s", m[1], m[2])
+	}
+	if m := maxRunes.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("must be at most %s characters long", m[2])
 	}
 	if m := notEqual.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s is reserved; choose another name", m[1])
@@ -208,11 +233,10 @@ func allowedFields(schema cue.Value, path []string) []string {
 	if !schema.Exists() {
 		return nil
 	}
-	sels := make([]cue.Selector, len(path))
-	for i, p := range path {
-		sels[i] = cue.Str(p)
+	v := schema
+	for _, p := range path {
+		v = fieldDef(v, p)
 	}
-	v := schema.LookupPath(cue.MakePath(sels...))
 	it, err := v.Fields(cue.Optional(true))
 	if err != nil {
 		return nil

@@ -1,7 +1,6 @@
 package load
 
 import (
-	"fmt"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -22,11 +21,19 @@ func (r *reporter) checkFields(v, def cue.Value, path []string, sc *scope) diag.
 	if err != nil {
 		return nil
 	}
+	// A typo is one mistake: "did you mean X" covers the missing X.
+	suggested := map[string]bool{}
 	for it.Next() {
 		name := it.Selector().Unquoted()
 		p := append(append([]string(nil), path...), name)
 		if !def.Allows(cue.Str(name)) {
+			if r.secretPaths[strings.Join(p, ".")] {
+				continue // reported as a credential
+			}
 			diags.Errorf(r.lookupPos(p), strings.Join(p, "."), "%s", r.unknownField(p, sc))
+			if best := closest(name, allowedFields(sc.schema, p[len(sc.prefix):len(p)-1])); best != "" {
+				suggested[best] = true
+			}
 			continue
 		}
 		diags = append(diags, r.checkFields(it.Value(), fieldDef(def, name), p, sc)...)
@@ -41,7 +48,7 @@ func (r *reporter) checkFields(v, def cue.Value, path []string, sc *scope) diag.
 			continue
 		}
 		name := sel.Unquoted()
-		if v.LookupPath(cue.MakePath(cue.Str(name))).Exists() {
+		if v.LookupPath(cue.MakePath(cue.Str(name))).Exists() || suggested[name] {
 			continue
 		}
 		fv := dit.Value()
@@ -66,5 +73,3 @@ func fieldDef(def cue.Value, name string) cue.Value {
 	}
 	return def.LookupPath(cue.MakePath(cue.AnyString))
 }
-
-var _ = fmt.Sprint

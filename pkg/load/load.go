@@ -142,8 +142,13 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	if err := doc.Err(); err != nil {
 		return nil, r.report(err, &scope{})
 	}
+	secrets := scanSecrets(name, doc)
+	r.secretPaths = map[string]bool{}
+	for _, d := range secrets {
+		r.secretPaths[d.Path] = true
+	}
 	f, diags := validate(r, sch, doc)
-	diags = append(diags, scanSecrets(name, doc)...)
+	diags = append(diags, secrets...)
 	if opts.Strict {
 		for i := range diags {
 			if diags[i].Severity == diag.Warning {

@@ -1,0 +1,49 @@
+package load
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/apkgen/apkgen/pkg/diag"
+)
+
+// FuzzParse: whatever the bytes, Parse neither panics nor hangs, and a
+// rejection is always positioned diagnostics. The seed corpus (the examples
+// and testdata/fuzz/FuzzParse) runs in every `go test`.
+func FuzzParse(f *testing.F) {
+	examples, _ := filepath.Glob("../../examples/*.yaml")
+	for _, ex := range examples {
+		b, err := os.ReadFile(ex)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, "yaml")
+	}
+	f.Add([]byte("a: &a [*a, *a]\nb: *a\n"), "yaml")
+	f.Add([]byte("{\"apiVersion\": \"apkgen/v1alpha1\", \"kind\": \"Environments\"}"), "json")
+	f.Add([]byte("apiVersion: \"apkgen/v1alpha1\"\nkind: \"Environments\"\nclusters: {}\nenvironments: {}\n"), "cue")
+	f.Fuzz(func(t *testing.T, data []byte, format string) {
+		name := "environments.yaml"
+		switch format {
+		case "json":
+			name = "environments.json"
+		case "cue":
+			name = "environments.cue"
+		}
+		_, err := Parse(name, data, Options{})
+		if err == nil {
+			return
+		}
+		var list diag.List
+		if !errors.As(err, &list) {
+			t.Fatalf("rejection is not diagnostics: %T %v", err, err)
+		}
+		for _, d := range list {
+			if d.Pos.File != name {
+				t.Fatalf("diagnostic without the file name: %v", d)
+			}
+		}
+	})
+}
