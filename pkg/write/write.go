@@ -53,6 +53,10 @@ func (c Change) Empty() bool { return len(c.Added)+len(c.Modified)+len(c.Removed
 // A missing folder reads as empty. A folder with files but no marker is
 // a *NotOwnedError.
 func ReadOwned(dir string) (map[string][]byte, error) {
+	shown := dir
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real // the walk below does not follow a link, even at its root
+	}
 	st, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string][]byte{}, nil
@@ -61,7 +65,7 @@ func ReadOwned(dir string) (map[string][]byte, error) {
 		return nil, err
 	}
 	if !st.IsDir() {
-		return nil, fmt.Errorf("%s: exists and is not a folder", dir)
+		return nil, fmt.Errorf("%s: exists and is not a folder", shown)
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -70,7 +74,7 @@ func ReadOwned(dir string) (map[string][]byte, error) {
 	if len(entries) > 0 {
 		if _, err := os.Stat(filepath.Join(dir, tree.Marker)); err != nil {
 			if only, err := onlyPreserved(dir); err != nil || !only {
-				return nil, &NotOwnedError{Dir: dir}
+				return nil, &NotOwnedError{Dir: shown}
 			}
 		}
 	}
@@ -142,6 +146,7 @@ func Diff(old map[string][]byte, t tree.Tree) Change {
 
 // Tree replaces the owned folder dir with t. When nothing differs it writes
 // nothing. The old folder is swapped out only after the new one is complete.
+// When dir is a symbolic link, the folder it points to is replaced.
 func Tree(dir string, t tree.Tree) (Change, error) {
 	old, err := ReadOwned(dir)
 	if err != nil {
@@ -150,6 +155,9 @@ func Tree(dir string, t tree.Tree) (Change, error) {
 	change := Diff(old, t)
 	if change.Empty() {
 		return change, nil
+	}
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
 	}
 	parent, base := filepath.Dir(dir), filepath.Base(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
@@ -198,6 +206,9 @@ func Tree(dir string, t tree.Tree) (Change, error) {
 }
 
 func writeAll(root string, t tree.Tree) error {
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return err
+	}
 	for _, p := range t.Paths() {
 		full := filepath.Join(root, filepath.FromSlash(p))
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
@@ -212,15 +223,22 @@ func writeAll(root string, t tree.Tree) error {
 
 // carryPreserved moves clusters/*/flux-system from the old tree into the new
 // one and returns the relative folders it moved.
+// It lists the folders rather than globbing: from may hold glob characters.
 func carryPreserved(from, to string) ([]string, error) {
-	matches, err := filepath.Glob(filepath.Join(from, "clusters", "*", "flux-system"))
+	if st, err := os.Lstat(filepath.Join(from, "clusters")); err != nil || !st.IsDir() {
+		return nil, nil
+	}
+	clusters, err := os.ReadDir(filepath.Join(from, "clusters"))
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(matches)
 	var moved []string
-	for _, m := range matches {
-		rel, _ := filepath.Rel(from, m)
+	for _, c := range clusters {
+		rel := filepath.Join("clusters", c.Name(), "flux-system")
+		m := filepath.Join(from, rel)
+		if _, err := os.Lstat(m); errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
 		dst := filepath.Join(to, rel)
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return moved, err

@@ -1,0 +1,451 @@
+package write
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apkgen/apkgen/pkg/tree"
+)
+
+// newTree makes a tree with the marker and the given files.
+func newTree(files ...string) tree.Tree {
+	t := tree.Tree{tree.Marker: []byte(tree.MarkerText)}
+	for i := 0; i+1 < len(files); i += 2 {
+		t[files[i]] = []byte(files[i+1])
+	}
+	return t
+}
+
+// snapshot records every folder and file under root: folders as "path/",
+// files with their content. A missing root is an empty snapshot.
+func snapshot(t *testing.T, root string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && p == root {
+			return filepath.SkipDir
+		}
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			out[rel+"/"] = ""
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		out[rel] = string(b)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// wantFiles checks that dir holds exactly the files of want (and, when
+// given, the extra files), nothing else.
+func wantFiles(t *testing.T, dir string, want tree.Tree, extra map[string]string) {
+	t.Helper()
+	got := map[string]string{}
+	for p, c := range snapshot(t, dir) {
+		if !strings.HasSuffix(p, "/") {
+			got[p] = c
+		}
+	}
+	w := map[string]string{}
+	for p, b := range want {
+		w[p] = string(b)
+	}
+	for p, c := range extra {
+		w[p] = c
+	}
+	if !reflect.DeepEqual(got, w) {
+		t.Errorf("%s holds:\n%v\nwant:\n%v", dir, got, w)
+	}
+}
+
+// noTemp checks that no temporary folder of a write is left beside dir.
+func noTemp(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Dir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".apkgen-new-") || strings.Contains(e.Name(), ".apkgen-old-") {
+			t.Errorf("temporary folder left behind: %s", e.Name())
+		}
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustTree(t *testing.T, dir string, tr tree.Tree) Change {
+	t.Helper()
+	c, err := Tree(dir, tr)
+	if err != nil {
+		t.Fatalf("Tree(%s): %v", dir, err)
+	}
+	noTemp(t, dir)
+	return c
+}
+
+func TestTreeIntoMissingFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "repo", "gitops", "deploy")
+	tr := newTree("apps/dev/a.yaml", "a\n", "clusters/c/apps-dev.yaml", "b\n")
+	c := mustTree(t, dir, tr)
+	wantFiles(t, dir, tr, nil)
+	want := Change{Added: tr.Paths()}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("change = %+v, want %+v", c, want)
+	}
+}
+
+func TestTreeIntoEmptyFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tr := newTree("apps/dev/a.yaml", "a\n")
+	c := mustTree(t, dir, tr)
+	wantFiles(t, dir, tr, nil)
+	if len(c.Added) != 2 || len(c.Modified)+len(c.Removed) != 0 {
+		t.Errorf("change = %+v, want 2 added", c)
+	}
+}
+
+func TestTreeRefusesFolderNotOwned(t *testing.T) {
+	for name, files := range map[string]map[string]string{
+		"file":                 {"README.md": "mine\n"},
+		"nested file":          {"apps/notes.txt": "mine too\n"},
+		"flux-system and more": {"clusters/c/flux-system/gotk-sync.yaml": "flux\n", "clusters/c/mine.yaml": "x\n"},
+		"hidden file":          {".gitkeep": ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "deploy")
+			for p, c := range files {
+				writeFile(t, filepath.Join(dir, p), c)
+			}
+			before := snapshot(t, filepath.Dir(dir))
+			_, err := Tree(dir, newTree("apps/dev/a.yaml", "a\n"))
+			var notOwned *NotOwnedError
+			if !errors.As(err, &notOwned) || !errors.Is(err, ErrNotOwned) {
+				t.Fatalf("Tree into a folder not owned: err = %v, want a *NotOwnedError", err)
+			}
+			if notOwned.Dir != dir {
+				t.Errorf("NotOwnedError.Dir = %q, want %q", notOwned.Dir, dir)
+			}
+			if after := snapshot(t, filepath.Dir(dir)); !reflect.DeepEqual(before, after) {
+				t.Errorf("the folder changed:\nbefore %v\nafter  %v", before, after)
+			}
+		})
+	}
+}
+
+func TestTreeRefusesFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	writeFile(t, dir, "not a folder\n")
+	if _, err := Tree(dir, newTree()); err == nil || !strings.Contains(err.Error(), "is not a folder") {
+		t.Fatalf("Tree onto a file: err = %v", err)
+	}
+	if b, _ := os.ReadFile(dir); string(b) != "not a folder\n" {
+		t.Errorf("the file changed: %q", b)
+	}
+	noTemp(t, dir)
+}
+
+func TestTreeReplacesAndPrunes(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	mustTree(t, dir, newTree(
+		"apps/dev/a.yaml", "a1\n",
+		"apps/dev/same.yaml", "same\n",
+		"apps/old/c.yaml", "stale\n",
+		"clusters/old/apps-old.yaml", "stale\n"))
+	next := newTree(
+		"apps/dev/a.yaml", "a2\n",
+		"apps/dev/same.yaml", "same\n",
+		"apps/new/d.yaml", "new\n")
+	c := mustTree(t, dir, next)
+	want := Change{
+		Added:    []string{"apps/new/d.yaml"},
+		Modified: []string{"apps/dev/a.yaml"},
+		Removed:  []string{"apps/old/c.yaml", "clusters/old/apps-old.yaml"},
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("change = %+v, want %+v", c, want)
+	}
+	wantFiles(t, dir, next, nil)
+	for _, gone := range []string{"apps/old", "clusters"} {
+		if _, err := os.Stat(filepath.Join(dir, gone)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s: still there after pruning (err %v)", gone, err)
+		}
+	}
+}
+
+// TestTreePrunesFilesNotApkgens: every file of an owned folder is apkgen's.
+func TestTreePrunesFilesNotApkgens(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	tr := newTree("apps/dev/a.yaml", "a\n")
+	mustTree(t, dir, tr)
+	writeFile(t, filepath.Join(dir, "apps/dev/edited-by-hand.yaml"), "x\n")
+	c := mustTree(t, dir, tr)
+	if !reflect.DeepEqual(c.Removed, []string{"apps/dev/edited-by-hand.yaml"}) {
+		t.Errorf("removed = %v", c.Removed)
+	}
+	wantFiles(t, dir, tr, nil)
+}
+
+func TestTreePreservesFluxSystem(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	mustTree(t, dir, newTree("clusters/c1/apps-dev.yaml", "v1\n", "clusters/c2/apps-test.yaml", "v1\n"))
+	flux := map[string]string{
+		"clusters/c1/flux-system/gotk-components.yaml": "components\n",
+		"clusters/c1/flux-system/gotk-sync.yaml":       "sync\n",
+		"clusters/c1/flux-system/kustomization.yaml":   "kustomization\n",
+		// A cluster the new tree no longer has keeps its flux-system too.
+		"clusters/c2/flux-system/gotk-sync.yaml": "sync c2\n",
+	}
+	for p, c := range flux {
+		writeFile(t, filepath.Join(dir, p), c)
+	}
+	if old, err := ReadOwned(dir); err != nil {
+		t.Fatal(err)
+	} else if _, ok := old["clusters/c1/flux-system/gotk-sync.yaml"]; ok {
+		t.Errorf("ReadOwned reads preserved files")
+	}
+
+	next := newTree("clusters/c1/apps-dev.yaml", "v2\n")
+	c := mustTree(t, dir, next)
+	want := Change{Modified: []string{"clusters/c1/apps-dev.yaml"}, Removed: []string{"clusters/c2/apps-test.yaml"}}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("change = %+v, want %+v", c, want)
+	}
+	wantFiles(t, dir, next, flux)
+
+	// And again, across a second rebuild.
+	next = newTree("clusters/c1/apps-dev.yaml", "v3\n")
+	mustTree(t, dir, next)
+	wantFiles(t, dir, next, flux)
+}
+
+// TestTreeAfterFluxBootstrap: flux bootstrap may write clusters/<c>/flux-system
+// before apkgen's first build; that folder is apkgen's to fill.
+func TestTreeAfterFluxBootstrap(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	flux := map[string]string{"clusters/c1/flux-system/gotk-sync.yaml": "sync\n"}
+	for p, c := range flux {
+		writeFile(t, filepath.Join(dir, p), c)
+	}
+	tr := newTree("clusters/c1/apps-dev.yaml", "v1\n")
+	c := mustTree(t, dir, tr)
+	if len(c.Added) != 2 {
+		t.Errorf("change = %+v, want 2 added", c)
+	}
+	wantFiles(t, dir, tr, flux)
+}
+
+func TestTreeNoOp(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	tr := newTree("apps/dev/a.yaml", "a\n", "clusters/c/apps-dev.yaml", "b\n")
+	mustTree(t, dir, tr)
+	writeFile(t, filepath.Join(dir, "clusters/c/flux-system/gotk-sync.yaml"), "sync\n")
+
+	// Date everything back, then check a rebuild touches none of it.
+	past := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	var paths []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		paths = append(paths, p)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(paths) - 1; i >= 0; i-- {
+		if err := os.Chtimes(paths[i], past, past); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := mustTree(t, dir, tr)
+	if !c.Empty() {
+		t.Errorf("no-op rebuild: change = %+v", c)
+	}
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !st.ModTime().Equal(past) {
+			t.Errorf("%s: modified by a no-op rebuild (mtime %v)", p, st.ModTime())
+		}
+	}
+}
+
+// failingTrees cannot be written, whoever runs the test (root included).
+var failingTrees = map[string]tree.Tree{
+	"file where a folder goes": newTree("apps/dev", "a file\n", "apps/dev/a.yaml", "a\n"),
+	"name too long":            newTree("apps/"+strings.Repeat("x", 300)+".yaml", "a\n"),
+}
+
+func TestTreeFailureKeepsOldTree(t *testing.T) {
+	for name, bad := range failingTrees {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "deploy")
+			mustTree(t, dir, newTree("apps/dev/a.yaml", "old\n", "clusters/c/apps-dev.yaml", "old\n"))
+			writeFile(t, filepath.Join(dir, "clusters/c/flux-system/gotk-sync.yaml"), "sync\n")
+			before := snapshot(t, filepath.Dir(dir))
+			if _, err := Tree(dir, bad); err == nil {
+				t.Fatal("Tree of an unwritable tree succeeded")
+			}
+			if after := snapshot(t, filepath.Dir(dir)); !reflect.DeepEqual(before, after) {
+				t.Errorf("a failed write changed the folder:\nbefore %v\nafter  %v", before, after)
+			}
+		})
+	}
+}
+
+func TestTreeFailureIntoMissingFolder(t *testing.T) {
+	for name, bad := range failingTrees {
+		t.Run(name, func(t *testing.T) {
+			parent := t.TempDir()
+			dir := filepath.Join(parent, "deploy")
+			if _, err := Tree(dir, bad); err == nil {
+				t.Fatal("Tree of an unwritable tree succeeded")
+			}
+			if s := snapshot(t, parent); !reflect.DeepEqual(s, map[string]string{"./": ""}) {
+				t.Errorf("a failed write left %v", s)
+			}
+		})
+	}
+}
+
+// TestTreeFailureCarryingFluxSystem: the new tree has a file where the old
+// one's flux-system folder has to go; the old tree, flux-system included,
+// stays as it was.
+func TestTreeFailureCarryingFluxSystem(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	mustTree(t, dir, newTree("clusters/a/apps-dev.yaml", "old\n", "clusters/b/apps-dev.yaml", "old\n"))
+	writeFile(t, filepath.Join(dir, "clusters/a/flux-system/gotk-sync.yaml"), "sync a\n")
+	writeFile(t, filepath.Join(dir, "clusters/b/flux-system/gotk-sync.yaml"), "sync b\n")
+	before := snapshot(t, filepath.Dir(dir))
+	// clusters/a's flux-system moves over first, then clusters/b fails.
+	if _, err := Tree(dir, newTree("clusters/b", "a file\n")); err == nil {
+		t.Fatal("Tree succeeded")
+	}
+	if after := snapshot(t, filepath.Dir(dir)); !reflect.DeepEqual(before, after) {
+		t.Errorf("a failed write changed the folder:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
+// TestTreeThroughSymlink: a link to the owned folder stays a link, and the
+// folder it points to gets the new tree.
+func TestTreeThroughSymlink(t *testing.T) {
+	root := t.TempDir()
+	target := filepath.Join(root, "real", "deploy")
+	link := filepath.Join(root, "deploy")
+	mustTree(t, target, newTree("apps/dev/a.yaml", "old\n", "apps/dev/stale.yaml", "old\n"))
+	writeFile(t, filepath.Join(target, "clusters/c/flux-system/gotk-sync.yaml"), "sync\n")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	next := newTree("apps/dev/a.yaml", "new\n")
+	c := mustTree(t, link, next)
+	if len(c.Modified) != 1 || len(c.Removed) != 1 {
+		t.Errorf("change = %+v", c)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&fs.ModeSymlink == 0 {
+		t.Fatalf("%s is no longer a symbolic link (err %v)", link, err)
+	}
+	wantFiles(t, target, next, map[string]string{"clusters/c/flux-system/gotk-sync.yaml": "sync\n"})
+	noTemp(t, target)
+}
+
+// TestTreeGlobCharacters: a path with glob characters is a path, not a pattern.
+func TestTreeGlobCharacters(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "[repo]*?", "deploy")
+	mustTree(t, dir, newTree("clusters/c/apps-dev.yaml", "v1\n"))
+	flux := map[string]string{"clusters/c/flux-system/gotk-sync.yaml": "sync\n"}
+	writeFile(t, filepath.Join(dir, "clusters/c/flux-system/gotk-sync.yaml"), "sync\n")
+	next := newTree("clusters/c/apps-dev.yaml", "v2\n")
+	mustTree(t, dir, next)
+	wantFiles(t, dir, next, flux)
+}
+
+func TestReadOwned(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing")
+	if files, err := ReadOwned(missing); err != nil || len(files) != 0 {
+		t.Errorf("ReadOwned(missing) = %v, %v; want empty", files, err)
+	}
+	dir := filepath.Join(t.TempDir(), "deploy")
+	tr := newTree("apps/dev/a.yaml", "a\n")
+	mustTree(t, dir, tr)
+	writeFile(t, filepath.Join(dir, "clusters/c/flux-system/x.yaml"), "x\n")
+	files, err := ReadOwned(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(tr) || string(files["apps/dev/a.yaml"]) != "a\n" {
+		t.Errorf("ReadOwned = %v", files)
+	}
+}
+
+func TestPreserved(t *testing.T) {
+	for p, want := range map[string]bool{
+		"clusters/c/flux-system":                    true,
+		"clusters/c/flux-system/gotk-sync.yaml":     true,
+		"clusters/c/flux-system/sub/x.yaml":         true,
+		"clusters/c/apps-dev.yaml":                  false,
+		"clusters/flux-system":                      false,
+		"apps/c/flux-system/x.yaml":                 false,
+		"infrastructure/c/flux-system/x.yaml":       false,
+		"clusters/c/flux-system-extra/x.yaml":       false,
+		"clusters/c/sub/flux-system/gotk-sync.yaml": false,
+	} {
+		if got := Preserved(p); got != want {
+			t.Errorf("Preserved(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
+
+func TestJoin(t *testing.T) {
+	for _, c := range []struct{ root, path, want string }{
+		{".", "deploy", "deploy"},
+		{"/repo", "deploy", "/repo/deploy"},
+		{"/repo", "gitops/apk/", "/repo/gitops/apk"},
+		{"repo", "./deploy", "repo/deploy"},
+	} {
+		if got := Join(c.root, c.path); got != filepath.FromSlash(c.want) {
+			t.Errorf("Join(%q, %q) = %q, want %q", c.root, c.path, got, c.want)
+		}
+	}
+}
+
+// TestTreeEmpty: an owned folder can be emptied (the new root is made even
+// when no file goes in it).
+func TestTreeEmpty(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	mustTree(t, dir, newTree("apps/dev/a.yaml", "a\n"))
+	c := mustTree(t, dir, tree.Tree{})
+	if len(c.Removed) != 2 {
+		t.Errorf("change = %+v, want 2 removed", c)
+	}
+	wantFiles(t, dir, tree.Tree{}, nil)
+}
