@@ -142,6 +142,9 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	if err := doc.Err(); err != nil {
 		return nil, r.report(err, &scope{})
 	}
+	if d := checkTop(name, doc); d.HasErrors() {
+		return nil, d
+	}
 	secrets := scanSecrets(name, doc)
 	r.secretPaths = map[string]bool{}
 	for _, d := range secrets {
@@ -220,7 +223,7 @@ func parseSyntax(name string, data []byte, fmtName string) (*ast.File, error) {
 		f, err = cueyaml.Extract(name, data)
 	}
 	if err != nil {
-		return nil, (&reporter{name: name}).report(err, &scope{})
+		return nil, syntaxErrors(name, data, err)
 	}
 	return f, nil
 }
