@@ -82,12 +82,14 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Exit codes: 0 ok, 1 differences found, 2 invalid input or usage, 3 other failure.")
 }
 
-// flagSet makes a command's flag set; parse errors are usage errors.
+// flagSet makes a command's flag set; parse errors are usage errors. The
+// usage goes to stderr after a mistake, to stdout when asked for.
 func flagSet(e *env, name, synopsis string) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	fs.BoolP("help", "h", false, "show this help")
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: apkgen %s\n\nFlags:\n", synopsis)
+		fmt.Fprintf(fs.Output(), "Usage: apkgen %s\n\nFlags:\n", synopsis)
 		fs.PrintDefaults()
 	}
 	return fs
@@ -96,12 +98,14 @@ func flagSet(e *env, name, synopsis string) *pflag.FlagSet {
 // parse parses flags; it returns an exit code when the command must stop.
 func parse(e *env, fs *pflag.FlagSet, args []string) (int, bool) {
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return ExitOK, false
-		}
 		fmt.Fprintf(e.stderr, "apkgen %s: %v\n", fs.Name(), err)
 		fs.Usage()
 		return ExitInvalid, false
+	}
+	if help, _ := fs.GetBool("help"); help {
+		fs.SetOutput(e.stdout)
+		fs.Usage()
+		return ExitOK, false
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.stderr, "apkgen %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
