@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/apkgen/apkgen/pkg/diag"
 )
@@ -32,7 +33,17 @@ func FuzzParse(f *testing.F) {
 		case "cue":
 			name = "environments.cue"
 		}
-		_, err := Parse(name, data, Options{})
+		done := make(chan error, 1)
+		go func() {
+			_, err := Parse(name, data, Options{})
+			done <- err
+		}()
+		var err error
+		select {
+		case err = <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("Parse did not return within 20s")
+		}
 		if err == nil {
 			return
 		}
