@@ -18,6 +18,7 @@ import (
 
 	"github.com/apkgen/apkgen/pkg/apkgen"
 	"github.com/apkgen/apkgen/pkg/diag"
+	"github.com/apkgen/apkgen/pkg/gitops"
 	"github.com/apkgen/apkgen/pkg/write"
 )
 
@@ -112,6 +113,7 @@ func report(e *env, err error) int {
 	var list diag.List
 	var usage *apkgen.UsageError
 	var notOwned *write.NotOwnedError
+	var gitInput *gitops.InputError
 	switch {
 	case errors.As(err, &list):
 		printDiags(e, list)
@@ -119,7 +121,7 @@ func report(e *env, err error) int {
 			return ExitInvalid
 		}
 		return ExitOK
-	case errors.As(err, &usage), errors.As(err, &notOwned):
+	case errors.As(err, &usage), errors.As(err, &notOwned), errors.As(err, &gitInput):
 		fmt.Fprintf(e.stderr, "apkgen: %v\n", err)
 		return ExitInvalid
 	}
