@@ -87,7 +87,7 @@ func (s secrets) wrap(err error, format string, args ...any) error {
 	if msg != "" {
 		msg += ": "
 	}
-	return &Error{msg: Redact(msg+err.Error(), s...), err: err}
+	return &Error{msg: strings.TrimRight(Redact(msg+err.Error(), s...), ": \n"), err: err}
 }
 
 var userinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/\s@]+@`)

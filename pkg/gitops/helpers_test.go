@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/cgi"
@@ -207,6 +208,7 @@ func (s *sandbox) gitServer(root, user, password string) *httptest.Server {
 		Args: []string{"http-backend"},
 		Env: []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1",
 			"HOME=" + s.home, "GIT_CONFIG_NOSYSTEM=1", "PATH=" + os.Getenv("PATH")},
+		Stderr: io.Discard, // "Not a git repository" for the test of a missing one
 	}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, p, ok := r.BasicAuth()

@@ -178,14 +178,25 @@ func (p *publisher) once(ctx context.Context) (res *Result, raced bool, err erro
 // checkout fetches src (one commit deep) and checks it out as branch.
 func (p *publisher) checkout(ctx context.Context, repo *git.Repository, src, branch plumbing.ReferenceName) error {
 	tracking := plumbing.NewRemoteReferenceName("origin", src.Short())
-	err := repo.FetchContext(ctx, &git.FetchOptions{
-		RemoteName: "origin",
-		RefSpecs:   []config.RefSpec{config.RefSpec("+" + src + ":" + tracking)},
-		Depth:      1,
-		Auth:       p.auth,
-		Tags:       git.NoTags,
-	})
-	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
+	fetch := func(depth int) error {
+		err := repo.FetchContext(ctx, &git.FetchOptions{
+			RemoteName: "origin",
+			RefSpecs:   []config.RefSpec{config.RefSpec("+" + src + ":" + tracking)},
+			Depth:      depth,
+			Auth:       p.auth,
+			Tags:       git.NoTags,
+		})
+		if errors.Is(err, git.NoErrAlreadyUpToDate) {
+			return nil
+		}
+		return err
+	}
+	err := fetch(1)
+	if err != nil && strings.Contains(err.Error(), "unsupported capability: shallow") {
+		// go-git's own server (file:// without git) has no shallow fetch.
+		err = fetch(0)
+	}
+	if err != nil {
 		return p.sec.wrap(err, "fetching %s from %s%s", src.Short(), p.shown, hint(err, ""))
 	}
 	ref, err := repo.Storer.Reference(tracking)
@@ -360,7 +371,8 @@ func transportHint(err error) string {
 	var netErr *net.OpError
 	switch {
 	case errors.Is(err, transport.ErrAuthenticationRequired):
-		return "authentication failed; set APKGEN_GIT_TOKEN (or GITHUB_TOKEN) for https, APKGEN_GIT_SSH_KEY or an ssh agent for ssh"
+		return "authentication failed: no credentials, or the remote refused them " +
+			"(https: a token in APKGEN_GIT_TOKEN or GITHUB_TOKEN; ssh: APKGEN_GIT_SSH_KEY or an ssh agent)"
 	case errors.Is(err, transport.ErrAuthorizationFailed):
 		return "the credentials were refused (no access to this repository)"
 	case errors.Is(err, transport.ErrRepositoryNotFound):
