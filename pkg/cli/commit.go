@@ -112,8 +112,13 @@ func (g *gitFlags) run(e *env, file, root string, envs []string, asJSON bool) in
 		return printJSON(e, res)
 	}
 	printCommit(e, res, where)
-	if res.Pushed {
+	switch {
+	case res.Pushed:
 		fmt.Fprintf(e.stdout, "pushed %s\n", res.Branch)
+	case g.push && g.repo == "":
+		fmt.Fprintf(e.stdout, "nothing to push: origin's %s is up to date\n", res.Branch)
+	case g.repo != "" && !res.Empty():
+		fmt.Fprintln(e.stdout, "not pushed (no --push): the commit was made in a temporary clone, now removed")
 	}
 	return ExitOK
 }

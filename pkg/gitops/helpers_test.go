@@ -240,3 +240,12 @@ func closedPort(t *testing.T) string {
 	l.Close()
 	return addr
 }
+
+// served is a bare repository gitops.git, one commit on main, served over
+// smart HTTP from root with the user x-access-token and the test's token.
+func (s *sandbox) served() (root, bare string, srv *httptest.Server) {
+	s.t.Helper()
+	root = s.t.TempDir()
+	bare = s.bareRepo(root, "gitops", true)
+	return root, bare, s.gitServer(root, "x-access-token", token)
+}

@@ -80,7 +80,7 @@ func TestAuth(t *testing.T) {
 		t.Errorf("GITHUB_TOKEN and APKGEN_GIT_USERNAME: %v", a)
 	}
 	a, sec, _ = Auth("https://user:p%40ss-word@host/r.git", env(map[string]string{"GITHUB_TOKEN": "gh-token"}))
-	if a != nil || !slices.Contains(sec, "p@ss-word") || !slices.Contains(sec, "p%40ss-word") {
+	if b, ok := a.(*http.BasicAuth); !ok || b.Username != "user" || b.Password != "p@ss-word" || !slices.Contains(sec, "p@ss-word") || !slices.Contains(sec, "p%40ss-word") {
 		t.Errorf("credentials in the URL win and are secret: %v %v", a, sec)
 	}
 	if a, _, _ = Auth("file:///srv/git/r.git", env(map[string]string{"GITHUB_TOKEN": "gh-token"})); a != nil {

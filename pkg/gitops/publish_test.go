@@ -16,9 +16,7 @@ var botID = "--author=apkgen-bot <bot@example.com>"
 // nothing to do, then a change on top of the branch.
 func TestPublishHTTP(t *testing.T) {
 	s := newSandbox(t)
-	root := t.TempDir()
-	bare := s.bareRepo(root, "gitops", true)
-	srv := s.gitServer(root, "x-access-token", token)
+	_, bare, srv := s.served()
 	url := srv.URL + "/gitops.git"
 	in := example(t, t.TempDir(), "environments.yaml", "")
 	auth := []string{"APKGEN_GIT_TOKEN=" + token}
@@ -135,9 +133,7 @@ func TestPublishBase(t *testing.T) {
 // one embedded in the URL.
 func TestPublishFailures(t *testing.T) {
 	s := newSandbox(t)
-	root := t.TempDir()
-	bare := s.bareRepo(root, "gitops", true)
-	srv := s.gitServer(root, "x-access-token", token)
+	root, bare, srv := s.served()
 	hooked := s.bareRepo(root, "hooked", true)
 	hook := filepath.Join(hooked, "hooks", "pre-receive")
 	if err := os.WriteFile(hook, []byte("#!/bin/sh\necho 'policy: pushes to this repository are frozen' >&2\nexit 1\n"), 0o755); err != nil {
@@ -185,9 +181,7 @@ func TestPublishFailures(t *testing.T) {
 // local commit stays.
 func TestCheckoutPush(t *testing.T) {
 	s := newSandbox(t)
-	root := t.TempDir()
-	bare := s.bareRepo(root, "gitops", true)
-	srv := s.gitServer(root, "x-access-token", token)
+	root, bare, srv := s.served()
 	repo := t.TempDir()
 	s.git(repo, "clone", "--quiet", bare, ".")
 	s.git(repo, "remote", "set-url", "origin", srv.URL+"/gitops.git")
@@ -201,6 +195,10 @@ func TestCheckoutPush(t *testing.T) {
 	}
 	if got := s.git(bare, "rev-parse", "main"); got != res.Commit {
 		t.Errorf("remote main = %s, want %s", got, res.Commit)
+	}
+	r = s.apkgen(repo, auth, "build", "-f", in, "--commit", "--push", botID)
+	if r.code != 0 || !strings.Contains(r.stdout, "nothing to commit") || !strings.Contains(r.stdout, "nothing to push") {
+		t.Errorf("again: %s", r)
 	}
 
 	// Someone else pushes; our next commit cannot go: exit 3, kept locally.

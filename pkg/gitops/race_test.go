@@ -13,9 +13,7 @@ import (
 // branch holds the tree of the last push, and the remote is sound.
 func TestPublishRace(t *testing.T) {
 	s := newSandbox(t)
-	root := t.TempDir()
-	bare := s.bareRepo(root, "gitops", true)
-	srv := s.gitServer(root, "x-access-token", token)
+	_, bare, srv := s.served()
 	url := srv.URL + "/gitops.git"
 	const bots = 4
 	const branch = "apkgen/race"

@@ -74,7 +74,7 @@ func Publish(ctx context.Context, r RemoteOptions, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &publisher{r: r, o: o, s: s, auth: auth, sec: sec, shown: Redact(r.URL, sec...)}
+	p := &publisher{r: r, o: o, s: s, auth: auth, sec: sec, shown: Redact(r.URL, sec...), url: withoutUserinfo(r.URL)}
 	for attempt := 1; ; attempt++ {
 		res, raced, err := p.once(ctx)
 		if err != nil || !raced {
@@ -103,6 +103,18 @@ type publisher struct {
 	auth  transport.AuthMethod
 	sec   secrets
 	shown string // the URL, redacted
+	url   string // the URL without credentials (they are in auth)
+}
+
+// withoutUserinfo drops the credentials of an http(s) URL, so that they are
+// not written into the temporary clone's configuration.
+func withoutUserinfo(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User == nil {
+		return raw
+	}
+	u.User = nil
+	return u.String()
 }
 
 // once is one attempt; raced says the push lost a race and may be retried.
@@ -116,7 +128,7 @@ func (p *publisher) once(ctx context.Context) (res *Result, raced bool, err erro
 	if err != nil {
 		return nil, false, p.sec.wrap(err, "creating a repository in %s", dir)
 	}
-	remote, err := repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{p.r.URL}})
+	remote, err := repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{p.url}})
 	if err != nil {
 		return nil, false, p.sec.wrap(err, "adding the remote %s", p.shown)
 	}
@@ -287,7 +299,8 @@ func remoteHash(ctx context.Context, remote *git.Remote, auth transport.AuthMeth
 // Push pushes the branch HEAD is on to the branch of the same name, or
 // branch, of the remote (usually "origin"). It never forces: when the remote
 // branch has commits this checkout lacks, it says so, and the local commit
-// stays. res, when not nil, records the push.
+// stays. res, when not nil, records the push (Pushed is false when the
+// remote branch already was the local one).
 func (c *Checkout) Push(ctx context.Context, res *Result, remoteName, branch string) error {
 	head, err := c.repo.Storer.Reference(plumbing.HEAD)
 	if err != nil {
@@ -337,7 +350,8 @@ func (c *Checkout) Push(ctx context.Context, res *Result, remoteName, branch str
 		return withRemoteMessages(err, &progress, c.sec)
 	}
 	if res != nil {
-		res.Pushed, res.Branch = true, branch
+		res.Branch = branch
+		res.Pushed = err == nil // NoErrAlreadyUpToDate: the remote had it all
 	}
 	return nil
 }
@@ -408,7 +422,7 @@ func remoteMessages(b *bytes.Buffer, sec secrets) string {
 // Auth picks the credentials for a remote URL from the environment and
 // returns the strings Redact must hide:
 //
-//   - http(s): credentials in the URL win; else a token, APKGEN_GIT_TOKEN
+//   - http(s): credentials in the URL win (as basic auth); else a token, APKGEN_GIT_TOKEN
 //     then GITHUB_TOKEN, as basic auth with the user APKGEN_GIT_USERNAME
 //     (default x-access-token);
 //   - ssh: the private key in APKGEN_GIT_SSH_KEY (a file, or the key itself;
@@ -430,7 +444,7 @@ func Auth(rawURL string, env Getenv) (transport.AuthMethod, []string, error) {
 			if ep.Password == "" {
 				sec.add(ep.User) // a token in the user name's place
 			}
-			return nil, sec, nil
+			return &http.BasicAuth{Username: ep.User, Password: ep.Password}, sec, nil
 		}
 		token := env.get("APKGEN_GIT_TOKEN")
 		if token == "" {
