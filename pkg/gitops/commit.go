@@ -89,7 +89,7 @@ func prepare(o *Options, cfg *config.Config) (*signer, error) {
 func inputProvenance(file string) (provenance, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
-		return provenance{}, err
+		return provenance{}, inputErrorf("%v", err)
 	}
 	sum := sha256.Sum256(b)
 	p := provenance{name: filepath.Base(file), sha256: hex.EncodeToString(sum[:])}
