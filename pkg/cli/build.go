@@ -4,16 +4,33 @@ import (
 	"fmt"
 
 	"github.com/apkgen/apkgen/pkg/apkgen"
+	"github.com/apkgen/apkgen/pkg/gitops"
 )
 
+const buildSynopsis = `build [-f FILE] [-o DIR] [--env NAME]... [--policy FILE.cue]... [--strict] [--format text|json]
+                    [--commit [--push [--branch B]]] [--author "Name <email>"] [--sign-key FILE]
+                    [--repo URL --branch B [--base BRANCH] [--push]]`
+
 func runBuild(e *env, args []string) int {
-	fs := flagSet(e, "build", "build [-f FILE] [-o DIR] [--env NAME]... [--policy FILE.cue]... [--strict]")
+	fs := flagSet(e, "build", buildSynopsis)
 	file := fs.StringP("file", "f", "environments.yaml", "the environments file (YAML, JSON or CUE)")
 	root := fs.StringP("output", "o", ".", "root of the GitOps repository checkout; the tree goes to DIR/<gitops.path>")
 	envs := fs.StringArray("env", nil, "rebuild only this environment (repeatable); the others' files stay as they are")
 	opts := loadFlags(fs)
+	format := fs.String("format", "text", "the report: text, or json {changedEnvironments, added, modified, removed, commit, branch, pushed}")
+	var g gitFlags
+	g.register(fs)
 	if code, ok := parse(e, fs, args); !ok {
 		return code
+	}
+	if *format != "text" && *format != "json" {
+		return usageError(e, fmt.Sprintf("--format %q: want text or json", *format))
+	}
+	if msg := g.check(fs); msg != "" {
+		return usageError(e, msg)
+	}
+	if g.commit {
+		return g.run(e, apkgen.BuildOptions{File: *file, Root: *root, Envs: *envs, Load: *opts}, *format == "json")
 	}
 	res, err := apkgen.Build(apkgen.BuildOptions{File: *file, Root: *root, Envs: *envs, Load: *opts})
 	if err != nil {
@@ -21,6 +38,9 @@ func runBuild(e *env, args []string) int {
 	}
 	printDiags(e, res.File.Warnings)
 	c := res.Change
+	if *format == "json" {
+		return printJSON(e, gitops.ChangeReport(res.Plan.GitOps.Path, c.Added, c.Modified, c.Removed))
+	}
 	if c.Empty() {
 		fmt.Fprintf(e.stdout, "%s: up to date (%s)\n", res.Dir, plural(len(res.Plan.Environments), "environment"))
 		return ExitOK

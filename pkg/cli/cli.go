@@ -17,6 +17,7 @@ import (
 
 	"github.com/apkgen/apkgen/pkg/apkgen"
 	"github.com/apkgen/apkgen/pkg/diag"
+	"github.com/apkgen/apkgen/pkg/gitops"
 	"github.com/apkgen/apkgen/pkg/load"
 	"github.com/apkgen/apkgen/pkg/write"
 )
@@ -121,6 +122,7 @@ func report(e *env, err error) int {
 	var usage *apkgen.UsageError
 	var notOwned *write.NotOwnedError
 	var input *load.InputError
+	var gitInput *gitops.InputError
 	switch {
 	case errors.As(err, &list):
 		printDiags(e, list)
@@ -128,7 +130,7 @@ func report(e *env, err error) int {
 			return ExitInvalid
 		}
 		return ExitOK
-	case errors.As(err, &usage), errors.As(err, &notOwned), errors.As(err, &input):
+	case errors.As(err, &usage), errors.As(err, &notOwned), errors.As(err, &input), errors.As(err, &gitInput):
 		fmt.Fprintf(e.stderr, "apkgen: %v\n", err)
 		return ExitInvalid
 	}

@@ -1,0 +1,237 @@
+package gitops_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/apkgen/apkgen/pkg/tree"
+)
+
+// checkout is a GitOps repository with a user's work in progress: a
+// committed README and flux-system folder, a staged change and an unstaged
+// one outside the owned folder.
+func (s *sandbox) checkout() string {
+	s.t.Helper()
+	repo := s.t.TempDir()
+	s.git(repo, "init", "--quiet", "-b", "main")
+	write := func(p, text string) {
+		full := filepath.Join(repo, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			s.t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(text), 0o644); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	write("README.md", "# gitops\n")
+	write("notes.txt", "one\n")
+	// An earlier apkgen build made the folder, flux bootstrap added its own.
+	write("deploy/"+tree.Marker, tree.MarkerText)
+	write("deploy/clusters/nonprod/flux-system/gotk-sync.yaml", "# written by flux bootstrap\n")
+	s.git(repo, "add", ".")
+	s.git(repo, "commit", "--quiet", "-m", "seed")
+	write("notes.txt", "one\nstaged\n")
+	s.git(repo, "add", "notes.txt")
+	write("README.md", "# gitops\nunstaged\n")
+	// flux bootstrap's folder changes on disk too: not apkgen's to commit.
+	write("deploy/clusters/nonprod/flux-system/gotk-sync.yaml", "# changed by hand\n")
+	return repo
+}
+
+func TestCommitInCheckout(t *testing.T) {
+	s := newSandbox(t)
+	repo := s.checkout()
+	seed := s.git(repo, "rev-parse", "HEAD")
+	in := example(t, t.TempDir(), "environments.yaml", "")
+
+	r := s.apkgen(repo, nil, "build", "-f", in, "--commit", "--author", "Bot <bot@example.com>", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("build --commit: %s", r)
+	}
+	res := r.result(t)
+	if res.Commit == "" || res.Branch != "main" || res.Pushed || len(res.Added) == 0 || len(res.Modified)+len(res.Removed) != 0 ||
+		slices.Contains(res.Added, "deploy/.apkgen") {
+		t.Fatalf("report: %+v", res)
+	}
+	if want := []string{"dev", "prod", "shared", "test", "uat"}; !slices.Equal(res.ChangedEnvironments, want) {
+		t.Errorf("changedEnvironments = %v, want %v", res.ChangedEnvironments, want)
+	}
+	if got := s.git(repo, "rev-parse", "HEAD"); got != res.Commit {
+		t.Errorf("HEAD = %s, the report says %s", got, res.Commit)
+	}
+	s.git(repo, "fsck", "--strict", "--no-dangling")
+
+	// The commit touches the owned folder only, flux-system excluded.
+	for _, p := range strings.Split(s.git(repo, "diff", "--name-only", "HEAD~1", "HEAD"), "\n") {
+		if !strings.HasPrefix(p, "deploy/") || strings.Contains(p, "/flux-system/") {
+			t.Errorf("the commit changes %s", p)
+		}
+	}
+	if got := s.git(repo, "show", "HEAD:deploy/clusters/nonprod/flux-system/gotk-sync.yaml"); got != "# written by flux bootstrap" {
+		t.Errorf("flux-system in the commit: %q", got)
+	}
+	// The user's work is as it was: staged stays staged, unstaged unstaged,
+	// and the owned folder is clean.
+	if got := s.git(repo, "diff", "--cached", "--name-only"); got != "notes.txt" {
+		t.Errorf("staged after the commit: %q, want notes.txt", got)
+	}
+	if got := s.git(repo, "diff", "--cached", "notes.txt"); !strings.Contains(got, "+staged") {
+		t.Errorf("the staged change changed:\n%s", got)
+	}
+	status := s.git(repo, "status", "--porcelain", "--untracked-files=no")
+	if want := "M README.md\n M deploy/clusters/nonprod/flux-system/gotk-sync.yaml\nM  notes.txt"; status != want {
+		t.Errorf("git status:\n%s\nwant:\n%s", status, want)
+	}
+
+	// The message: environments, then the provenance trailers.
+	msg := s.git(repo, "log", "-1", "--format=%B")
+	if !strings.HasPrefix(msg, "apkgen: update dev, prod, shared, test, uat\n") {
+		t.Errorf("message:\n%s", msg)
+	}
+	trailers := s.git(repo, "log", "-1", "--format=%(trailers:only,unfold)")
+	for _, want := range []string{"Apkgen-Version: devel", "Apkgen-Input-SHA256: " + sha256File(t, in)} {
+		if !strings.Contains(trailers, want) {
+			t.Errorf("trailers lack %q:\n%s", want, trailers)
+		}
+	}
+	if strings.Contains(trailers, "Apkgen-Input-Commit") {
+		t.Errorf("the input is in no repository, yet:\n%s", trailers)
+	}
+	if got := s.git(repo, "log", "-1", "--format=%an <%ae>|%cn <%ce>"); got != "Bot <bot@example.com>|Bot <bot@example.com>" {
+		t.Errorf("author|committer = %s", got)
+	}
+
+	// Again: nothing to commit, exit 0, no empty commit.
+	r = s.apkgen(repo, nil, "build", "-f", in, "--commit", "--author", "Bot <bot@example.com>")
+	if r.code != 0 || !strings.Contains(r.stdout, "nothing to commit") {
+		t.Fatalf("second build --commit: %s", r)
+	}
+	if got := s.git(repo, "rev-list", "--count", "HEAD"); got != "2" {
+		t.Errorf("%s commits after a build with nothing to commit, want 2", got)
+	}
+
+	// One environment changes: the message names it alone.
+	example(t, filepath.Dir(in), "environments.yaml", "v2")
+	r = s.apkgen(repo, nil, "build", "-f", in, "--commit", "--author", "Bot <bot@example.com>", "--format", "json")
+	res = r.result(t)
+	if r.code != 0 || !slices.Equal(res.ChangedEnvironments, []string{"dev"}) || len(res.Modified) == 0 || len(res.Added) != 0 {
+		t.Fatalf("build --commit after a change of dev: %+v\n%s", res, r)
+	}
+	if got := s.git(repo, "log", "-1", "--format=%s"); got != "apkgen: update dev" {
+		t.Errorf("subject = %q", got)
+	}
+	if got := s.git(repo, "rev-parse", "HEAD~2"); got != seed {
+		t.Errorf("history: HEAD~2 = %s, want the seed %s", got, seed)
+	}
+	s.git(repo, "fsck", "--strict", "--no-dangling")
+	if got := s.git(repo, "diff", "--cached", "--name-only"); got != "notes.txt" {
+		t.Errorf("staged after the second commit: %q", got)
+	}
+}
+
+// The environments file in the GitOps repository itself: its HEAD is the
+// input commit. The identity comes from the environment, then git config.
+func TestCommitProvenanceAndIdentity(t *testing.T) {
+	s := newSandbox(t)
+	repo := s.checkout()
+	in := example(t, repo, "environments.yaml", "")
+	s.git(repo, "add", "environments.yaml")
+	s.git(repo, "commit", "--quiet", "-m", "input")
+	inputCommit := s.git(repo, "rev-parse", "HEAD")
+
+	// No identity anywhere: exit 2, nothing written, nothing committed.
+	r := s.apkgen(repo, nil, "build", "-f", in, "--commit")
+	if r.code != 2 || !strings.Contains(r.stderr, "--author") {
+		t.Fatalf("without an identity: %s", r)
+	}
+	if _, err := os.Stat(filepath.Join(repo, "deploy", "apps")); err == nil {
+		t.Error("a build that could not commit wrote the tree")
+	}
+
+	// The global configuration (HOME/.gitconfig) gives the author.
+	s.git(repo, "config", "--global", "user.name", "Global User")
+	s.git(repo, "config", "--global", "user.email", "global@example.com")
+	r = s.apkgen(repo, []string{"GIT_COMMITTER_NAME=CI", "GIT_COMMITTER_EMAIL=ci@example.com"}, "build", "-f", in, "--commit")
+	if r.code != 0 {
+		t.Fatalf("build --commit: %s", r)
+	}
+	if got := s.git(repo, "log", "-1", "--format=%an <%ae>|%cn <%ce>"); got != "Global User <global@example.com>|CI <ci@example.com>" {
+		t.Errorf("author|committer = %s", got)
+	}
+	if got := s.git(repo, "log", "-1", "--format=%(trailers:key=Apkgen-Input-Commit,valueonly)"); got != inputCommit {
+		t.Errorf("Apkgen-Input-Commit = %q, want %s", got, inputCommit)
+	}
+	if got := s.git(repo, "log", "-1", "--format=%b"); !strings.Contains(got, "from environments.yaml into deploy/") {
+		t.Errorf("body:\n%s", got)
+	}
+	s.git(repo, "fsck", "--strict", "--no-dangling")
+}
+
+// --env rebuilds one environment; the commit has that environment's files.
+// A repository without commits gets a first one.
+func TestCommitFirstAndPartial(t *testing.T) {
+	s := newSandbox(t)
+	repo := t.TempDir()
+	s.git(repo, "init", "--quiet", "-b", "trunk")
+	in := example(t, t.TempDir(), "environments.yaml", "")
+	id := "--author=Bot <bot@example.com>"
+	if r := s.apkgen(repo, nil, "build", "-f", in, "--commit", id); r.code != 0 {
+		t.Fatalf("first commit: %s", r)
+	}
+	if got := s.git(repo, "rev-list", "--count", "trunk"); got != "1" {
+		t.Fatalf("commits on trunk: %s", got)
+	}
+	in2 := example(t, t.TempDir(), "environments.yaml", "v2")
+	r := s.apkgen(repo, nil, "build", "-f", in2, "--env", "prod", "--commit", id)
+	if r.code != 0 || !strings.Contains(r.stdout, "nothing to commit") {
+		t.Fatalf("--env prod with a change of dev only: %s", r)
+	}
+	r = s.apkgen(repo, nil, "build", "-f", in2, "--env", "dev", "--commit", id, "--format", "json")
+	if res := r.result(t); r.code != 0 || !slices.Equal(res.ChangedEnvironments, []string{"dev"}) {
+		t.Fatalf("--env dev: %+v\n%s", res, r)
+	}
+	s.git(repo, "fsck", "--strict", "--no-dangling")
+	if got := s.git(repo, "status", "--porcelain"); got != "" {
+		t.Errorf("git status after the commits:\n%s", got)
+	}
+}
+
+func TestCommitUsage(t *testing.T) {
+	s := newSandbox(t)
+	dir, repo := t.TempDir(), t.TempDir()
+	s.git(repo, "init", "--quiet")
+	in := example(t, dir, "environments.yaml", "")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--commit"}, "not in a git repository"},
+		{[]string{"--repo", "https://example.com/x.git"}, "--repo needs --branch"},
+		{[]string{"--repo", "https://example.com/x.git", "--branch", "b", "-o", dir}, "takes no -o"},
+		{[]string{"--base", "main"}, "--base goes with --repo"},
+		{[]string{"--branch", "b"}, "--branch goes with --push or --repo"},
+		{[]string{"--author", "A <a@x>"}, "--author goes with --commit"},
+		{[]string{"--commit", "-o", repo, "--author", "nobody"}, "Name <email>"},
+		{[]string{"--format", "yaml"}, "want text or json"},
+	} {
+		r := s.apkgen(dir, nil, append([]string{"build", "-f", in}, tc.args...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: want exit 2 and %q, got %s", tc.args, tc.want, r)
+		}
+	}
+}
+
+func sha256File(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}

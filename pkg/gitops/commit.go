@@ -1,0 +1,521 @@
+package gitops
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+
+	"github.com/apkgen/apkgen/pkg/generate"
+	"github.com/apkgen/apkgen/pkg/write"
+)
+
+// Options are what every commit needs besides the tree.
+type Options struct {
+	// Author and Committer are "Name <email>" (the --author and --committer
+	// flags). Empty: GIT_AUTHOR_* / GIT_COMMITTER_*, then user.name and
+	// user.email of the git configuration, the repository's then the
+	// global one. A missing one takes the other's identity.
+	Author, Committer string
+	// SignKeyFile holds an armored OpenPGP private key; empty: the key in
+	// APKGEN_GPG_KEY, if any. See LoadSignKey.
+	SignKeyFile string
+	// InputFile is the environments file: its SHA-256 and the HEAD commit of
+	// the repository holding it go into the message's trailers.
+	InputFile string
+	Version   string // apkgen's version, for the Apkgen-Version trailer
+	Env       Getenv // nil: os.Getenv
+	// Log receives progress meant for people (retries, the remote's
+	// messages), already redacted. Nil discards it.
+	Log io.Writer
+}
+
+func (o *Options) log(format string, args ...any) {
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, format+"\n", args...)
+	}
+}
+
+// signer is what a commit is made with once the options are resolved.
+type signer struct {
+	author, committer Identity
+	key               *openpgp.Entity
+	input             provenance
+	version           string
+}
+
+type provenance struct {
+	name   string // as shown in the message
+	sha256 string
+	commit string // empty outside a git repository
+}
+
+// prepare resolves identities, the signing key and the provenance; cfg is
+// the git configuration the identities may come from.
+func prepare(o *Options, cfg *config.Config) (*signer, error) {
+	author, committer, err := resolveIdentities(o.Author, o.Committer, o.Env, cfg)
+	if err != nil {
+		return nil, err
+	}
+	key, err := LoadSignKey(o.SignKeyFile, o.Env)
+	if err != nil {
+		return nil, err
+	}
+	in, err := inputProvenance(o.InputFile)
+	if err != nil {
+		return nil, err
+	}
+	return &signer{author: author, committer: committer, key: key, input: in, version: o.Version}, nil
+}
+
+// inputProvenance hashes the environments file and finds the HEAD commit of
+// the repository it is in, if any.
+func inputProvenance(file string) (provenance, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return provenance{}, inputErrorf("%v", err)
+	}
+	sum := sha256.Sum256(b)
+	p := provenance{name: filepath.Base(file), sha256: hex.EncodeToString(sum[:])}
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return p, nil
+	}
+	repo, err := git.PlainOpenWithOptions(filepath.Dir(abs), &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if err != nil {
+		return p, nil
+	}
+	if wt, err := repo.Worktree(); err == nil {
+		if rel, err := filepath.Rel(realPath(wt.Filesystem.Root()), realPath(abs)); err == nil && !strings.HasPrefix(rel, "..") {
+			p.name = filepath.ToSlash(rel)
+		}
+	}
+	if head, err := repo.Head(); err == nil {
+		p.commit = head.Hash().String()
+	}
+	return p, nil
+}
+
+func realPath(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r
+	}
+	return p
+}
+
+// Checkout is a git working tree that holds the owned folder.
+type Checkout struct {
+	repo *git.Repository
+	root string // the working tree's root, symbolic links resolved
+	s    *signer
+	o    Options
+	sec  secrets
+}
+
+// Open finds the repository that holds dir (dir or one of its parents) and
+// resolves what commits need (identity, signing key), so that a mistake
+// there is reported before anything is built.
+func Open(dir string, o Options) (*Checkout, error) {
+	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		return nil, inputErrorf("--commit: %s is not in a git repository (git init it, or use --repo URL)", dir)
+	}
+	if err != nil {
+		return nil, secrets(nil).wrap(err, "opening the git repository at %s", dir)
+	}
+	wt, err := repo.Worktree()
+	if err != nil {
+		return nil, inputErrorf("--commit: %s: a bare repository has no working tree to build in", dir)
+	}
+	cfg, err := repo.ConfigScoped(config.GlobalScope)
+	if err != nil {
+		return nil, secrets(nil).wrap(err, "reading the git configuration")
+	}
+	s, err := prepare(&o, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Checkout{repo: repo, root: realPath(wt.Filesystem.Root()), s: s, o: o}, nil
+}
+
+// Root is the working tree's root folder.
+func (c *Checkout) Root() string { return c.root }
+
+// Commit commits the owned folder dir as it is on disk: the files apkgen
+// wrote replace the folder's entries of HEAD's tree, clusters/*/flux-system
+// keeps what HEAD has, and nothing outside the folder changes. The index
+// gets the folder's new entries; every other entry, staged or not, stays as
+// it was. When the tree equals HEAD's, nothing is committed and the Result
+// is Empty.
+func (c *Checkout) Commit(dir string) (*Result, error) {
+	res, err := c.commit(dir)
+	if err != nil {
+		return nil, c.sec.wrap(err, "committing")
+	}
+	return res, nil
+}
+
+func (c *Checkout) commit(dir string) (*Result, error) {
+	rel, err := filepath.Rel(c.root, realPath(dir))
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil, inputErrorf("--commit: the owned folder %s must be a folder inside the repository at %s", dir, c.root)
+	}
+	prefix := filepath.ToSlash(rel)
+	st := c.repo.Storer
+
+	// Where the commit goes: HEAD's branch, or HEAD itself when detached.
+	head, err := st.Reference(plumbing.HEAD)
+	if err != nil {
+		return nil, err
+	}
+	target := plumbing.HEAD
+	if head.Type() == plumbing.SymbolicReference {
+		target = head.Target()
+	}
+	cur, err := st.Reference(target)
+	if err != nil && !errors.Is(err, plumbing.ErrReferenceNotFound) {
+		return nil, err
+	}
+	var parentTree *object.Tree
+	var parents []plumbing.Hash
+	if cur != nil {
+		parent, err := object.GetCommit(st, cur.Hash())
+		if err != nil {
+			return nil, err
+		}
+		if parentTree, err = parent.Tree(); err != nil {
+			return nil, err
+		}
+		parents = []plumbing.Hash{parent.Hash}
+	}
+
+	// Read the index first: if it cannot be rewritten, nothing is committed.
+	idx, err := st.Index()
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range idx.Entries {
+		if e.Stage != 0 { // (go-git's index.Merged is 1, not the 0 a merged entry has)
+			return nil, inputErrorf("--commit: the index has unresolved conflicts (%s); resolve them first", e.Name)
+		}
+	}
+
+	files, err := write.ReadOwned(dir)
+	if err != nil {
+		return nil, err
+	}
+	old := map[string]entry{}
+	if parentTree != nil {
+		if sub, err := parentTree.Tree(prefix); err == nil {
+			if err := flatten(st, sub, "", old); err != nil {
+				return nil, err
+			}
+		} else if !errors.Is(err, object.ErrDirectoryNotFound) && !errors.Is(err, object.ErrEntryNotFound) {
+			return nil, err
+		}
+	}
+	next := map[string]entry{}
+	res := &Result{Branch: branchName(target)}
+	for p, e := range old {
+		if write.Preserved(p) {
+			next[p] = e
+		} else if _, ok := files[p]; !ok {
+			res.Removed = append(res.Removed, p)
+		}
+	}
+	for p, b := range files {
+		h, err := storeBlob(st, b)
+		if err != nil {
+			return nil, err
+		}
+		next[p] = entry{mode: filemode.Regular, hash: h}
+		switch o, ok := old[p]; {
+		case !ok:
+			res.Added = append(res.Added, p)
+		case o.hash != h || o.mode != filemode.Regular:
+			res.Modified = append(res.Modified, p)
+		}
+	}
+	if len(res.Added)+len(res.Modified)+len(res.Removed) == 0 {
+		return finish(res, prefix), nil
+	}
+	owned, err := writeTree(st, next)
+	if err != nil {
+		return nil, err
+	}
+	rootTree, err := splice(st, parentTree, strings.Split(prefix, "/"), owned)
+	if err != nil {
+		return nil, err
+	}
+
+	finish(res, prefix)
+	now := time.Now()
+	commit := &object.Commit{
+		Author:       object.Signature{Name: c.s.author.Name, Email: c.s.author.Email, When: now},
+		Committer:    object.Signature{Name: c.s.committer.Name, Email: c.s.committer.Email, When: now},
+		Message:      message(res, prefix, c.s),
+		TreeHash:     rootTree,
+		ParentHashes: parents,
+	}
+	if c.s.key != nil {
+		if err := sign(commit, c.s.key); err != nil {
+			return nil, fmt.Errorf("signing the commit: %w", err)
+		}
+	}
+	obj := st.NewEncodedObject()
+	if err := commit.Encode(obj); err != nil {
+		return nil, err
+	}
+	hash, err := st.SetEncodedObject(obj)
+	if err != nil {
+		return nil, err
+	}
+
+	newIdx, err := c.ownedIndex(idx, prefix, dir, next)
+	if err != nil {
+		return nil, err
+	}
+	// Compare-and-swap: a HEAD that moved meanwhile is not overwritten.
+	if err := st.CheckAndSetReference(plumbing.NewHashReference(target, hash), cur); err != nil {
+		return nil, fmt.Errorf("updating %s: %w (nothing was committed)", target, err)
+	}
+	if err := st.SetIndex(newIdx); err != nil {
+		return nil, fmt.Errorf("commit %s made, but updating the index failed: %w; run git reset -- %s", hash, err, prefix)
+	}
+	res.Commit = hash.String()
+	return res, nil
+}
+
+// ChangeReport is the Result of a change that was not committed: the
+// paths, relative to the owned folder prefix, made relative to the
+// repository root, and the environments they belong to.
+func ChangeReport(prefix string, added, modified, removed []string) *Result {
+	return finish(&Result{
+		Added:    append([]string(nil), added...),
+		Modified: append([]string(nil), modified...),
+		Removed:  append([]string(nil), removed...),
+	}, prefix)
+}
+
+// finish turns folder-relative paths into repository-relative ones and
+// names the environments they belong to.
+func finish(res *Result, prefix string) *Result {
+	envs := map[string]bool{}
+	for _, list := range []*[]string{&res.Added, &res.Modified, &res.Removed} {
+		for i, p := range *list {
+			env := generate.EnvOf(p)
+			if env == "" {
+				env = "shared"
+			}
+			envs[env] = true
+			(*list)[i] = path.Join(prefix, p)
+		}
+		if *list == nil {
+			*list = []string{}
+		}
+		sort.Strings(*list)
+	}
+	res.ChangedEnvironments = []string{}
+	for e := range envs {
+		res.ChangedEnvironments = append(res.ChangedEnvironments, e)
+	}
+	sort.Strings(res.ChangedEnvironments)
+	return res
+}
+
+func branchName(ref plumbing.ReferenceName) string {
+	if ref == plumbing.HEAD {
+		return "HEAD"
+	}
+	return ref.Short()
+}
+
+// message names the environments that changed and ends with the trailers
+// that say where the commit comes from.
+func message(res *Result, prefix string, s *signer) string {
+	names := res.ChangedEnvironments
+	subject := strings.Join(names, ", ")
+	if len(names) > 5 {
+		subject = fmt.Sprintf("%s and %d more", strings.Join(names[:4], ", "), len(names)-4)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "apkgen: update %s\n\n", subject)
+	fmt.Fprintf(&b, "Generated by apkgen from %s into %s/: %d added, %d modified, %d removed.\n",
+		s.input.name, prefix, len(res.Added), len(res.Modified), len(res.Removed))
+	if len(names) > 5 {
+		fmt.Fprintf(&b, "Changed: %s.\n", strings.Join(names, ", "))
+	}
+	fmt.Fprintf(&b, "\nApkgen-Version: %s\nApkgen-Input-SHA256: %s\n", s.version, s.input.sha256)
+	if s.input.commit != "" {
+		fmt.Fprintf(&b, "Apkgen-Input-Commit: %s\n", s.input.commit)
+	}
+	return b.String()
+}
+
+// ownedIndex is the user's index with the owned folder's entries replaced
+// by the new tree's (stat data from disk, so that git sees them clean).
+func (c *Checkout) ownedIndex(idx *index.Index, prefix, dir string, next map[string]entry) (*index.Index, error) {
+	out := &index.Index{Version: idx.Version, ResolveUndo: idx.ResolveUndo}
+	for _, e := range idx.Entries {
+		if rel, ok := strings.CutPrefix(e.Name, prefix+"/"); ok && !write.Preserved(rel) {
+			continue
+		}
+		out.Entries = append(out.Entries, e)
+	}
+	for p, e := range next {
+		if write.Preserved(p) {
+			continue
+		}
+		ie := &index.Entry{Name: prefix + "/" + p, Hash: e.hash, Mode: e.mode}
+		if fi, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(p))); err == nil {
+			ie.ModifiedAt, ie.CreatedAt, ie.Size = fi.ModTime(), fi.ModTime(), uint32(fi.Size())
+		}
+		out.Entries = append(out.Entries, ie)
+	}
+	sort.Slice(out.Entries, func(i, j int) bool { return out.Entries[i].Name < out.Entries[j].Name })
+	// The cache of tree hashes (Cache) is left out: git rebuilds it.
+	if err := index.NewEncoder(io.Discard).Encode(out); err != nil {
+		return nil, fmt.Errorf("the index cannot be rewritten: %w", err)
+	}
+	return out, nil
+}
+
+type entry struct {
+	mode filemode.FileMode
+	hash plumbing.Hash
+}
+
+// flatten lists a tree's entries by path; the preserved folders
+// (clusters/*/flux-system) are listed whole, as one entry.
+func flatten(s storer.EncodedObjectStorer, t *object.Tree, dir string, out map[string]entry) error {
+	for _, e := range t.Entries {
+		p := path.Join(dir, e.Name)
+		if e.Mode == filemode.Dir && !write.Preserved(p) {
+			sub, err := object.GetTree(s, e.Hash)
+			if err != nil {
+				return err
+			}
+			if err := flatten(s, sub, p, out); err != nil {
+				return err
+			}
+			continue
+		}
+		out[p] = entry{mode: e.Mode, hash: e.Hash}
+	}
+	return nil
+}
+
+func storeBlob(s storer.EncodedObjectStorer, b []byte) (plumbing.Hash, error) {
+	h := plumbing.ComputeHash(plumbing.BlobObject, b)
+	if s.HasEncodedObject(h) == nil {
+		return h, nil
+	}
+	obj := s.NewEncodedObject()
+	obj.SetType(plumbing.BlobObject)
+	obj.SetSize(int64(len(b)))
+	w, err := obj.Writer()
+	if err != nil {
+		return h, err
+	}
+	if _, err := w.Write(b); err != nil {
+		return h, err
+	}
+	if err := w.Close(); err != nil {
+		return h, err
+	}
+	return s.SetEncodedObject(obj)
+}
+
+// writeTree stores the trees for entries (paths relative to the tree) and
+// returns the top one's hash.
+func writeTree(s storer.EncodedObjectStorer, entries map[string]entry) (plumbing.Hash, error) {
+	t := &object.Tree{}
+	subs := map[string]map[string]entry{}
+	for p, e := range entries {
+		name, rest, nested := strings.Cut(p, "/")
+		if !nested {
+			t.Entries = append(t.Entries, object.TreeEntry{Name: name, Mode: e.mode, Hash: e.hash})
+			continue
+		}
+		if subs[name] == nil {
+			subs[name] = map[string]entry{}
+		}
+		subs[name][rest] = e
+	}
+	for name, sub := range subs {
+		h, err := writeTree(s, sub)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		t.Entries = append(t.Entries, object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: h})
+	}
+	return storeTree(s, t)
+}
+
+// splice returns the hash of tree t with the entry at path parts replaced
+// by the folder owned (t may be nil: an empty tree).
+func splice(s storer.EncodedObjectStorer, t *object.Tree, parts []string, owned plumbing.Hash) (plumbing.Hash, error) {
+	out := &object.Tree{}
+	var found *object.TreeEntry
+	if t != nil {
+		for i, e := range t.Entries {
+			if e.Name == parts[0] {
+				found = &t.Entries[i]
+				continue
+			}
+			out.Entries = append(out.Entries, e)
+		}
+	}
+	h := owned
+	if len(parts) > 1 {
+		var child *object.Tree
+		if found != nil && found.Mode == filemode.Dir {
+			var err error
+			if child, err = object.GetTree(s, found.Hash); err != nil {
+				return plumbing.ZeroHash, err
+			}
+		}
+		var err error
+		if h, err = splice(s, child, parts[1:], owned); err != nil {
+			return plumbing.ZeroHash, err
+		}
+	}
+	out.Entries = append(out.Entries, object.TreeEntry{Name: parts[0], Mode: filemode.Dir, Hash: h})
+	return storeTree(s, out)
+}
+
+// storeTree sorts the entries the way git does (a folder sorts as if its
+// name ended in "/") and stores the tree.
+func storeTree(s storer.EncodedObjectStorer, t *object.Tree) (plumbing.Hash, error) {
+	key := func(e object.TreeEntry) string {
+		if e.Mode == filemode.Dir {
+			return e.Name + "/"
+		}
+		return e.Name
+	}
+	sort.Slice(t.Entries, func(i, j int) bool { return key(t.Entries[i]) < key(t.Entries[j]) })
+	obj := s.NewEncodedObject()
+	if err := t.Encode(obj); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return s.SetEncodedObject(obj)
+}

@@ -1,0 +1,164 @@
+package gitops
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/transport/http"
+	"github.com/go-git/go-git/v5/storage/memory"
+)
+
+func TestRedact(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`Get "https://x-access-token:ghp_abc@github.com/a/b.git/info/refs": 401`, `Get "https://***@github.com/a/b.git/info/refs": 401`},
+		{"https://ghp_abc@github.com/a/b.git", "https://***@github.com/a/b.git"},
+		{"ssh://git@example.com/a.git and http://u:p@h/x", "ssh://***@example.com/a.git and http://***@h/x"},
+		{"git@github.com:a/b.git", "git@github.com:a/b.git"},
+		{"token ghp_abc in text", "token *** in text"},
+	} {
+		if got := Redact(tc.in, "ghp_abc"); got != tc.want {
+			t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	err := secrets{"hunter22"}.wrap(errors.New("auth hunter22 refused at https://u:hunter22@h/r\n"), "pushing")
+	if got := err.Error(); got != "pushing: auth *** refused at https://***@h/r" {
+		t.Errorf("wrap: %q", got)
+	}
+}
+
+func TestIdentities(t *testing.T) {
+	env := func(vars map[string]string) Getenv { return func(k string) string { return vars[k] } }
+	cfg := config.NewConfig()
+	cfg.User.Name, cfg.User.Email = "Config", "config@example.com"
+	for _, tc := range []struct {
+		name              string
+		author, committer string
+		env               map[string]string
+		cfg               *config.Config
+		want              string // author|committer, or an error's text
+	}{
+		{"flags", "A <a@x>", "C <c@x>", nil, cfg, "A <a@x>|C <c@x>"},
+		{"flag then config", "A <a@x>", "", nil, cfg, "A <a@x>|Config <config@example.com>"},
+		{"environment", "", "", map[string]string{"GIT_AUTHOR_NAME": "E", "GIT_AUTHOR_EMAIL": "e@x"}, cfg, "E <e@x>|Config <config@example.com>"},
+		{"config", "", "", nil, cfg, "Config <config@example.com>|Config <config@example.com>"},
+		{"author only", "A <a@x>", "", nil, nil, "A <a@x>|A <a@x>"},
+		{"committer only", "", "", map[string]string{"GIT_COMMITTER_NAME": "C", "GIT_COMMITTER_EMAIL": "c@x"}, nil, "C <c@x>|C <c@x>"},
+		{"none", "", "", nil, nil, "no identity"},
+		{"bad flag", "just a name", "", nil, cfg, "Name <email>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, c, err := resolveIdentities(tc.author, tc.committer, env(tc.env), tc.cfg)
+			got := a.String() + "|" + c.String()
+			if err != nil {
+				var in *InputError
+				if !errors.As(err, &in) {
+					t.Errorf("%v is not an InputError", err)
+				}
+				got = err.Error()
+			}
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAuth(t *testing.T) {
+	env := func(vars map[string]string) Getenv { return func(k string) string { return vars[k] } }
+	a, sec, err := Auth("https://github.com/a/b.git", env(map[string]string{"GITHUB_TOKEN": "gh-token", "APKGEN_GIT_TOKEN": "apk-token"}))
+	if b, ok := a.(*http.BasicAuth); err != nil || !ok || b.Username != "x-access-token" || b.Password != "apk-token" || !slices.Contains(sec, "apk-token") {
+		t.Errorf("APKGEN_GIT_TOKEN first: %v %v %v", a, sec, err)
+	}
+	a, _, _ = Auth("https://github.com/a/b.git", env(map[string]string{"GITHUB_TOKEN": "gh-token", "APKGEN_GIT_USERNAME": "bot"}))
+	if b, ok := a.(*http.BasicAuth); !ok || b.Username != "bot" || b.Password != "gh-token" {
+		t.Errorf("GITHUB_TOKEN and APKGEN_GIT_USERNAME: %v", a)
+	}
+	a, sec, _ = Auth("https://user:p%40ss-word@host/r.git", env(map[string]string{"GITHUB_TOKEN": "gh-token"}))
+	if b, ok := a.(*http.BasicAuth); !ok || b.Username != "user" || b.Password != "p@ss-word" || !slices.Contains(sec, "p@ss-word") || !slices.Contains(sec, "p%40ss-word") {
+		t.Errorf("credentials in the URL win and are secret: %v %v", a, sec)
+	}
+	if a, _, _ = Auth("file:///srv/git/r.git", env(map[string]string{"GITHUB_TOKEN": "gh-token"})); a != nil {
+		t.Errorf("file:// needs no credentials: %v", a)
+	}
+	if _, _, err := Auth("ssh://git@host/r.git", env(map[string]string{"APKGEN_GIT_SSH_KEY": "/nonexistent/key"})); err == nil {
+		t.Error("a missing ssh key file is not reported")
+	}
+}
+
+func TestPickSource(t *testing.T) {
+	h1 := plumbing.NewHash("1111111111111111111111111111111111111111")
+	h2 := plumbing.NewHash("2222222222222222222222222222222222222222")
+	refs := []*plumbing.Reference{
+		plumbing.NewSymbolicReference(plumbing.HEAD, "refs/heads/trunk"),
+		plumbing.NewHashReference("refs/heads/trunk", h1),
+		plumbing.NewHashReference("refs/heads/bot", h2),
+		plumbing.NewHashReference("refs/heads/release", h1),
+	}
+	for _, tc := range []struct {
+		branch, base string
+		refs         []*plumbing.Reference
+		src          string
+		expected     plumbing.Hash
+		err          string
+	}{
+		{"bot", "", refs, "refs/heads/bot", h2, ""},
+		{"bot", "release", refs, "refs/heads/bot", h2, ""},
+		{"new", "", refs, "refs/heads/trunk", plumbing.ZeroHash, ""},
+		{"new", "release", refs, "refs/heads/release", plumbing.ZeroHash, ""},
+		{"new", "nope", refs, "", plumbing.ZeroHash, "--base nope"},
+		{"new", "", nil, "", plumbing.ZeroHash, ""},
+		{"new", "", refs[1:], "", plumbing.ZeroHash, "pass --base"},
+		{"new", "", append([]*plumbing.Reference{plumbing.NewHashReference(plumbing.HEAD, h2)}, refs[1:]...), "refs/heads/bot", plumbing.ZeroHash, ""},
+	} {
+		src, expected, err := pickSource(tc.refs, plumbing.NewBranchReferenceName(tc.branch), tc.base, "remote")
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s from %s: want an error with %q, got %v", tc.branch, tc.base, tc.err, err)
+			}
+			continue
+		}
+		if err != nil || string(src) != tc.src || expected != tc.expected {
+			t.Errorf("%s from %q: got %s %s %v, want %s %s", tc.branch, tc.base, src, expected, err, tc.src, tc.expected)
+		}
+	}
+}
+
+// Trees are in git's order: a folder sorts as if its name ended in "/".
+func TestTreeOrder(t *testing.T) {
+	st := memory.NewStorage()
+	blob, err := storeBlob(st, []byte("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := entry{mode: filemode.Regular, hash: blob}
+	h, err := writeTree(st, map[string]entry{"a/x": f, "a.yaml": f, "a-b": f, "b": f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := object.GetTree(st, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range tree.Entries {
+		names = append(names, e.Name)
+	}
+	if want := []string{"a-b", "a.yaml", "a", "b"}; !slices.Equal(names, want) {
+		t.Errorf("order %v, want %v", names, want)
+	}
+}
+
+func TestChangeReport(t *testing.T) {
+	r := ChangeReport("deploy", []string{"apps/dev/a.yaml", ".apkgen"}, nil, []string{"clusters/c/apps-prod.yaml"})
+	if !slices.Equal(r.ChangedEnvironments, []string{"dev", "prod", "shared"}) ||
+		!slices.Equal(r.Added, []string{"deploy/.apkgen", "deploy/apps/dev/a.yaml"}) ||
+		r.Modified == nil || !slices.Equal(r.Removed, []string{"deploy/clusters/c/apps-prod.yaml"}) {
+		t.Errorf("%+v", r)
+	}
+}

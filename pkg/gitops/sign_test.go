@@ -1,0 +1,117 @@
+package gitops_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
+)
+
+// newKey makes an OpenPGP key in-process and returns its armored private
+// key (encrypted with passphrase, when set) and public key.
+func newKey(t *testing.T, passphrase string) (private, public string) {
+	t.Helper()
+	cfg := &packet.Config{Algorithm: packet.PubKeyAlgoEdDSA}
+	e, err := openpgp.NewEntity("apkgen bot", "test", "bot@example.com", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pub bytes.Buffer
+	w, err := armor.Encode(&pub, openpgp.PublicKeyType, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Serialize(w); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if passphrase != "" {
+		if err := e.EncryptPrivateKeys([]byte(passphrase), cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var priv bytes.Buffer
+	w, err = armor.Encode(&priv, openpgp.PrivateKeyType, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.SerializePrivateWithoutSigning(w, nil); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	return priv.String(), pub.String()
+}
+
+// git verify-commit accepts apkgen's signatures: a key from --sign-key,
+// and a passphrase-protected one from APKGEN_GPG_KEY.
+func TestSignedCommit(t *testing.T) {
+	if _, err := exec.LookPath("gpg"); err != nil {
+		t.Skip("gpg is not installed (Debian package gnupg): git verify-commit needs it to check the signatures")
+	}
+	s := newSandbox(t)
+	gnupg := t.TempDir()
+	if err := os.Chmod(gnupg, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s.env = append(s.env, "GNUPGHOME="+gnupg)
+	t.Cleanup(func() { // no agent outlives the test
+		cmd := exec.Command("gpgconf", "--kill", "all")
+		cmd.Env = s.env
+		cmd.Run()
+	})
+	in := example(t, t.TempDir(), "environments.yaml", "")
+
+	const passphrase = "correct horse battery staple"
+	plain, plainPub := newKey(t, "")
+	locked, lockedPub := newKey(t, passphrase)
+	for _, pub := range []string{plainPub, lockedPub} {
+		cmd := exec.Command("gpg", "--batch", "--no-autostart", "--import")
+		cmd.Env = s.env
+		cmd.Stdin = strings.NewReader(pub)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("gpg --import: %v\n%s", err, out)
+		}
+	}
+	keyFile := filepath.Join(t.TempDir(), "key.asc")
+	if err := os.WriteFile(keyFile, []byte(plain), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		name string
+		vars []string
+		args []string
+	}{
+		{"--sign-key", nil, []string{"--sign-key", keyFile}},
+		{"APKGEN_GPG_KEY", []string{"APKGEN_GPG_KEY=" + locked, "APKGEN_GPG_PASSPHRASE=" + passphrase}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			repo := t.TempDir()
+			s.git(repo, "init", "--quiet", "-b", "main")
+			args := append([]string{"build", "-f", in, "--commit", botID}, tc.args...)
+			if r := s.apkgen(repo, tc.vars, args...); r.code != 0 {
+				t.Fatalf("build --commit: %s", r)
+			}
+			if out, err := s.gitErr(repo, "verify-commit", "-v", "HEAD"); err != nil {
+				t.Fatalf("git verify-commit: %v\n%s", err, out)
+			} else if !strings.Contains(out, "Good signature") {
+				t.Errorf("git verify-commit:\n%s", out)
+			}
+			s.git(repo, "fsck", "--strict", "--no-dangling")
+		})
+	}
+
+	// A wrong passphrase is an input error that does not echo it.
+	repo := t.TempDir()
+	s.git(repo, "init", "--quiet")
+	r := s.apkgen(repo, []string{"APKGEN_GPG_KEY=" + locked, "APKGEN_GPG_PASSPHRASE=wrong " + passphrase}, "build", "-f", in, "--commit", botID)
+	if r.code != 2 || !strings.Contains(r.stderr, "passphrase") || strings.Contains(r.stderr, passphrase) {
+		t.Errorf("wrong passphrase: %s", r)
+	}
+}
