@@ -335,6 +335,10 @@ func TestCRDPolicy(t *testing.T) {
 		got := kustomizeNames(t, rendered, patches)
 		eq(t, e.Name+" post-rendered objects", got,
 			[]string{"CustomResourceDefinition/apis.dp.wso2.com", "CustomResourceDefinition/backends.dp.wso2.com", "Deployment/apk-wso2-apk-adapter"})
+		// A chart that no longer renders them (the 1.x branch's skipCrds)
+		// still post-renders: each patch targets its CRD by name.
+		got = kustomizeNames(t, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: apk-wso2-apk-adapter\n", patches)
+		eq(t, e.Name+" post-rendered objects without the CRDs", got, []string{"Deployment/apk-wso2-apk-adapter"})
 	}
 }
 
