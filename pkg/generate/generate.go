@@ -26,8 +26,10 @@ func Generate(p *plan.Plan) (tree.Tree, error) {
 	switch p.GitOps.Engine {
 	case "flux":
 		return Flux(p)
+	case "argocd":
+		return ArgoCD(p)
 	}
-	return nil, fmt.Errorf("gitops.engine %q: not supported yet; use flux", p.GitOps.Engine)
+	return nil, fmt.Errorf("gitops.engine %q: not supported; use flux or argocd", p.GitOps.Engine)
 }
 
 // EnvOf returns the environment a path of the tree belongs to, or "" for
@@ -41,6 +43,8 @@ func EnvOf(p string) string {
 		return parts[1]
 	case len(parts) == 3 && parts[0] == "clusters" && strings.HasPrefix(parts[2], "apps-") && strings.HasSuffix(parts[2], ".yaml"):
 		return strings.TrimSuffix(strings.TrimPrefix(parts[2], "apps-"), ".yaml")
+	case len(parts) >= 4 && parts[0] == "argocd":
+		return parts[2] // argocd/<cluster>/<env>/...
 	}
 	return ""
 }
@@ -74,12 +78,15 @@ func (g *gen) write(file string, objs ...any) {
 	g.t[file] = b
 }
 
-// writeObject writes one object into dir, named after it, and returns the
-// file name.
-func (g *gen) writeObject(dir string, o plan.Object) string {
-	file := objectFile(o)
-	g.write(path.Join(dir, file), o)
-	return file
+// writeObjects writes each object into dir, in a file named after it, and
+// returns the file names.
+func (g *gen) writeObjects(dir string, objs ...plan.Object) []string {
+	files := make([]string, len(objs))
+	for i, o := range objs {
+		files[i] = objectFile(o)
+		g.write(path.Join(dir, files[i]), o)
+	}
+	return files
 }
 
 // envObjects writes what an environment has besides its releases into
@@ -88,10 +95,7 @@ func (g *gen) writeObject(dir string, o plan.Object) string {
 func (g *gen) envObjects(e *plan.Environment) (dir string, resources []string) {
 	dir = path.Join("apps", e.Name)
 	g.write(dir+"/namespace.yaml", namespace(e.Namespace))
-	resources = []string{"namespace.yaml"}
-	for _, o := range e.Objects {
-		resources = append(resources, g.writeObject(dir, o))
-	}
+	resources = append([]string{"namespace.yaml"}, g.writeObjects(dir, e.Objects...)...)
 	for name, content := range e.Files {
 		g.t[dir+"/"+name] = []byte(manifest.Header + content)
 	}

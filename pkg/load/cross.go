@@ -24,15 +24,41 @@ func crossChecks(f *File, v, doc cue.Value) diag.List {
 
 	type seenAt struct{ env string }
 	unique := map[string]seenAt{} // key: kind/cluster/value
-	claim := func(e *Env, kind, field, value, what string) {
+	claim := func(e *Env, kind, field, value, what string) bool {
 		key := kind + "\x00" + e.Cluster + "\x00" + value
 		if prev, ok := unique[key]; ok {
 			diags.Errorf(pos(e.Name, field), path(e.Name, field),
 				"%s %q is also used by environment %q on cluster %q (%s); %s must be unique per cluster",
 				what, value, prev.env, e.Cluster, pos(prev.env, field), what)
-			return
+			return false
 		}
 		unique[key] = seenAt{env: e.Name}
+		return true
+	}
+	// Cluster-scoped objects are claimed by name glob: two environments of
+	// a cluster must not be able to create the same one.
+	type object struct {
+		Group, Kind, Name string
+		env               string
+	}
+	objects := map[string][]object{} // by cluster
+	claimObjects := func(e *Env, release cue.Value) {
+		var objs []object
+		_ = release.LookupPath(cue.ParsePath("clusterScoped")).Decode(&objs) // validated by the schema
+		for _, o := range objs {
+			for _, prev := range objects[e.Cluster] {
+				if prev.env != e.Name && prev.Group == o.Group && prev.Kind == o.Kind && GlobsOverlap(prev.Name, o.Name) {
+					diags.Errorf(pos(e.Name, "pattern"), path(e.Name, "pattern"),
+						"its %s %q and the %s %q of environment %q (%s) can be the same object on cluster %q; rename one environment",
+						o.Kind, o.Name, prev.Kind, prev.Name, prev.env, pos(prev.env, "pattern"), e.Cluster)
+					return
+				}
+			}
+		}
+		for _, o := range objs {
+			o.env = e.Name
+			objects[e.Cluster] = append(objects[e.Cluster], o)
+		}
 	}
 
 	exclusive := map[string]string{}
@@ -55,8 +81,11 @@ func crossChecks(f *File, v, doc cue.Value) diag.List {
 		}
 		releases := e.Eval.LookupPath(cue.ParsePath("out.releases"))
 		for _, key := range fieldNames(releases) {
-			rn, _ := releases.LookupPath(cue.MakePath(cue.Str(key), cue.Str("releaseName"))).String()
-			claim(e, "release", "pattern", rn, "Helm release name")
+			release := releases.LookupPath(cue.MakePath(cue.Str(key)))
+			rn, _ := release.LookupPath(cue.ParsePath("releaseName")).String()
+			if claim(e, "release", "pattern", rn, "Helm release name") {
+				claimObjects(e, release)
+			}
 		}
 		if ex, _ := e.Eval.LookupPath(cue.ParsePath("out.exclusiveCluster")).Bool(); ex {
 			exclusive[e.Name] = e.Cluster
@@ -79,8 +108,56 @@ func crossChecks(f *File, v, doc cue.Value) diag.List {
 			break
 		}
 	}
+	return append(diags, uniqueServers(f, v, doc)...)
+}
+
+// GlobsOverlap reports whether some name matches both globs, whose only
+// wildcard is * (any run of characters).
+func GlobsOverlap(a, b string) bool {
+	switch {
+	case a == "" && b == "":
+		return true
+	case a != "" && a[0] == '*':
+		return GlobsOverlap(a[1:], b) || b != "" && GlobsOverlap(a, b[1:])
+	case b != "" && b[0] == '*':
+		return GlobsOverlap(a, b[1:]) || a != "" && GlobsOverlap(a[1:], b)
+	case a == "" || b == "":
+		return false
+	}
+	return a[0] == b[0] && GlobsOverlap(a[1:], b[1:])
+}
+
+// uniqueServers: Argo CD tells clusters apart by their API server, so two
+// declared clusters must not resolve to the same one (an unset server is
+// Argo CD's own cluster). Flux runs in each cluster and ignores server.
+func uniqueServers(f *File, v, doc cue.Value) diag.List {
+	var diags diag.List
+	if engine, _ := v.LookupPath(cue.ParsePath("gitops.engine")).String(); engine != "argocd" {
+		return nil
+	}
+	first := map[string]string{} // server -> cluster
+	for _, c := range f.Clusters {
+		server := InCluster
+		if s := v.LookupPath(cue.MakePath(cue.Str("clusters"), cue.Str(c), cue.Str("server"))); s.Exists() {
+			server, _ = s.String()
+		}
+		prev, ok := first[server]
+		if !ok {
+			first[server] = c
+			continue
+		}
+		field := []string{"clusters", c, "server"}
+		diags.Errorf(lookupPos(f.Name, doc, field), strings.Join(field, "."),
+			"cluster %q has the same API server as cluster %q (%s, %s): with gitops.engine argocd "+
+				"each cluster needs its own server (unset means Argo CD's own cluster, %s)",
+			c, prev, server, lookupPos(f.Name, doc, []string{"clusters", prev}), InCluster)
+	}
 	return diags
 }
+
+// InCluster is the API server Argo CD reaches its own cluster at, the
+// server of a cluster that sets none.
+const InCluster = "https://kubernetes.default.svc"
 
 func patternOf(f *File, env string) string {
 	for _, e := range f.Envs {

@@ -37,6 +37,10 @@ func toDiag(name string, doc cue.Value, err error, rb *rebase) diag.List {
 		path := unquote(e.Path())
 		if rb != nil {
 			path = rb.apply(path)
+		} else if len(path) > 0 && path[0] == "#File" {
+			// A rule of the file's schema itself (a conditionally required
+			// field): its path inside #File is the path in the file.
+			path = path[1:]
 		}
 		format, args := e.Msg()
 		msg := fmt.Sprintf(format, args...)

@@ -34,7 +34,7 @@ type GitOps struct {
 
 // InCluster is the API server Argo CD reaches its own cluster at, the
 // default of clusters.<name>.server.
-const InCluster = "https://kubernetes.default.svc"
+const InCluster = load.InCluster
 
 // Cluster is a cluster and what it gets once.
 type Cluster struct {
