@@ -1,11 +1,9 @@
 package generate
 
 import (
-	"fmt"
 	"path"
 	"strings"
 
-	"github.com/apkgen/apkgen/pkg/manifest"
 	"github.com/apkgen/apkgen/pkg/plan"
 	"github.com/apkgen/apkgen/pkg/tree"
 )
@@ -15,22 +13,7 @@ const (
 	helmReleaseAPI   = "helm.toolkit.fluxcd.io/v2"
 	sourceAPI        = "source.toolkit.fluxcd.io/v1"
 	kustomizationAPI = "kustomize.toolkit.fluxcd.io/v1"
-	kustomizeAPI     = "kustomize.config.k8s.io/v1beta1"
 )
-
-// EnvOf returns the environment a path of the tree belongs to, or "" for
-// shared files (bases, infrastructure, the marker). build --env rewrites
-// only the files of the named environments and the shared ones.
-func EnvOf(p string) string {
-	parts := strings.Split(p, "/")
-	switch {
-	case len(parts) >= 3 && parts[0] == "apps" && parts[1] != "base":
-		return parts[1]
-	case len(parts) == 3 && parts[0] == "clusters" && strings.HasPrefix(parts[2], "apps-") && strings.HasSuffix(parts[2], ".yaml"):
-		return strings.TrimSuffix(strings.TrimPrefix(parts[2], "apps-"), ".yaml")
-	}
-	return ""
-}
 
 // Flux lays the plan out after fluxcd/flux2-kustomize-helm-example:
 //
@@ -39,58 +22,23 @@ func EnvOf(p string) string {
 //	infrastructure/<cluster>/  cert-manager and the CRDs, once per cluster
 //	clusters/<cluster>/        Flux Kustomizations: infrastructure, then apps
 func Flux(p *plan.Plan) (tree.Tree, error) {
-	g := &gen{t: tree.Tree{}, p: p}
-	g.t[tree.Marker] = []byte(tree.MarkerText)
+	g := newGen(p)
 	for key, chart := range p.BaseCharts {
 		g.base(key, chart)
 	}
 	for _, e := range p.Environments {
-		g.env(e)
+		g.fluxEnv(e)
 	}
 	for _, c := range p.Clusters {
-		g.cluster(c)
+		g.fluxCluster(c)
 	}
-	if g.err != nil {
-		return nil, g.err
-	}
-	return g.t, nil
-}
-
-type gen struct {
-	t   tree.Tree
-	p   *plan.Plan
-	err error
-}
-
-// write encodes objects into one file.
-func (g *gen) write(file string, objs ...any) {
-	b, err := manifest.Encode(objs...)
-	if err != nil && g.err == nil {
-		g.err = fmt.Errorf("%s: %w", file, err)
-	}
-	g.t[file] = b
-}
-
-func kustomization(namespace string, resources, patches []string) map[string]any {
-	k := map[string]any{"apiVersion": kustomizeAPI, "kind": "Kustomization"}
-	if namespace != "" {
-		k["namespace"] = namespace
-	}
-	k["resources"] = resources
-	if len(patches) > 0 {
-		ps := make([]any, len(patches))
-		for i, p := range patches {
-			ps[i] = map[string]any{"path": p}
-		}
-		k["patches"] = ps
-	}
-	return k
+	return g.done()
 }
 
 func helmRepository(name string, c plan.Chart) map[string]any {
 	// The type is always explicit, so that an environment's patch of the
 	// URL also sets the type that goes with it.
-	spec := map[string]any{"interval": "1h", "url": c.Repository, "type": "default"}
+	spec := map[string]any{"interval": sourceInterval, "url": c.Repository, "type": "default"}
 	if strings.HasPrefix(c.Repository, "oci://") {
 		spec["type"] = "oci"
 	}
@@ -125,38 +73,27 @@ func (g *gen) base(key string, c plan.Chart) {
 	g.write(dir+"/kustomization.yaml", kustomization("", []string{"repository.yaml", "release.yaml"}, nil))
 }
 
-// env writes apps/<env>: the bases, the environment's objects, and one
+// fluxEnv writes apps/<env>: the environment's objects, the bases, and one
 // patch per release with everything that is the environment's own.
-func (g *gen) env(e *plan.Environment) {
-	dir := path.Join("apps", e.Name)
-	resources := []string{"namespace.yaml"}
-	g.write(dir+"/namespace.yaml", map[string]any{
-		"apiVersion": "v1", "kind": "Namespace",
-		"metadata": map[string]any{"name": e.Namespace},
-	})
-	var patches []string
+func (g *gen) fluxEnv(e *plan.Environment) {
+	dir, objects := g.envObjects(e)
+	resources := []string{objects[0]} // the namespace first, then the bases
+	var patches []any
 	for _, r := range e.Releases {
 		resources = append(resources, "../base/"+r.Key)
 		file := r.Key + "-release.yaml"
 		g.write(dir+"/"+file, releasePatch(r))
-		patches = append(patches, file)
+		patches = append(patches, map[string]any{"path": file})
 		if base := g.p.BaseCharts[r.Key]; base.Repository != r.Chart.Repository {
 			file := r.Key + "-repository.yaml"
 			repo := helmRepository(r.Key, r.Chart)
 			delete(repo["spec"].(map[string]any), "interval")
 			g.write(dir+"/"+file, repo)
-			patches = append(patches, file)
+			patches = append(patches, map[string]any{"path": file})
 		}
 	}
-	for _, o := range e.Objects {
-		file := objectFile(o)
-		g.write(dir+"/"+file, o)
-		resources = append(resources, file)
-	}
+	resources = append(resources, objects[1:]...)
 	g.write(dir+"/kustomization.yaml", kustomization(e.Namespace, resources, patches))
-	for name, content := range e.Files {
-		g.t[dir+"/"+name] = []byte(manifest.Header + content)
-	}
 }
 
 // releasePatch is the strategic-merge patch that makes the base release an
@@ -177,13 +114,7 @@ func releasePatch(r *plan.Release) map[string]any {
 		}
 		spec["dependsOn"] = deps
 	}
-	if len(r.PostRender) > 0 {
-		patches := make([]any, len(r.PostRender))
-		for i, p := range r.PostRender {
-			patches[i] = p
-		}
-		spec["postRenderers"] = []any{map[string]any{"kustomize": map[string]any{"patches": patches}}}
-	}
+	setPostRenderers(spec, r)
 	return map[string]any{
 		"apiVersion": helmReleaseAPI, "kind": "HelmRelease",
 		"metadata": map[string]any{"name": r.Key},
@@ -191,18 +122,12 @@ func releasePatch(r *plan.Release) map[string]any {
 	}
 }
 
-// objectFile names an object's file after its kind and name.
-func objectFile(o plan.Object) string {
-	kind, _ := o["kind"].(string)
-	name, _ := o["metadata"].(map[string]any)["name"].(string)
-	return strings.ToLower(kind) + "-" + name + ".yaml"
-}
-
-// cluster writes infrastructure/<cluster> and clusters/<cluster>.
-func (g *gen) cluster(c *plan.Cluster) {
+// fluxCluster writes infrastructure/<cluster> (the cluster's releases and
+// the CRD bundle) and clusters/<cluster> (what flux bootstrap points at).
+func (g *gen) fluxCluster(c *plan.Cluster) {
 	infra := path.Join("infrastructure", c.Name)
 	var resources []string
-	for _, o := range c.Infrastructure {
+	add := func(o plan.Object) {
 		file := objectFile(o)
 		if ns, _ := o["metadata"].(map[string]any)["namespace"].(string); ns != "" {
 			file = ns + "-" + file
@@ -210,6 +135,38 @@ func (g *gen) cluster(c *plan.Cluster) {
 		g.write(infra+"/"+file, o)
 		resources = append(resources, file)
 	}
+	for _, r := range c.Releases {
+		add(namespace(r.Namespace))
+		repo := helmRepository(r.Key, r.Chart)
+		repo["metadata"].(map[string]any)["namespace"] = r.Namespace
+		add(repo)
+		add(clusterRelease(r))
+	}
+	b := c.CRDs
+	add(plan.Object{
+		"apiVersion": sourceAPI, "kind": "GitRepository",
+		"metadata": map[string]any{"name": "apk-crds", "namespace": "flux-system"},
+		"spec": map[string]any{
+			"interval": sourceInterval,
+			"url":      b.Repository,
+			"ref":      map[string]any{"branch": b.Branch},
+			// Only the bundle: the rest of the repository is not ours to apply.
+			"ignore": "/*\n!/" + path.Join(b.Path, b.File) + "\n",
+		},
+	})
+	add(plan.Object{
+		"apiVersion": kustomizationAPI, "kind": "Kustomization",
+		"metadata": map[string]any{"name": "apk-crds", "namespace": "flux-system"},
+		"spec": map[string]any{
+			"interval": sourceInterval,
+			"path":     "./" + b.Path,
+			// CRDs are never pruned: that would delete every API object.
+			"prune":     false,
+			"wait":      true,
+			"sourceRef": map[string]any{"kind": "GitRepository", "name": "apk-crds"},
+			"patches":   patchObjects(b.Patches),
+		},
+	})
 	g.write(infra+"/kustomization.yaml", kustomization("", resources, nil))
 
 	dir := path.Join("clusters", c.Name)
@@ -217,6 +174,38 @@ func (g *gen) cluster(c *plan.Cluster) {
 	for _, env := range c.Environments {
 		g.write(dir+"/apps-"+env+".yaml",
 			g.fluxKustomization("apps-"+env, path.Join("apps", env), []string{"infrastructure"}))
+	}
+}
+
+// setPostRenderers gives a HelmRelease spec the release's post-render patches.
+func setPostRenderers(spec map[string]any, r *plan.Release) {
+	if len(r.PostRender) > 0 {
+		spec["postRenderers"] = []any{map[string]any{"kustomize": map[string]any{"patches": patchObjects(r.PostRender)}}}
+	}
+}
+
+// clusterRelease is the whole HelmRelease of a cluster's release.
+func clusterRelease(r *plan.Release) plan.Object {
+	policy := func() map[string]any {
+		return map[string]any{"crds": r.CRDs, "remediation": map[string]any{"retries": 3}}
+	}
+	spec := map[string]any{
+		"interval":    sourceInterval,
+		"releaseName": r.ReleaseName,
+		"chart": map[string]any{"spec": map[string]any{
+			"chart":     r.Chart.Name,
+			"version":   r.Chart.Version,
+			"sourceRef": map[string]any{"kind": "HelmRepository", "name": r.Key},
+		}},
+		"install": policy(),
+		"upgrade": policy(),
+		"values":  r.Values,
+	}
+	setPostRenderers(spec, r)
+	return plan.Object{
+		"apiVersion": helmReleaseAPI, "kind": "HelmRelease",
+		"metadata": map[string]any{"name": r.Key, "namespace": r.Namespace},
+		"spec":     spec,
 	}
 }
 

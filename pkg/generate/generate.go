@@ -1,12 +1,24 @@
 // Package generate lays a plan out as the GitOps tree of the chosen engine.
+// Both layouts share the environment folders (apps/<env>: namespace and
+// objects) and differ in how a Helm release is written: a Flux HelmRelease,
+// or, for Argo CD, a kustomize folder that inflates the chart.
 package generate
 
 import (
 	"fmt"
+	"path"
+	"strings"
 
+	"github.com/apkgen/apkgen/pkg/manifest"
 	"github.com/apkgen/apkgen/pkg/plan"
 	"github.com/apkgen/apkgen/pkg/tree"
 )
+
+const kustomizeAPI = "kustomize.config.k8s.io/v1beta1"
+
+// sourceInterval is how often what rarely changes (chart repositories, the
+// CRD bundle, the cluster's releases) is checked.
+const sourceInterval = "1h"
 
 // Generate returns the tree for the plan's engine, paths relative to the
 // folder apkgen owns (gitops.path).
@@ -14,6 +26,113 @@ func Generate(p *plan.Plan) (tree.Tree, error) {
 	switch p.GitOps.Engine {
 	case "flux":
 		return Flux(p)
+	case "argocd":
+		return ArgoCD(p)
 	}
-	return nil, fmt.Errorf("gitops.engine %q: not supported yet; use flux", p.GitOps.Engine)
+	return nil, fmt.Errorf("gitops.engine %q: not supported; use flux or argocd", p.GitOps.Engine)
+}
+
+// EnvOf returns the environment a path of the tree belongs to, or "" for
+// shared files (bases, infrastructure, cluster-wide Argo CD objects, the
+// marker). build --env rewrites only the files of the named environments
+// and the shared ones.
+func EnvOf(p string) string {
+	parts := strings.Split(p, "/")
+	switch {
+	case len(parts) >= 3 && parts[0] == "apps" && parts[1] != "base":
+		return parts[1]
+	case len(parts) == 3 && parts[0] == "clusters" && strings.HasPrefix(parts[2], "apps-") && strings.HasSuffix(parts[2], ".yaml"):
+		return strings.TrimSuffix(strings.TrimPrefix(parts[2], "apps-"), ".yaml")
+	case len(parts) >= 4 && parts[0] == "argocd":
+		return parts[2] // argocd/<cluster>/<env>/...
+	}
+	return ""
+}
+
+// gen collects the files of a tree and the first error.
+type gen struct {
+	t   tree.Tree
+	p   *plan.Plan
+	err error
+}
+
+func newGen(p *plan.Plan) *gen {
+	g := &gen{t: tree.Tree{}, p: p}
+	g.t[tree.Marker] = []byte(tree.MarkerText)
+	return g
+}
+
+func (g *gen) done() (tree.Tree, error) {
+	if g.err != nil {
+		return nil, g.err
+	}
+	return g.t, nil
+}
+
+// write encodes objects into one file.
+func (g *gen) write(file string, objs ...any) {
+	b, err := manifest.Encode(objs...)
+	if err != nil && g.err == nil {
+		g.err = fmt.Errorf("%s: %w", file, err)
+	}
+	g.t[file] = b
+}
+
+// writeObjects writes each object into dir, in a file named after it, and
+// returns the file names.
+func (g *gen) writeObjects(dir string, objs ...plan.Object) []string {
+	files := make([]string, len(objs))
+	for i, o := range objs {
+		files[i] = objectFile(o)
+		g.write(path.Join(dir, files[i]), o)
+	}
+	return files
+}
+
+// envObjects writes what an environment has besides its releases into
+// apps/<env>: its namespace, its objects and the files not applied. It
+// returns the folder and the files to list as kustomize resources.
+func (g *gen) envObjects(e *plan.Environment) (dir string, resources []string) {
+	dir = path.Join("apps", e.Name)
+	g.write(dir+"/namespace.yaml", namespace(e.Namespace))
+	resources = append([]string{"namespace.yaml"}, g.writeObjects(dir, e.Objects...)...)
+	for name, content := range e.Files {
+		g.t[dir+"/"+name] = []byte(manifest.Header + content)
+	}
+	return dir, resources
+}
+
+// kustomization is a kustomization.yaml; patches are its `patches` entries.
+func kustomization(namespace string, resources []string, patches []any) map[string]any {
+	k := map[string]any{"apiVersion": kustomizeAPI, "kind": "Kustomization"}
+	if namespace != "" {
+		k["namespace"] = namespace
+	}
+	if len(resources) > 0 {
+		k["resources"] = resources
+	}
+	if len(patches) > 0 {
+		k["patches"] = patches
+	}
+	return k
+}
+
+// patchObjects returns plan patches as kustomize `patches` entries.
+func patchObjects(ps []plan.Patch) []any {
+	out := make([]any, len(ps))
+	for i, p := range ps {
+		out[i] = p.Object()
+	}
+	return out
+}
+
+func namespace(name string) plan.Object {
+	return plan.Object{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": name}}
+}
+
+// objectFile names an object's file after its kind and name.
+func objectFile(o plan.Object) string {
+	kind, _ := o["kind"].(string)
+	name, _ := o["metadata"].(map[string]any)["name"].(string)
+	return strings.ToLower(kind) + "-" + name + ".yaml"
 }

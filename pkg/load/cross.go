@@ -44,6 +44,34 @@ func crossChecks(r *reporter, f *File) diag.List {
 		}
 		claimed[key] = claim{env: e.Name, field: field}
 	}
+	// Cluster-scoped objects are claimed by name glob: two environments of
+	// a cluster must not be able to create the same one.
+	type object struct {
+		Group, Kind, Name string
+		env               string
+	}
+	objects := map[string][]object{} // by cluster
+	claimObjects := func(e *Env, release cue.Value) {
+		if crowded[e.Cluster] {
+			return
+		}
+		var objs []object
+		_ = release.LookupPath(cue.ParsePath("clusterScoped")).Decode(&objs) // validated by the schema
+		for _, o := range objs {
+			for _, prev := range objects[e.Cluster] {
+				if prev.env != e.Name && prev.Group == o.Group && prev.Kind == o.Kind && GlobsOverlap(prev.Name, o.Name) {
+					diags.Errorf(pos(e.Name), path(e.Name),
+						"its %s %q and the %s %q of environment %q (%s) can be the same object on cluster %q; rename one environment",
+						o.Kind, o.Name, prev.Kind, prev.Name, prev.env, pos(prev.env), e.Cluster)
+					return
+				}
+			}
+		}
+		for _, o := range objs {
+			o.env = e.Name
+			objects[e.Cluster] = append(objects[e.Cluster], o)
+		}
+	}
 
 	onCluster := map[string][]*Env{}
 	for _, e := range f.Envs {
@@ -77,6 +105,7 @@ func crossChecks(r *reporter, f *File) diag.List {
 		for _, key := range fieldNames(releases) {
 			rel := releases.LookupPath(cue.MakePath(cue.Str(key)))
 			unique(e, "Helm release name", str(rel, "releaseName"))
+			claimObjects(e, rel)
 			diags = append(diags, checkVersion(r, f, e, key, str(rel, "chart.version"), str(rel, "chart.name"))...)
 		}
 		if e.Pattern == "dp-per-namespace" &&
@@ -100,8 +129,55 @@ func crossChecks(r *reporter, f *File) diag.List {
 			}
 		}
 	}
+	return append(diags, uniqueServers(r, f)...)
+}
+
+// GlobsOverlap reports whether some name matches both globs, whose only
+// wildcard is * (any run of characters).
+func GlobsOverlap(a, b string) bool {
+	switch {
+	case a == "" && b == "":
+		return true
+	case a != "" && a[0] == '*':
+		return GlobsOverlap(a[1:], b) || b != "" && GlobsOverlap(a, b[1:])
+	case b != "" && b[0] == '*':
+		return GlobsOverlap(a, b[1:]) || a != "" && GlobsOverlap(a[1:], b)
+	case a == "" || b == "":
+		return false
+	}
+	return a[0] == b[0] && GlobsOverlap(a[1:], b[1:])
+}
+
+// uniqueServers: with Argo CD, each cluster is an API server, so two
+// clusters cannot share one.
+func uniqueServers(r *reporter, f *File) diag.List {
+	var diags diag.List
+	if engine, _ := r.doc.LookupPath(cue.ParsePath("gitops.engine")).String(); engine != "argocd" {
+		return nil
+	}
+	first := map[string]string{} // server -> cluster
+	for _, c := range f.Clusters {
+		server := InCluster
+		if s := r.doc.LookupPath(cue.MakePath(cue.Str("clusters"), cue.Str(c), cue.Str("server"))); s.Exists() {
+			server, _ = s.String()
+		}
+		prev, ok := first[server]
+		if !ok {
+			first[server] = c
+			continue
+		}
+		field := []string{"clusters", c, "server"}
+		diags.Errorf(r.lookupPos(field), strings.Join(field, "."),
+			"cluster %q has the same API server as cluster %q (%s, %s): with gitops.engine argocd "+
+				"each cluster needs its own server (unset means Argo CD's own cluster, %s)",
+			c, prev, server, r.lookupPos([]string{"clusters", prev}), InCluster)
+	}
 	return diags
 }
+
+// InCluster is the API server Argo CD reaches its own cluster at, the
+// server of a cluster that sets none.
+const InCluster = "https://kubernetes.default.svc"
 
 // checkVersion refuses a chart version apkgen was not tested with, unless
 // the override says allowUntestedVersion, which makes it a warning.

@@ -38,7 +38,9 @@ func (r *reporter) checkFields(v, def cue.Value, path []string, sc *scope) diag.
 		}
 		diags = append(diags, r.checkFields(it.Value(), fieldDef(def, name), p, sc)...)
 	}
-	dit, err := def.Fields(cue.Optional(true))
+	// Fields the value makes required (e.g. repoURL! when engine is argocd)
+	// show only on the unified value.
+	dit, err := def.Unify(v).Fields(cue.Optional(true))
 	if err != nil {
 		return diags
 	}

@@ -32,13 +32,54 @@ type GitOps struct {
 	Interval string `json:"interval"`
 }
 
+// InCluster is the API server Argo CD reaches its own cluster at, the
+// default of clusters.<name>.server.
+const InCluster = load.InCluster
+
 // Cluster is a cluster and what it gets once.
 type Cluster struct {
-	Name         string
+	Name string
+	// Server is the API server URL (clusters.<name>.server, else InCluster).
 	Server       string
 	Environments []string // names, sorted
-	// Infrastructure are the cluster-wide objects (cert-manager, CRDs).
-	Infrastructure []Object
+	// Releases are installed once per cluster (cert-manager), sorted by key,
+	// each with its Namespace set.
+	Releases []*Release
+	// CRDs is the APK CRD bundle, applied once per cluster.
+	CRDs CRDBundle
+}
+
+// CRDBundle is a file of CRDs in a git repository.
+type CRDBundle struct {
+	Repository string `json:"repository"`
+	Branch     string `json:"branch"`
+	Path       string `json:"path"` // the folder holding File
+	File       string `json:"file"`
+	// URL is the file itself, for tools that fetch a file, not a repository.
+	URL string `json:"url"`
+	// Patches remove what the cluster must not get from the bundle.
+	Patches []Patch `json:"patches"`
+	// ClusterScoped is what the bundle creates once patched.
+	ClusterScoped []ClusterObject `json:"clusterScoped"`
+}
+
+// Patch is a kustomize patch with the target it applies to.
+type Patch struct {
+	Patch  string         `json:"patch"`
+	Target map[string]any `json:"target"`
+}
+
+// Object returns the patch as kustomize and Flux write it: {patch, target}.
+func (p Patch) Object() map[string]any {
+	return map[string]any{"patch": p.Patch, "target": p.Target}
+}
+
+// ClusterObject names cluster-scoped objects of one kind; Name is a glob
+// (Go filepath.Match syntax, which Argo CD matches AppProject names with).
+type ClusterObject struct {
+	Group string `json:"group"`
+	Kind  string `json:"kind"`
+	Name  string `json:"name"`
 }
 
 // Object is one Kubernetes object as a generic map.
@@ -51,16 +92,24 @@ type Chart struct {
 	Repository string `json:"repository"`
 }
 
-// Release is one Helm release of an environment.
+// Release is one Helm release of an environment or a cluster.
 type Release struct {
-	Key         string         `json:"-"`
-	Chart       Chart          `json:"chart"`
-	ReleaseName string         `json:"releaseName"`
-	CRDs        string         `json:"crds"`
-	Values      map[string]any `json:"values"`
-	PostRender  []Object       `json:"postRender"`
-	DependsOn   []string       `json:"dependsOn"`
+	Key         string `json:"-"`
+	Chart       Chart  `json:"chart"`
+	ReleaseName string `json:"releaseName"`
+	Namespace   string `json:"namespace"`
+	// OtherNamespaces are namespaces besides Namespace the release writes to.
+	OtherNamespaces []string       `json:"otherNamespaces"`
+	CRDs            string         `json:"crds"` // Skip, Create or CreateReplace
+	Values          map[string]any `json:"values"`
+	PostRender      []Patch        `json:"postRender"`
+	DependsOn       []string       `json:"dependsOn"`
+	// ClusterScoped is every cluster-scoped object the release creates.
+	ClusterScoped []ClusterObject `json:"clusterScoped"`
 }
+
+// SkipsCRDs reports whether the release leaves the chart's crds/ folder out.
+func (r *Release) SkipsCRDs() bool { return r.CRDs == "Skip" }
 
 // Environment is one environment's releases and objects.
 type Environment struct {
@@ -149,19 +198,31 @@ func environment(le *load.Env) (*Environment, error) {
 		}
 	}
 	for key, r := range out.Releases {
-		r.Key = key
 		r.Values = deepMerge(r.Values, overrides[key])
-		e.Releases = append(e.Releases, r)
+		if r.Namespace == "" {
+			r.Namespace = e.Namespace
+		}
 	}
-	sort.Slice(e.Releases, func(i, j int) bool { return e.Releases[i].Key < e.Releases[j].Key })
+	e.Releases = sortReleases(out.Releases)
 	e.Objects = out.Objects
 	e.Files = out.Files
 	return e, nil
 }
 
+// sortReleases keys the releases and sorts them by key.
+func sortReleases(m map[string]*Release) []*Release {
+	out := make([]*Release, 0, len(m))
+	for key, r := range m {
+		r.Key = key
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
 func cluster(f *load.File, name string) (*Cluster, error) {
 	cv := f.Value.LookupPath(cue.MakePath(cue.Str("clusters"), cue.Str(name)))
-	c := &Cluster{Name: name}
+	c := &Cluster{Name: name, Server: InCluster}
 	if s := cv.LookupPath(cue.ParsePath("server")); s.Exists() {
 		c.Server, _ = s.String()
 	}
@@ -173,9 +234,15 @@ func cluster(f *load.File, name string) (*Cluster, error) {
 		charts = f.Value.Context().CompileString("{}")
 	}
 	infra = infra.FillPath(cue.ParsePath("in.charts"), charts)
-	if err := infra.LookupPath(cue.ParsePath("out.objects")).Decode(&c.Infrastructure); err != nil {
+	var out struct {
+		Releases map[string]*Release `json:"releases"`
+		CRDs     CRDBundle           `json:"crds"`
+	}
+	if err := infra.LookupPath(cue.ParsePath("out")).Decode(&out); err != nil {
 		return nil, err
 	}
+	c.Releases = sortReleases(out.Releases)
+	c.CRDs = out.CRDs
 	return c, nil
 }
 

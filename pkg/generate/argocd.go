@@ -1,0 +1,309 @@
+package generate
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/apkgen/apkgen/pkg/plan"
+	"github.com/apkgen/apkgen/pkg/tree"
+)
+
+const argoAPI = "argoproj.io/v1alpha1"
+
+// ArgoNamespace is where Argo CD runs and reads Applications and AppProjects.
+const ArgoNamespace = "argocd"
+
+// Sync waves of the root Application of a cluster: projects, then the
+// cluster's infrastructure, then each environment's namespace and objects,
+// then the releases, a wave further for each release they depend on.
+const (
+	waveProjects = -3
+	waveInfra    = -2
+	waveEnv      = -1
+	waveReleases = 0
+)
+
+// Argo CD objects that must not outlive their Application carry this
+// finalizer: deleting the Application deletes what it deployed.
+const cascadeFinalizer = "resources-finalizer.argocd.argoproj.io"
+
+// crdNamespace is the destination of the CRD bundle's Application, which
+// holds only cluster-scoped objects; it exists on every cluster.
+const crdNamespace = "kube-system"
+
+// ArgoCD lays the plan out for a stock Argo CD with kustomize's Helm support
+// (kustomize.buildOptions: --enable-helm):
+//
+//	apps/<env>/                     namespace and objects of the environment
+//	apps/<env>/<release>/           helmCharts inflation plus the post-render patches
+//	infrastructure/<cluster>/<rel>/ the cluster's releases (cert-manager), the same way
+//	infrastructure/<cluster>/apk-crds/ the CRD bundle, fetched and patched by kustomize
+//	argocd/<cluster>/bootstrap.yaml AppProject and root Application: apply once
+//	argocd/<cluster>/               the root's source: infrastructure project and Applications
+//	argocd/<cluster>/<env>/         the environment's AppProject and Applications
+func ArgoCD(p *plan.Plan) (tree.Tree, error) {
+	if p.GitOps.RepoURL == "" {
+		return nil, fmt.Errorf("gitops.repoURL is required with gitops.engine argocd")
+	}
+	g := newGen(p)
+	envs := map[string]*plan.Environment{}
+	for _, e := range p.Environments {
+		envs[e.Name] = e
+	}
+	for _, c := range p.Clusters {
+		root := path.Join("argocd", c.Name)
+		resources := g.argoInfrastructure(c, root)
+		for _, name := range c.Environments {
+			g.argoEnv(c, envs[name], path.Join(root, name))
+			resources = append(resources, name)
+		}
+		g.write(root+"/kustomization.yaml", kustomization("", resources, nil))
+		g.argoBootstrap(c, root)
+	}
+	return g.done()
+}
+
+// argoInfrastructure writes the cluster's releases and CRD bundle, and into
+// root their AppProject and Applications. It returns root's files.
+func (g *gen) argoInfrastructure(c *plan.Cluster, root string) []string {
+	infra := path.Join("infrastructure", c.Name)
+	project := c.Name + "-infrastructure"
+	proj := newProject(project, fmt.Sprintf("apkgen: what cluster %s gets once (CRDs, cert-manager)", c.Name), g.p.GitOps.RepoURL)
+	proj.allow(c.Server, crdNamespace, c.CRDs.ClusterScoped...)
+	var apps []plan.Object
+	for _, r := range c.Releases {
+		dir := path.Join(infra, r.Key)
+		g.write(dir+"/namespace.yaml", namespace(r.Namespace))
+		g.helmFolder(dir, r, "namespace.yaml")
+		proj.allowRelease(c.Server, r)
+		proj.allow(c.Server, r.Namespace, plan.ClusterObject{Kind: "Namespace", Name: r.Namespace})
+		// No finalizer: what a cluster gets once outlives its Application.
+		apps = append(apps, inWave(waveInfra, g.application(c.Name+"-"+r.Key, project, dir, c.Server, r.Namespace,
+			appOptions{prune: true, crds: hasCRDs(r.ClusterScoped)})))
+	}
+
+	// The CRD bundle: kustomize fetches the file and drops what it must not apply.
+	crds := path.Join(infra, "apk-crds")
+	g.write(crds+"/kustomization.yaml", kustomization("", []string{c.CRDs.URL}, patchObjects(c.CRDs.Patches)))
+	// Never pruned, never deleted with the Application: deleting a CRD
+	// deletes every object of its kind.
+	apps = append(apps, inWave(waveInfra, g.application(c.Name+"-apk-crds", project, crds, c.Server, crdNamespace,
+		appOptions{crds: true, keep: true})))
+
+	return g.writeObjects(root, append([]plan.Object{inWave(waveProjects, proj.object())}, apps...)...)
+}
+
+// argoEnv writes the environment's folders and, into dir, its AppProject
+// and Applications.
+func (g *gen) argoEnv(c *plan.Cluster, e *plan.Environment, dir string) {
+	envDir, resources := g.envObjects(e)
+	g.write(envDir+"/kustomization.yaml", kustomization(e.Namespace, resources, nil))
+
+	project := e.Name + "-environment"
+	proj := newProject(project, fmt.Sprintf("apkgen: environment %s (%s) in namespace %s of cluster %s",
+		e.Name, e.Pattern, e.Namespace, c.Name), g.p.GitOps.RepoURL)
+	proj.allow(c.Server, e.Namespace, plan.ClusterObject{Kind: "Namespace", Name: e.Namespace})
+	apps := []plan.Object{inWave(waveEnv, g.application(e.Name+"-namespace", project, envDir, c.Server, e.Namespace,
+		appOptions{prune: true, cascade: true}))}
+	waves := releaseWaves(e.Releases)
+	for _, r := range e.Releases {
+		rdir := path.Join(envDir, r.Key)
+		g.helmFolder(rdir, r)
+		proj.allowRelease(c.Server, r)
+		apps = append(apps, inWave(waves[r.Key], g.application(e.Name+"-"+r.Key, project, rdir, c.Server, r.Namespace,
+			appOptions{prune: true, cascade: true, crds: hasCRDs(r.ClusterScoped)})))
+	}
+	files := g.writeObjects(dir, append([]plan.Object{inWave(waveProjects, proj.object())}, apps...)...)
+	g.write(dir+"/kustomization.yaml", kustomization("", files, nil))
+}
+
+// argoBootstrap writes the one file applied by hand: the root Application,
+// which syncs root, and the AppProject that lets it manage Argo CD objects
+// and nothing else.
+func (g *gen) argoBootstrap(c *plan.Cluster, root string) {
+	name := c.Name + "-apkgen"
+	proj := newProject(name, fmt.Sprintf("apkgen: the Applications and AppProjects of cluster %s", c.Name), g.p.GitOps.RepoURL)
+	proj.allow(plan.InCluster, ArgoNamespace)
+	obj := proj.object()
+	obj["spec"].(map[string]any)["namespaceResourceWhitelist"] = []any{
+		map[string]any{"group": "argoproj.io", "kind": "AppProject"},
+		map[string]any{"group": "argoproj.io", "kind": "Application"},
+	}
+	g.write(root+"/bootstrap.yaml", obj, g.application(name, name, root, plan.InCluster, ArgoNamespace, appOptions{prune: true}))
+}
+
+// helmFolder writes the kustomization that renders a release as Flux's
+// helm-controller would: the chart at its version with the release's name,
+// namespace and values, without its crds/ folder unless the release takes
+// CRDs, and the release's post-render patches applied to the output.
+func (g *gen) helmFolder(dir string, r *plan.Release, resources ...string) {
+	k := kustomization("", resources, patchObjects(r.PostRender))
+	k["helmCharts"] = []any{map[string]any{
+		"name":        r.Chart.Name,
+		"version":     r.Chart.Version,
+		"repo":        r.Chart.Repository,
+		"releaseName": r.ReleaseName,
+		"namespace":   r.Namespace,
+		"includeCRDs": !r.SkipsCRDs(),
+		// helm-controller does not run chart tests.
+		"skipTests": true,
+		// Hand helm the values as they are (helm -f, as helm-controller
+		// does). kustomize's default, override, first merges them into the
+		// chart's values.yaml itself, where a null removes the chart's
+		// default only for helm to bring it back.
+		"valuesMerge":  "replace",
+		"valuesInline": r.Values,
+	}}
+	g.write(dir+"/kustomization.yaml", k)
+}
+
+// releaseWaves gives each release the sync wave after those it depends on.
+func releaseWaves(rs []*plan.Release) map[string]int {
+	deps := map[string][]string{}
+	for _, r := range rs {
+		deps[r.Key] = r.DependsOn
+	}
+	waves := map[string]int{}
+	var wave func(key string, depth int) int
+	wave = func(key string, depth int) int {
+		if w, ok := waves[key]; ok {
+			return w
+		}
+		w := waveReleases
+		if depth <= len(rs) { // a cycle stops here; the schema has none
+			for _, d := range deps[key] {
+				w = max(w, wave(d, depth+1)+1)
+			}
+		}
+		waves[key] = w
+		return w
+	}
+	for _, r := range rs {
+		wave(r.Key, 0)
+	}
+	return waves
+}
+
+func hasCRDs(objs []plan.ClusterObject) bool {
+	return slices.ContainsFunc(objs, func(o plan.ClusterObject) bool { return o.Kind == "CustomResourceDefinition" })
+}
+
+// appOptions are how an Application syncs.
+type appOptions struct {
+	prune   bool // delete what is no longer in Git
+	cascade bool // deleting the Application deletes what it deployed
+	crds    bool // applies CRDs: server-side, as big ones overflow the last-applied annotation
+	keep    bool // never prune or delete what it deployed
+}
+
+// inWave puts an object of the root Application's sync into a sync wave.
+func inWave(wave int, o plan.Object) plan.Object {
+	o["metadata"].(map[string]any)["annotations"] = map[string]any{"argocd.argoproj.io/sync-wave": strconv.Itoa(wave)}
+	return o
+}
+
+// application is an Argo CD Application syncing a folder of the tree.
+func (g *gen) application(name, project, dir, server, namespace string, o appOptions) plan.Object {
+	meta := map[string]any{"name": name, "namespace": ArgoNamespace}
+	if o.cascade {
+		meta["finalizers"] = []any{cascadeFinalizer}
+	}
+	// Refuse to take over what another Application deploys.
+	opts := []any{"FailOnSharedResource=true"}
+	if o.crds {
+		opts = append(opts, "ServerSideApply=true")
+	}
+	if o.keep {
+		opts = append(opts, "Prune=false", "Delete=false")
+	}
+	return plan.Object{
+		"apiVersion": argoAPI, "kind": "Application",
+		"metadata": meta,
+		"spec": map[string]any{
+			"project": project,
+			"source": map[string]any{
+				"repoURL":        g.p.GitOps.RepoURL,
+				"targetRevision": g.p.GitOps.Revision,
+				"path":           path.Join(g.p.GitOps.Path, dir),
+			},
+			"destination": map[string]any{"server": server, "namespace": namespace},
+			"syncPolicy": map[string]any{
+				"automated":   map[string]any{"prune": o.prune, "selfHeal": true},
+				"syncOptions": opts,
+				"retry": map[string]any{
+					"limit":   5,
+					"backoff": map[string]any{"duration": "30s", "factor": 2, "maxDuration": "5m"},
+				},
+			},
+		},
+	}
+}
+
+// project builds an AppProject: where its Applications may deploy and which
+// cluster-scoped objects they may own.
+type project struct {
+	name, description string
+	repos             []string
+	dests             []string // server + "\x00" + namespace
+	cluster           []plan.ClusterObject
+}
+
+func newProject(name, description, repo string) *project {
+	return &project{name: name, description: description, repos: []string{repo}}
+}
+
+// allow permits the namespace of server as a destination, and objs.
+func (p *project) allow(server, namespace string, objs ...plan.ClusterObject) {
+	if d := server + "\x00" + namespace; !slices.Contains(p.dests, d) {
+		p.dests = append(p.dests, d)
+	}
+	for _, o := range objs {
+		if !slices.Contains(p.cluster, o) {
+			p.cluster = append(p.cluster, o)
+		}
+	}
+}
+
+// allowRelease permits what a release deploys.
+func (p *project) allowRelease(server string, r *plan.Release) {
+	p.allow(server, r.Namespace, r.ClusterScoped...)
+	for _, ns := range r.OtherNamespaces {
+		p.allow(server, ns)
+	}
+}
+
+func (p *project) object() plan.Object {
+	dests := make([]any, len(p.dests))
+	for i, d := range p.dests {
+		server, ns, _ := strings.Cut(d, "\x00")
+		dests[i] = map[string]any{"server": server, "namespace": ns}
+	}
+	spec := map[string]any{
+		"description":  p.description,
+		"sourceRepos":  p.repos,
+		"destinations": dests,
+	}
+	if len(p.cluster) > 0 {
+		objs := slices.Clone(p.cluster)
+		slices.SortFunc(objs, func(a, b plan.ClusterObject) int {
+			return strings.Compare(a.Group+"/"+a.Kind+"/"+a.Name, b.Group+"/"+b.Kind+"/"+b.Name)
+		})
+		list := make([]any, len(objs))
+		for i, o := range objs {
+			list[i] = map[string]any{"group": o.Group, "kind": o.Kind, "name": o.Name}
+		}
+		spec["clusterResourceWhitelist"] = list
+	}
+	return plan.Object{
+		"apiVersion": argoAPI, "kind": "AppProject",
+		"metadata": map[string]any{
+			"name": p.name, "namespace": ArgoNamespace,
+			// An AppProject stays until no Application uses it.
+			"finalizers": []any{cascadeFinalizer},
+		},
+		"spec": spec,
+	}
+}

@@ -1,0 +1,132 @@
+package load
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/apkgen/apkgen/pkg/diag"
+)
+
+const argoFile = `apiVersion: apkgen/v1alpha1
+kind: Environments
+gitops:
+  engine: argocd
+  repoURL: https://example.com/gitops.git
+clusters:
+  a: {}
+  b: {server: https://b.example.com:6443}
+environments:
+  dev:
+    pattern: dp-per-namespace
+    cluster: a
+    namespace: apk-dev
+    hostnames: {gateway: dev.gw.example.com, system: dev.apk.example.com}
+`
+
+// parseDiags parses text and returns its diagnostics as strings.
+func parseDiags(t *testing.T, text string) []string {
+	t.Helper()
+	_, err := Parse("envs.yaml", []byte(text), Options{})
+	if err == nil {
+		return nil
+	}
+	var l diag.List
+	if !errors.As(err, &l) {
+		t.Fatalf("not diagnostics: %v", err)
+	}
+	var out []string
+	for _, d := range l {
+		out = append(out, d.String())
+	}
+	return out
+}
+
+func TestArgoCDFile(t *testing.T) {
+	if d := parseDiags(t, argoFile); d != nil {
+		t.Fatalf("valid file: %v", d)
+	}
+}
+
+// TestArgoCDNeedsRepoURL: Argo CD reads the tree from gitops.repoURL.
+func TestArgoCDNeedsRepoURL(t *testing.T) {
+	text := replace(t, argoFile, "  repoURL: https://example.com/gitops.git\n", "")
+	eqDiags(t, parseDiags(t, text), []string{`envs.yaml:3:1: gitops.repoURL: missing required field "repoURL"`})
+	// Flux does not read it.
+	if d := parseDiags(t, replace(t, text, "engine: argocd", "engine: flux")); d != nil {
+		t.Errorf("flux without repoURL: %v", d)
+	}
+}
+
+// TestArgoCDUniqueServers: two clusters on one API server would be one
+// cluster to Argo CD, defeating the per-cluster rules.
+func TestArgoCDUniqueServers(t *testing.T) {
+	text := replace(t, argoFile, "  b: {server: https://b.example.com:6443}\n", "  b: {}\n  c: {server: https://b.example.com:6443}\n  d: {server: https://b.example.com:6443}\n")
+	eqDiags(t, parseDiags(t, text), []string{
+		`envs.yaml:8:3: clusters.b.server: cluster "b" has the same API server as cluster "a" (https://kubernetes.default.svc, envs.yaml:7:3): with gitops.engine argocd each cluster needs its own server (unset means Argo CD's own cluster, https://kubernetes.default.svc)`,
+		`envs.yaml:10:7: clusters.d.server: cluster "d" has the same API server as cluster "c" (https://b.example.com:6443, envs.yaml:9:3): with gitops.engine argocd each cluster needs its own server (unset means Argo CD's own cluster, https://kubernetes.default.svc)`,
+	})
+	if d := parseDiags(t, replace(t, text, "engine: argocd", "engine: flux")); d != nil {
+		t.Errorf("flux ignores servers: %v", d)
+	}
+}
+
+func replace(t *testing.T, s, old, new string) string {
+	t.Helper()
+	for i := 0; i+len(old) <= len(s); i++ {
+		if s[i:i+len(old)] == old {
+			return s[:i] + new + s[i+len(old):]
+		}
+	}
+	t.Fatalf("%q not in the text", old)
+	return ""
+}
+
+func eqDiags(t *testing.T, got, want []string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("diagnostics:\n%q\nwant\n%q", got, want)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Errorf("diagnostic %d:\n got %s\nwant %s", i, got[i], want[i])
+		}
+	}
+}
+
+func TestGlobsOverlap(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"apk-dev-wso2-apk-*", "apk-dev-wso2-apk-role-binding", true},
+		{"apk-dev-wso2-apk-*", "apk-dev-x-wso2-apk-*", false},
+		{"apk-dev-wso2-apk-*", "apk-dev-wso2-apk-wso2-apk-*", true},
+		{"apk-*", "*-binding", true},
+		{"*.dp.wso2.com", "*.cp.wso2.com", false},
+		{"*.cert-manager.io", "challenges.acme.cert-manager.io", true},
+		{"cert-manager*", "apk-dev-wso2-apk-*", false},
+		{"gateway-api-admission", "gateway-api-admission", true},
+		{"gateway-api-admission", "gateway-api-admission-patch", false},
+	} {
+		if got := GlobsOverlap(c.a, c.b); got != c.want {
+			t.Errorf("GlobsOverlap(%q, %q) = %v", c.a, c.b, got)
+		}
+		if got := GlobsOverlap(c.b, c.a); got != c.want {
+			t.Errorf("GlobsOverlap(%q, %q) = %v", c.b, c.a, got)
+		}
+	}
+}
+
+// TestClusterScopedOverlap: release dev-wso2-apk's names start like
+// release dev's prefixed ones, so dev could own its objects.
+func TestClusterScopedOverlap(t *testing.T) {
+	text := argoFile + `  dev-wso2-apk:
+    pattern: dp-per-namespace
+    cluster: a
+    namespace: apk-other
+    hostnames: {gateway: other.gw.example.com, system: other.apk.example.com}
+`
+	eqDiags(t, parseDiags(t, text), []string{
+		`envs.yaml:15:3: environments.dev-wso2-apk: its ClusterRole "apk-dev-wso2-apk-wso2apk-role" and the ClusterRole "apk-dev-wso2-apk-*" of environment "dev" (envs.yaml:10:3) can be the same object on cluster "a"; rename one environment`,
+	})
+}
