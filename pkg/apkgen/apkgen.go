@@ -82,16 +82,9 @@ type BuildResult struct {
 
 // Build compiles the file and writes the tree.
 func Build(o BuildOptions) (*BuildResult, error) {
-	c, err := Compile(o.File)
+	c, dir, t, _, err := target(o)
 	if err != nil {
 		return nil, err
-	}
-	dir := write.Join(o.Root, c.Plan.GitOps.Path)
-	t := c.Tree
-	if len(o.Envs) > 0 {
-		if t, err = onlyEnvs(c, dir, o.Envs); err != nil {
-			return nil, err
-		}
 	}
 	change, err := write.Tree(dir, t)
 	if err != nil {
@@ -100,9 +93,28 @@ func Build(o BuildOptions) (*BuildResult, error) {
 	return &BuildResult{Dir: dir, Change: change, Compiled: c}, nil
 }
 
+// target compiles the file and returns the owned folder, the tree a build
+// writes there and the files the folder holds now.
+func target(o BuildOptions) (c *Compiled, dir string, t tree.Tree, old map[string][]byte, err error) {
+	if c, err = Compile(o.File); err != nil {
+		return nil, "", nil, nil, err
+	}
+	dir = write.Join(o.Root, c.Plan.GitOps.Path)
+	if old, err = write.ReadOwned(dir); err != nil {
+		return nil, "", nil, nil, err
+	}
+	t = c.Tree
+	if len(o.Envs) > 0 {
+		if t, err = onlyEnvs(c, old, o.Envs); err != nil {
+			return nil, "", nil, nil, err
+		}
+	}
+	return c, dir, t, old, nil
+}
+
 // onlyEnvs takes the new tree's shared files and those of the selected
 // environments, and the files of every other environment from disk.
-func onlyEnvs(c *Compiled, dir string, envs []string) (tree.Tree, error) {
+func onlyEnvs(c *Compiled, old map[string][]byte, envs []string) (tree.Tree, error) {
 	known := map[string]bool{}
 	var names []string
 	for _, e := range c.Plan.Environments {
@@ -117,10 +129,6 @@ func onlyEnvs(c *Compiled, dir string, envs []string) (tree.Tree, error) {
 				e, c.File.Name, strings.Join(names, ", "))}
 		}
 		selected[e] = true
-	}
-	old, err := write.ReadOwned(dir)
-	if err != nil {
-		return nil, err
 	}
 	t := tree.Tree{}
 	for p, b := range c.Tree {

@@ -44,6 +44,7 @@ func commands() []command {
 	return []command{
 		{"build", "generate the GitOps tree from the environments file", runBuild},
 		{"validate", "check the environments file; write nothing", runValidate},
+		{"diff", "say what a build would change, per environment; write nothing", runDiff},
 		{"version", "print apkgen's version and the chart versions it pins", runVersion},
 	}
 }
