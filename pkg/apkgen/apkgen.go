@@ -50,6 +50,13 @@ func Compile(file string) (*Compiled, error) {
 
 // CompileFile plans, generates and verifies a loaded file.
 func CompileFile(f *load.File) (*Compiled, error) {
+	return compileFile(f, true)
+}
+
+// compileFile plans and generates; with check it also builds every
+// kustomize folder of the tree (verify), which only a tree about to be
+// written needs: see Check.
+func compileFile(f *load.File, check bool) (*Compiled, error) {
 	p, err := plan.Build(f)
 	if err != nil {
 		return nil, &BugError{Err: err}
@@ -58,8 +65,10 @@ func CompileFile(f *load.File) (*Compiled, error) {
 	if err != nil {
 		return nil, &UsageError{Msg: err.Error()}
 	}
-	if _, err := verify.Build(t); err != nil {
-		return nil, &BugError{Err: err}
+	if check {
+		if _, err := verify.Build(t); err != nil {
+			return nil, &BugError{Err: err}
+		}
 	}
 	return &Compiled{File: f, Plan: p, Tree: t}, nil
 }
@@ -82,7 +91,7 @@ type BuildResult struct {
 
 // Build compiles the file and writes the tree.
 func Build(o BuildOptions) (*BuildResult, error) {
-	c, dir, t, _, err := target(o)
+	c, dir, t, _, err := target(o, true)
 	if err != nil {
 		return nil, err
 	}
@@ -93,10 +102,15 @@ func Build(o BuildOptions) (*BuildResult, error) {
 	return &BuildResult{Dir: dir, Change: change, Compiled: c}, nil
 }
 
-// target compiles the file and returns the owned folder, the tree a build
-// writes there and the files the folder holds now.
-func target(o BuildOptions) (c *Compiled, dir string, t tree.Tree, old map[string][]byte, err error) {
-	if c, err = Compile(o.File); err != nil {
+// target compiles the file (verifying the tree when verify is set) and
+// returns the owned folder, the tree a build writes there and the files
+// the folder holds now.
+func target(o BuildOptions, verify bool) (c *Compiled, dir string, t tree.Tree, old map[string][]byte, err error) {
+	f, err := load.ReadFile(o.File)
+	if err != nil {
+		return nil, "", nil, nil, err
+	}
+	if c, err = compileFile(f, verify); err != nil {
 		return nil, "", nil, nil, err
 	}
 	dir = write.Join(o.Root, c.Plan.GitOps.Path)

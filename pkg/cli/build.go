@@ -30,10 +30,15 @@ func runBuild(e *env, args []string) int {
 	}
 	c := res.Change
 	if c.Empty() {
-		fmt.Fprintf(e.stdout, "%s: up to date (%s)\n", res.Dir, plural(len(res.Plan.Environments), "environment"))
-		return ExitOK
+		return upToDate(e, res.Dir, res.Compiled)
 	}
 	fmt.Fprintf(e.stdout, "%s: %d added, %d modified, %d removed (%s)\n", res.Dir,
 		len(c.Added), len(c.Modified), len(c.Removed), plural(len(res.Plan.Environments), "environment"))
+	return ExitOK
+}
+
+// upToDate says that the owned folder is what a build writes.
+func upToDate(e *env, dir string, c *apkgen.Compiled) int {
+	fmt.Fprintf(e.stdout, "%s: up to date (%s)\n", dir, plural(len(c.Plan.Environments), "environment"))
 	return ExitOK
 }

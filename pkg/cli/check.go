@@ -17,8 +17,7 @@ func runCheck(e *env, opts apkgen.BuildOptions, color bool) int {
 	}
 	d := res.Drift
 	if d.Empty() {
-		fmt.Fprintf(e.stdout, "%s: up to date (%s)\n", res.Dir, plural(len(res.Plan.Environments), "environment"))
-		return ExitOK
+		return upToDate(e, res.Dir, res.Compiled)
 	}
 	entries := d.Entries()
 	fmt.Fprintf(e.stdout, "%s: not what a build would write (%s):\n", res.Dir, plural(len(entries), "file"))

@@ -190,15 +190,15 @@ func show(root, p string) string {
 	return root + "/" + p
 }
 
-func union(a, b map[string][]byte) []string {
-	seen := make(map[string]bool, len(a)+len(b))
-	var out []string
-	for _, m := range []map[string][]byte{a, b} {
-		for p := range m {
-			if !seen[p] {
-				seen[p] = true
-				out = append(out, p)
-			}
+// union is the keys of a and b, sorted.
+func union[V any](a, b map[string]V) []string {
+	out := make([]string, 0, len(a)+len(b))
+	for k := range a {
+		out = append(out, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
 		}
 	}
 	sort.Strings(out)
@@ -231,7 +231,7 @@ func compareObjects(g *Group, paths []string, old, new map[string][]byte, root s
 	}
 	oldBy, newBy := index(olds), index(news)
 	touched := map[string]bool{}
-	for _, k := range unionKeys(oldBy, newBy) {
+	for _, k := range union(oldBy, newBy) {
 		a, inOld := oldBy[k]
 		b, inNew := newBy[k]
 		var o Object
@@ -283,20 +283,6 @@ func index(docs []doc) map[string]doc {
 		}
 		out[k] = d
 	}
-	return out
-}
-
-func unionKeys(a, b map[string]doc) []string {
-	var out []string
-	for k := range a {
-		out = append(out, k)
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
 	return out
 }
 
@@ -373,28 +359,10 @@ func walk(p path, a, b any, out *[]Change) {
 	switch x := a.(type) {
 	case map[string]any:
 		if y, ok := b.(map[string]any); ok {
-			keys := make([]string, 0, len(x)+len(y))
-			for k := range x {
-				keys = append(keys, k)
-			}
-			for k := range y {
-				if _, ok := x[k]; !ok {
-					keys = append(keys, k)
-				}
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
+			for _, k := range union(x, y) {
 				av, inA := x[k]
 				bv, inB := y[k]
-				q := p.key(k)
-				switch {
-				case !inA:
-					leaves(q, bv, Added, out)
-				case !inB:
-					leaves(q, av, Removed, out)
-				default:
-					walk(q, av, bv, out)
-				}
+				member(p.key(k), av, bv, inA, inB, out)
 			}
 			return
 		}
@@ -406,6 +374,18 @@ func walk(p path, a, b any, out *[]Change) {
 	}
 	if !reflect.DeepEqual(a, b) {
 		*out = append(*out, Change{Path: p.String(), Status: Modified, Old: a, New: b})
+	}
+}
+
+// member compares one map key or list item that a, b or both have.
+func member(q path, av, bv any, inA, inB bool, out *[]Change) {
+	switch {
+	case !inA:
+		leaves(q, bv, Added, out)
+	case !inB:
+		leaves(q, av, Removed, out)
+	default:
+		walk(q, av, bv, out)
 	}
 }
 
@@ -425,15 +405,7 @@ func walkList(p path, a, b []any, out *[]Change) {
 			for _, n := range names {
 				av, inA := an[n]
 				bv, inB := bn[n]
-				q := p.named(n)
-				switch {
-				case !inA:
-					leaves(q, bv, Added, out)
-				case !inB:
-					leaves(q, av, Removed, out)
-				default:
-					walk(q, av, bv, out)
-				}
+				member(p.named(n), av, bv, inA, inB, out)
 			}
 			return
 		}
@@ -443,15 +415,14 @@ func walkList(p path, a, b []any, out *[]Change) {
 		return
 	}
 	for i := 0; i < len(a) || i < len(b); i++ {
-		q := p.index(i)
-		switch {
-		case i >= len(a):
-			leaves(q, b[i], Added, out)
-		case i >= len(b):
-			leaves(q, a[i], Removed, out)
-		default:
-			walk(q, a[i], b[i], out)
+		var av, bv any
+		if i < len(a) {
+			av = a[i]
 		}
+		if i < len(b) {
+			bv = b[i]
+		}
+		member(p.index(i), av, bv, i < len(a), i < len(b), out)
 	}
 }
 
