@@ -13,10 +13,12 @@ test:
 	$(GO) test ./...
 
 # Go benchmarks of the pipeline over generated files of 1, 10, 100 and 1000
-# environments, then the whole process (time and peak RSS) on the same files.
+# environments, then the whole process (time and peak RSS) on the same files,
+# then a no-op build --check of each example (docs/benchmarks-check.md).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/apkgen/
 	$(GO) test -run '^TestProcessBudget$$' -v -count=1 -tags bench ./pkg/apkgen/
+	$(GO) test -run '^$$' -bench '^BenchmarkCheckNoop$$' -benchtime 20x ./pkg/cli/
 
 # Refresh the golden trees after an intended change of the output.
 golden:

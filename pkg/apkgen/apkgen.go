@@ -55,6 +55,13 @@ func CompileWith(file string, opts load.Options) (*Compiled, error) {
 
 // CompileFile plans, generates and verifies a loaded file.
 func CompileFile(f *load.File) (*Compiled, error) {
+	return compileFile(f, true)
+}
+
+// compileFile plans and generates; with check it also builds every
+// kustomize folder of the tree (verify), which only a tree about to be
+// written needs: see Check.
+func compileFile(f *load.File, check bool) (*Compiled, error) {
 	p, err := plan.Build(f)
 	if err != nil {
 		return nil, &BugError{Err: err}
@@ -63,8 +70,10 @@ func CompileFile(f *load.File) (*Compiled, error) {
 	if err != nil {
 		return nil, &UsageError{Msg: err.Error()}
 	}
-	if _, err := verify.Build(t); err != nil {
-		return nil, &BugError{Err: err}
+	if check {
+		if _, err := verify.Build(t); err != nil {
+			return nil, &BugError{Err: err}
+		}
 	}
 	return &Compiled{File: f, Plan: p, Tree: t}, nil
 }
@@ -89,16 +98,9 @@ type BuildResult struct {
 
 // Build compiles the file and writes the tree.
 func Build(o BuildOptions) (*BuildResult, error) {
-	c, err := CompileWith(o.File, o.Load)
+	c, dir, t, _, err := target(o, true)
 	if err != nil {
 		return nil, err
-	}
-	dir := write.Join(o.Root, c.Plan.GitOps.Path)
-	t := c.Tree
-	if len(o.Envs) > 0 {
-		if t, err = onlyEnvs(c, dir, o.Envs); err != nil {
-			return nil, err
-		}
 	}
 	change, err := write.Tree(dir, t)
 	if err != nil {
@@ -107,9 +109,33 @@ func Build(o BuildOptions) (*BuildResult, error) {
 	return &BuildResult{Dir: dir, Change: change, Compiled: c}, nil
 }
 
+// target compiles the file (verifying the tree when verify is set) and
+// returns the owned folder, the tree a build writes there and the files
+// the folder holds now.
+func target(o BuildOptions, verify bool) (c *Compiled, dir string, t tree.Tree, old map[string][]byte, err error) {
+	f, err := load.ReadFile(o.File, o.Load)
+	if err != nil {
+		return nil, "", nil, nil, err
+	}
+	if c, err = compileFile(f, verify); err != nil {
+		return nil, "", nil, nil, err
+	}
+	dir = write.Join(o.Root, c.Plan.GitOps.Path)
+	if old, err = write.ReadOwned(dir); err != nil {
+		return nil, "", nil, nil, err
+	}
+	t = c.Tree
+	if len(o.Envs) > 0 {
+		if t, err = onlyEnvs(c, old, o.Envs); err != nil {
+			return nil, "", nil, nil, err
+		}
+	}
+	return c, dir, t, old, nil
+}
+
 // onlyEnvs takes the new tree's shared files and those of the selected
 // environments, and the files of every other environment from disk.
-func onlyEnvs(c *Compiled, dir string, envs []string) (tree.Tree, error) {
+func onlyEnvs(c *Compiled, old map[string][]byte, envs []string) (tree.Tree, error) {
 	known := map[string]bool{}
 	var names []string
 	for _, e := range c.Plan.Environments {
@@ -125,15 +151,16 @@ func onlyEnvs(c *Compiled, dir string, envs []string) (tree.Tree, error) {
 		}
 		selected[e] = true
 	}
-	old, err := write.ReadOwned(dir)
-	if err != nil {
-		return nil, err
-	}
 	t := tree.Tree{}
 	for p, b := range c.Tree {
 		if env := generate.EnvOf(p); env == "" || selected[env] {
 			t[p] = b
 		}
+	}
+	// The README summarises every environment: a partial build would put
+	// the others' new state in it. It keeps its old text until a full build.
+	if b, ok := old[generate.ReadmeFile]; ok {
+		t[generate.ReadmeFile] = b
 	}
 	for p, b := range old {
 		if env := generate.EnvOf(p); env != "" && !selected[env] {

@@ -7,7 +7,7 @@ import (
 	"github.com/apkgen/apkgen/pkg/gitops"
 )
 
-const buildSynopsis = `build [-f FILE] [-o DIR] [--env NAME]... [--policy FILE.cue]... [--strict] [--format text|json]
+const buildSynopsis = `build [-f FILE] [-o DIR] [--env NAME]... [--policy FILE.cue]... [--strict] [--check] [--format text|json]
                     [--commit [--push [--branch B]]] [--author "Name <email>"] [--sign-key FILE]
                     [--repo URL --branch B [--base BRANCH] [--push]]`
 
@@ -16,7 +16,9 @@ func runBuild(e *env, args []string) int {
 	file := fs.StringP("file", "f", "environments.yaml", "the environments file (YAML, JSON or CUE)")
 	root := fs.StringP("output", "o", ".", "root of the GitOps repository checkout; the tree goes to DIR/<gitops.path>")
 	envs := fs.StringArray("env", nil, "rebuild only this environment (repeatable); the others' files stay as they are")
-	opts := loadFlags(fs)
+	loadOpts := loadFlags(fs)
+	check := fs.Bool("check", false, "write nothing; exit 1 and show the differences when the folder on disk is not what a build would write")
+	color := colorFlag(fs)
 	format := fs.String("format", "text", "the report: text, or json {changedEnvironments, added, modified, removed, commit, branch, pushed}")
 	var g gitFlags
 	g.register(fs)
@@ -29,10 +31,21 @@ func runBuild(e *env, args []string) int {
 	if msg := g.check(fs); msg != "" {
 		return usageError(e, msg)
 	}
-	if g.commit {
-		return g.run(e, apkgen.BuildOptions{File: *file, Root: *root, Envs: *envs, Load: *opts}, *format == "json")
+	opts := apkgen.BuildOptions{File: *file, Root: *root, Envs: *envs, Load: *loadOpts}
+	if *check {
+		if g.commit {
+			return usageError(e, "--check writes nothing; it cannot be combined with --commit, --push or --repo")
+		}
+		useColor, err := e.color(*color)
+		if err != nil {
+			return report(e, err)
+		}
+		return runCheck(e, opts, useColor)
 	}
-	res, err := apkgen.Build(apkgen.BuildOptions{File: *file, Root: *root, Envs: *envs, Load: *opts})
+	if g.commit {
+		return g.run(e, opts, *format == "json")
+	}
+	res, err := apkgen.Build(opts)
 	if err != nil {
 		return report(e, err)
 	}
@@ -42,10 +55,15 @@ func runBuild(e *env, args []string) int {
 		return printJSON(e, gitops.ChangeReport(res.Plan.GitOps.Path, c.Added, c.Modified, c.Removed))
 	}
 	if c.Empty() {
-		fmt.Fprintf(e.stdout, "%s: up to date (%s)\n", res.Dir, plural(len(res.Plan.Environments), "environment"))
-		return ExitOK
+		return upToDate(e, res.Dir, res.Compiled)
 	}
 	fmt.Fprintf(e.stdout, "%s: %d added, %d modified, %d removed (%s)\n", res.Dir,
 		len(c.Added), len(c.Modified), len(c.Removed), plural(len(res.Plan.Environments), "environment"))
+	return ExitOK
+}
+
+// upToDate says that the owned folder is what a build writes.
+func upToDate(e *env, dir string, c *apkgen.Compiled) int {
+	fmt.Fprintf(e.stdout, "%s: up to date (%s)\n", dir, plural(len(c.Plan.Environments), "environment"))
 	return ExitOK
 }

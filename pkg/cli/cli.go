@@ -45,6 +45,7 @@ func commands() []command {
 	return []command{
 		{"build", "generate the GitOps tree from the environments file", runBuild},
 		{"validate", "check the environments file; write nothing", runValidate},
+		{"diff", "say what a build would change, per environment; write nothing", runDiff},
 		{"init", "write a commented starter environments file for a pattern", runInit},
 		{"schema", "print the schema, as CUE or as JSON Schema for editors", runSchema},
 		{"version", "print apkgen's version and the chart versions it pins", runVersion},

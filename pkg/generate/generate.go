@@ -23,13 +23,23 @@ const sourceInterval = "1h"
 // Generate returns the tree for the plan's engine, paths relative to the
 // folder apkgen owns (gitops.path).
 func Generate(p *plan.Plan) (tree.Tree, error) {
+	var (
+		t   tree.Tree
+		err error
+	)
 	switch p.GitOps.Engine {
 	case "flux":
-		return Flux(p)
+		t, err = Flux(p)
 	case "argocd":
-		return ArgoCD(p)
+		t, err = ArgoCD(p)
+	default:
+		return nil, fmt.Errorf("gitops.engine %q: not supported; use flux or argocd", p.GitOps.Engine)
 	}
-	return nil, fmt.Errorf("gitops.engine %q: not supported; use flux or argocd", p.GitOps.Engine)
+	if err != nil {
+		return nil, err
+	}
+	t[ReadmeFile] = Readme(p)
+	return t, nil
 }
 
 // EnvOf returns the environment a path of the tree belongs to, or "" for

@@ -326,7 +326,11 @@ func finish(res *Result, prefix string) *Result {
 			if env == "" {
 				env = "shared"
 			}
-			envs[env] = true
+			// The tree's README summarises the environments: its change
+			// follows theirs and names no environment of its own.
+			if p != generate.ReadmeFile {
+				envs[env] = true
+			}
 			(*list)[i] = path.Join(prefix, p)
 		}
 		if *list == nil {

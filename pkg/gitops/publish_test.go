@@ -36,7 +36,7 @@ func TestPublishHTTP(t *testing.T) {
 	if got := s.git(bare, "rev-parse", "apkgen/update~1"); got != s.git(bare, "rev-parse", "main") {
 		t.Errorf("the branch does not start from main")
 	}
-	if got := s.git(bare, "diff", "--name-only", "main", "apkgen/update"); strings.Contains(got, "README") || !strings.Contains(got, "deploy/apps/dev/") {
+	if got := s.git(bare, "diff", "--name-only", "main", "apkgen/update"); slices.Contains(strings.Split(got, "\n"), "README.md") || !strings.Contains(got, "deploy/apps/dev/") {
 		t.Errorf("main..branch:\n%s", got)
 	}
 	s.git(bare, "fsck", "--strict", "--no-dangling")

@@ -1,0 +1,36 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/apkgen/apkgen/pkg/apkgen"
+	"github.com/apkgen/apkgen/pkg/review"
+)
+
+// runCheck is build --check: exit 0 when the owned folder is what a build
+// would write; else exit 1 with the list of files and a unified diff.
+func runCheck(e *env, opts apkgen.BuildOptions, color bool) int {
+	res, err := apkgen.Check(opts)
+	if err != nil {
+		return report(e, err)
+	}
+	d := res.Drift
+	if d.Empty() {
+		return upToDate(e, res.Dir, res.Compiled)
+	}
+	entries := d.Entries()
+	fmt.Fprintf(e.stdout, "%s: not what a build would write (%s):\n", res.Dir, plural(len(entries), "file"))
+	for _, en := range entries {
+		fmt.Fprintf(e.stdout, "  %-9s  %s/%s\n", en.Kind, res.Root, en.Path)
+	}
+	fmt.Fprintf(e.stdout, "Run \"apkgen build\" to update it.")
+	if len(d.Untracked) > 0 {
+		fmt.Fprintf(e.stdout, " It removes untracked files: apkgen owns every file in %s/ but clusters/*/flux-system,"+
+			" so keep yours outside it.", res.Root)
+	}
+	fmt.Fprintln(e.stdout)
+	fmt.Fprintln(e.stdout)
+	io.WriteString(e.stdout, review.ColorUnified(res.Unified(), color))
+	return ExitDifferences
+}

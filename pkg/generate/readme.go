@@ -1,0 +1,193 @@
+package generate
+
+import (
+	"fmt"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/apkgen/apkgen/pkg/manifest"
+	"github.com/apkgen/apkgen/pkg/plan"
+)
+
+// ReadmeFile is the generated README at the top of the owned folder.
+const ReadmeFile = "README.md"
+
+// Readme describes the tree for the people who read the GitOps repository:
+// a table of the environments and a Mermaid diagram of the clusters,
+// namespaces and control plane connections, which GitHub renders. It is
+// derived from the plan alone, so it is as deterministic as the manifests.
+func Readme(p *plan.Plan) []byte {
+	var b strings.Builder
+	b.WriteString(manifest.MarkdownHeader)
+	b.WriteString("# WSO2 APK environments\n\n")
+	b.WriteString("apkgen generated this folder from the environments file. Do not edit it: change that file and run\n" +
+		"`apkgen build`, which rewrites or removes every file here (except `clusters/<cluster>/flux-system/`,\n" +
+		"which belongs to `flux bootstrap`).\n")
+
+	b.WriteString("\n## Environments\n\n")
+	b.WriteString("| Environment | Pattern | Cluster | Namespace | Gateway hostname | System hostname | Charts |\n")
+	b.WriteString("| --- | --- | --- | --- | --- | --- | --- |\n")
+	for _, e := range p.Environments {
+		var charts []string
+		for _, r := range e.Releases {
+			charts = append(charts, fmt.Sprintf("%s `%s` %s", r.Key, r.Chart.Name, r.Chart.Version))
+		}
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s |\n", e.Name, e.Pattern, e.Cluster, e.Namespace,
+			e.Hostnames.Gateway, e.Hostnames.System, strings.Join(charts, "<br>"))
+	}
+
+	b.WriteString("\n## Topology\n\n")
+	b.WriteString("Each box is a cluster, each box inside it a namespace with its Helm releases (release name, chart and\n" +
+		"version); an arrow is an APK agent's connection to its API Manager control plane.\n\n")
+	b.WriteString(mermaid(p))
+
+	switch p.GitOps.Engine {
+	case "argocd":
+		b.WriteString("\n## Layout\n\n")
+		b.WriteString("| Folder | Holds |\n| --- | --- |\n")
+		b.WriteString("| `apps/<environment>/` | the environment's namespace and objects, and one kustomize folder per release that inflates its chart |\n")
+		b.WriteString("| `infrastructure/<cluster>/` | what a cluster gets once: cert-manager, the APK CRDs |\n")
+		b.WriteString("| `argocd/<cluster>/` | the cluster's Applications and AppProjects, in sync waves: projects, infrastructure, environments |\n")
+		b.WriteString("\nApply each cluster's root Application once, by hand; it deploys the rest:\n\n")
+		b.WriteString("| Cluster | API server | Environments | `kubectl apply -n argocd -f` |\n| --- | --- | --- | --- |\n")
+		for _, c := range p.Clusters {
+			fmt.Fprintf(&b, "| %s | %s | %s | `%s` |\n", c.Name, c.Server, strings.Join(c.Environments, ", "),
+				path.Join(path.Clean(p.GitOps.Path), "argocd", c.Name, "bootstrap.yaml"))
+		}
+	case "flux":
+		b.WriteString("\n## Layout\n\n")
+		b.WriteString("| Folder | Holds |\n| --- | --- |\n")
+		b.WriteString("| `apps/base/<release>/` | a HelmRepository and a HelmRelease per chart, shared by the environments |\n")
+		b.WriteString("| `apps/<environment>/` | the environment's namespace, objects and the values of its releases |\n")
+		b.WriteString("| `infrastructure/<cluster>/` | what a cluster gets once: cert-manager, the APK CRDs |\n")
+		b.WriteString("| `clusters/<cluster>/` | the Flux Kustomizations of the cluster: infrastructure first, then its environments |\n")
+		b.WriteString("\nBootstrap Flux on each cluster with the path of its folder:\n\n")
+		b.WriteString("| Cluster | API server | Environments | `flux bootstrap --path` |\n| --- | --- | --- | --- |\n")
+		for _, c := range p.Clusters {
+			fmt.Fprintf(&b, "| %s | %s | %s | `%s` |\n", c.Name, c.Server, strings.Join(c.Environments, ", "),
+				path.Join(path.Clean(p.GitOps.Path), "clusters", c.Name))
+		}
+	}
+	return []byte(b.String())
+}
+
+// mermaid draws the clusters as subgraphs holding one subgraph per
+// environment's namespace with its releases, and an edge from every release
+// that connects to a control plane (its values.controlPlane.serviceURL) to
+// that control plane: a release of the same namespace when the URL is that
+// namespace's Service, else a node for the host outside the clusters.
+func mermaid(p *plan.Plan) string {
+	var b strings.Builder
+	b.WriteString("```mermaid\nflowchart LR\n")
+	envs := map[string]*plan.Environment{}
+	index := map[string]int{}
+	for i, e := range p.Environments {
+		envs[e.Name] = e
+		index[e.Name] = i + 1
+	}
+	for ci, c := range p.Clusters {
+		fmt.Fprintf(&b, "  subgraph c%d[%s]\n", ci+1, label("cluster "+c.Name))
+		for _, name := range c.Environments {
+			e := envs[name]
+			if e == nil {
+				continue
+			}
+			id := fmt.Sprintf("e%d", index[name])
+			fmt.Fprintf(&b, "    subgraph %s[%s]\n", id, label("namespace "+e.Namespace+" · "+e.Name))
+			for _, r := range e.Releases {
+				fmt.Fprintf(&b, "      %s[%s]\n", nodeID(id, r.Key),
+					label(r.ReleaseName+"<br/>"+r.Chart.Name+" "+r.Chart.Version))
+			}
+			b.WriteString("    end\n")
+		}
+		b.WriteString("  end\n")
+	}
+	var edges []string
+	external := map[string]string{} // host:port → node id
+	var hosts []string
+	for _, e := range p.Environments {
+		id := fmt.Sprintf("e%d", index[e.Name])
+		for _, r := range e.Releases {
+			u := controlPlaneURL(r)
+			if u == nil {
+				continue
+			}
+			from := nodeID(id, r.Key)
+			if to := inNamespace(e, r, u.Hostname()); to != nil {
+				edges = append(edges, fmt.Sprintf("  %s -->|control plane| %s\n", from, nodeID(id, to.Key)))
+				continue
+			}
+			hp := u.Host
+			if _, ok := external[hp]; !ok {
+				external[hp] = fmt.Sprintf("cp%d", len(external)+1)
+				hosts = append(hosts, hp)
+			}
+			edges = append(edges, fmt.Sprintf("  %s -->|control plane| %s\n", from, external[hp]))
+		}
+	}
+	for _, hp := range hosts {
+		fmt.Fprintf(&b, "  %s{{%s}}\n", external[hp], label("API Manager outside the clusters<br/>"+hp))
+	}
+	for _, e := range edges {
+		b.WriteString(e)
+	}
+	b.WriteString("```\n")
+	return b.String()
+}
+
+// controlPlaneURL is a release's values.controlPlane.serviceURL, if any.
+func controlPlaneURL(r *plan.Release) *url.URL {
+	cp, _ := r.Values["controlPlane"].(map[string]any)
+	s, _ := cp["serviceURL"].(string)
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Hostname() == "" {
+		return nil
+	}
+	return u
+}
+
+// inNamespace returns the release of the environment whose Service the host
+// names (<release>-...<.namespace>.svc[.cluster.local]), or nil.
+func inNamespace(e *plan.Environment, from *plan.Release, host string) *plan.Release {
+	svc, ok := strings.CutSuffix(host, ".svc.cluster.local")
+	if !ok {
+		if svc, ok = strings.CutSuffix(host, ".svc"); !ok {
+			return nil
+		}
+	}
+	name, ok := strings.CutSuffix(svc, "."+e.Namespace)
+	if !ok {
+		return nil
+	}
+	var best *plan.Release
+	for _, r := range e.Releases {
+		if r != from && strings.HasPrefix(name, r.ReleaseName+"-") &&
+			(best == nil || len(r.ReleaseName) > len(best.ReleaseName)) {
+			best = r
+		}
+	}
+	return best
+}
+
+func nodeID(group, key string) string {
+	var b strings.Builder
+	for _, r := range key {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		} else {
+			b.WriteString("_" + strconv.Itoa(int(r)) + "_")
+		}
+	}
+	return group + "_" + b.String()
+}
+
+// label quotes a Mermaid label; a double quote inside is written as an
+// entity, the only form Mermaid accepts there.
+func label(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, "#quot;") + `"`
+}

@@ -1,0 +1,113 @@
+package write
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// RefError is a revision that cannot be read: no Git repository holds the
+// folder, or the repository has no such revision. It is the caller's input.
+type RefError struct {
+	Root, Ref string
+	Err       error
+}
+
+func (e *RefError) Error() string {
+	return fmt.Sprintf("--against %s: %v", e.Ref, e.Err)
+}
+
+func (e *RefError) Unwrap() error { return e.Err }
+
+// ReadOwnedAt reads the owned folder, root/gitopsPath, as the Git repository
+// that holds root had it at ref (a branch, a tag, a commit or any revision
+// go-git resolves, such as HEAD~1). Preserved paths are left out, as in
+// ReadOwned; a folder the revision does not have reads as empty.
+func ReadOwnedAt(root, gitopsPath, ref string) (map[string][]byte, error) {
+	repo, err := git.PlainOpenWithOptions(root, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if err != nil {
+		if errors.Is(err, git.ErrRepositoryNotExists) {
+			err = fmt.Errorf("%s is not inside a Git repository", root)
+		}
+		return nil, &RefError{Root: root, Ref: ref, Err: err}
+	}
+	prefix, err := repoPath(repo, root, gitopsPath)
+	if err != nil {
+		return nil, &RefError{Root: root, Ref: ref, Err: err}
+	}
+	hash, err := repo.ResolveRevision(plumbing.Revision(ref))
+	if err != nil {
+		return nil, &RefError{Root: root, Ref: ref, Err: fmt.Errorf("no such revision (%v)", err)}
+	}
+	commit, err := repo.CommitObject(*hash)
+	if err != nil {
+		return nil, &RefError{Root: root, Ref: ref, Err: err}
+	}
+	t, err := commit.Tree()
+	if err != nil {
+		return nil, err
+	}
+	if prefix != "." {
+		t, err = t.Tree(prefix)
+		if errors.Is(err, object.ErrDirectoryNotFound) {
+			return map[string][]byte{}, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	files := map[string][]byte{}
+	err = t.Files().ForEach(func(f *object.File) error {
+		if Preserved(f.Name) || !f.Mode.IsFile() || f.Mode == filemode.Symlink {
+			return nil
+		}
+		s, err := f.Contents()
+		if err != nil {
+			return fmt.Errorf("%s at %s: %w", f.Name, ref, err)
+		}
+		files[f.Name] = []byte(s)
+		return nil
+	})
+	return files, err
+}
+
+// repoPath is the owned folder's slash-separated path inside the
+// repository's work tree.
+func repoPath(repo *git.Repository, root, gitopsPath string) (string, error) {
+	wt, err := repo.Worktree()
+	if err != nil {
+		return "", err
+	}
+	top, err := realPath(wt.Filesystem.Root())
+	if err != nil {
+		return "", err
+	}
+	dir, err := realPath(root)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(top, dir)
+	if err != nil {
+		return "", err
+	}
+	p := path.Join(filepath.ToSlash(rel), path.Clean(gitopsPath))
+	if p == ".." || strings.HasPrefix(p, "../") {
+		return "", fmt.Errorf("%s is outside the repository at %s", p, top)
+	}
+	return p, nil
+}
+
+func realPath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
+}
