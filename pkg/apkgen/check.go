@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/apkgen/apkgen/pkg/generate"
+	"github.com/apkgen/apkgen/pkg/load"
 	"github.com/apkgen/apkgen/pkg/review"
 	"github.com/apkgen/apkgen/pkg/tree"
 	"github.com/apkgen/apkgen/pkg/write"
@@ -53,6 +54,8 @@ type DiffOptions struct {
 	// the build is compared with the owned folder as committed there rather
 	// than with the files on disk.
 	Against string
+	// Load are the validation options.
+	Load load.Options
 }
 
 // DiffResult is what a build would change.
@@ -76,12 +79,12 @@ func Diff(o DiffOptions) (*DiffResult, error) {
 		err error
 	)
 	if o.Against == "" {
-		c, dir, t, old, err = target(BuildOptions{File: o.File, Root: o.Root}, true)
+		c, dir, t, old, err = target(BuildOptions{File: o.File, Root: o.Root, Load: o.Load}, true)
 		if err != nil {
 			return nil, err
 		}
 	} else {
-		if c, err = Compile(o.File); err != nil {
+		if c, err = CompileWith(o.File, o.Load); err != nil {
 			return nil, err
 		}
 		dir, t = write.Join(o.Root, c.Plan.GitOps.Path), c.Tree
