@@ -78,6 +78,9 @@ type BuildOptions struct {
 	Envs []string
 	// Load are the validation options.
 	Load load.Options
+	// Render, when set, also writes the rendered releases under
+	// rendered/<env>/ (build --render).
+	Render *RenderOptions
 }
 
 // BuildResult is what a build did.
@@ -95,8 +98,13 @@ func Build(o BuildOptions) (*BuildResult, error) {
 	}
 	dir := write.Join(o.Root, c.Plan.GitOps.Path)
 	t := c.Tree
+	if o.Render != nil {
+		if t, err = withRendered(c, *o.Render); err != nil {
+			return nil, err
+		}
+	}
 	if len(o.Envs) > 0 {
-		if t, err = onlyEnvs(c, dir, o.Envs); err != nil {
+		if t, err = onlyEnvs(c, t, dir, o.Envs); err != nil {
 			return nil, err
 		}
 		// The others' files are as they were: check the mix still builds.
@@ -113,7 +121,7 @@ func Build(o BuildOptions) (*BuildResult, error) {
 
 // onlyEnvs takes the new tree's shared files and those of the selected
 // environments, and the files of every other environment from disk.
-func onlyEnvs(c *Compiled, dir string, envs []string) (tree.Tree, error) {
+func onlyEnvs(c *Compiled, next tree.Tree, dir string, envs []string) (tree.Tree, error) {
 	known := map[string]bool{}
 	var names []string
 	for _, e := range c.Plan.Environments {
@@ -134,7 +142,7 @@ func onlyEnvs(c *Compiled, dir string, envs []string) (tree.Tree, error) {
 		return nil, err
 	}
 	t := tree.Tree{}
-	for p, b := range c.Tree {
+	for p, b := range next {
 		if env := generate.EnvOf(p); env == "" || selected[env] {
 			t[p] = b
 		}
@@ -143,6 +151,28 @@ func onlyEnvs(c *Compiled, dir string, envs []string) (tree.Tree, error) {
 		if env := generate.EnvOf(p); env != "" && !selected[env] {
 			t[p] = b
 		}
+	}
+	return t, nil
+}
+
+// withRendered adds the rendered releases to the compiled tree. Every
+// release is rendered, also with --env: the files of the others are then
+// taken from disk like the rest of their environment.
+func withRendered(c *Compiled, o RenderOptions) (tree.Tree, error) {
+	rels, err := Hydrate(c.Plan, o)
+	if err != nil {
+		return nil, err
+	}
+	rendered, err := RenderedTree(rels)
+	if err != nil {
+		return nil, &BugError{Err: err}
+	}
+	t := make(tree.Tree, len(c.Tree)+len(rendered))
+	for p, b := range c.Tree {
+		t[p] = b
+	}
+	for p, b := range rendered {
+		t[p] = b
 	}
 	return t, nil
 }

@@ -7,17 +7,26 @@ import (
 )
 
 func runBuild(e *env, args []string) int {
-	fs := flagSet(e, "build", "build [-f FILE] [-o DIR] [--env NAME]... [--policy FILE.cue]... [--strict]")
+	fs := flagSet(e, "build", "build [-f FILE] [-o DIR] [--env NAME]... [--render [--chart-dir DIR]] [--policy FILE.cue]... [--strict]")
 	file := fs.StringP("file", "f", "environments.yaml", "the environments file (YAML, JSON or CUE)")
 	root := fs.StringP("output", "o", ".", "root of the GitOps repository checkout; the tree goes to DIR/<gitops.path>")
 	envs := fs.StringArray("env", nil, "rebuild only this environment (repeatable); the others' files stay as they are")
+	hydrate := fs.Bool("render", false, "also write every release as rendered, under rendered/<env>/<release>/ (pulls the charts)")
+	ropts := renderFlags(fs)
 	opts := loadFlags(fs)
 	if code, ok := parse(e, fs, args); !ok {
 		return code
 	}
-	res, err := apkgen.Build(apkgen.BuildOptions{File: *file, Root: *root, Envs: *envs, Load: *opts})
+	o := apkgen.BuildOptions{File: *file, Root: *root, Envs: *envs, Load: *opts}
+	if *hydrate {
+		o.Render = ropts
+	} else if ropts.ChartDir != "" || ropts.PlainHTTP {
+		fmt.Fprintln(e.stderr, "apkgen build: --chart-dir and --plain-http go with --render")
+		return ExitInvalid
+	}
+	res, err := apkgen.Build(o)
 	if err != nil {
-		return report(e, err)
+		return reportRender(e, err)
 	}
 	printDiags(e, res.File.Warnings)
 	c := res.Change

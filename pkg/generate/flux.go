@@ -18,6 +18,10 @@ const (
 	kustomizeAPI     = "kustomize.config.k8s.io/v1beta1"
 )
 
+// RenderedDir holds the hydrated manifests of build --render:
+// rendered/<env>/<release>/<kind>-<name>.yaml.
+const RenderedDir = "rendered"
+
 // EnvOf returns the environment a path of the tree belongs to, or "" for
 // shared files (bases, infrastructure, the marker). build --env rewrites
 // only the files of the named environments and the shared ones.
@@ -25,6 +29,8 @@ func EnvOf(p string) string {
 	parts := strings.Split(p, "/")
 	switch {
 	case len(parts) >= 3 && parts[0] == "apps" && parts[1] != "base":
+		return parts[1]
+	case len(parts) >= 3 && parts[0] == RenderedDir:
 		return parts[1]
 	case len(parts) == 3 && parts[0] == "clusters" && strings.HasPrefix(parts[2], "apps-") && strings.HasSuffix(parts[2], ".yaml"):
 		return strings.TrimSuffix(strings.TrimPrefix(parts[2], "apps-"), ".yaml")

@@ -60,6 +60,19 @@ type Release struct {
 	Values      map[string]any `json:"values"`
 	PostRender  []Object       `json:"postRender"`
 	DependsOn   []string       `json:"dependsOn"`
+	// Lands are values that must show in the rendered chart (apkgen verify).
+	Lands []Landing `json:"lands"`
+}
+
+// Landing is a value a release sets that must reach a rendered object:
+// some string under the dotted path In of an object of Kind (and Name)
+// equals Value or holds it quoted.
+type Landing struct {
+	Kind  string `json:"kind"`
+	Name  string `json:"name,omitempty"`
+	In    string `json:"in"`
+	Value string `json:"value"`
+	What  string `json:"what"`
 }
 
 // Environment is one environment's releases and objects.
