@@ -2,12 +2,13 @@ package charts
 
 import (
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
-	"helm.sh/helm/v3/pkg/getter"
 	"helm.sh/helm/v3/pkg/registry"
-	"helm.sh/helm/v3/pkg/repo"
 	"sigs.k8s.io/yaml"
 
 	"github.com/apkgen/apkgen/pkg/plan"
@@ -24,43 +25,77 @@ func pull(c plan.Chart, plainHTTP bool) ([]byte, string, string, error) {
 	return pullHTTP(c)
 }
 
+// index is the part of a Helm repository's index.yaml apkgen reads.
+type index struct {
+	Entries map[string][]struct {
+		Version string   `json:"version"`
+		URLs    []string `json:"urls"`
+		Digest  string   `json:"digest"`
+	} `json:"entries"`
+}
+
 // pullHTTP reads the repository's index.yaml, finds the version and
 // downloads its archive, as `helm pull --repo` does.
 func pullHTTP(c plan.Chart) ([]byte, string, string, error) {
-	g, err := getter.NewHTTPGetter(getter.WithTimeout(timeout))
+	base, err := url.Parse(strings.TrimSuffix(c.Repository, "/") + "/")
 	if err != nil {
 		return nil, "", "", err
 	}
-	indexURL := strings.TrimSuffix(c.Repository, "/") + "/index.yaml"
-	buf, err := g.Get(indexURL)
+	indexURL := base.JoinPath("index.yaml").String()
+	b, err := get(indexURL)
 	if err != nil {
-		return nil, "", "", fmt.Errorf("reading %s: %w", indexURL, err)
+		return nil, "", "", err
 	}
-	var idx repo.IndexFile
-	if err := yaml.Unmarshal(buf.Bytes(), &idx); err != nil {
+	var idx index
+	if err := yaml.Unmarshal(b, &idx); err != nil {
 		return nil, "", "", fmt.Errorf("%s: %w", indexURL, err)
 	}
-	idx.SortEntries()
-	cv, err := idx.Get(c.Name, c.Version)
-	if err != nil || cv.Version != c.Version {
-		return nil, "", "", fmt.Errorf("%s has no chart %s version %s", indexURL, c.Name, c.Version)
+	for _, cv := range idx.Entries[c.Name] {
+		if cv.Version != c.Version {
+			continue
+		}
+		if len(cv.URLs) == 0 {
+			return nil, "", "", fmt.Errorf("%s: chart %s %s has no URL", indexURL, c.Name, c.Version)
+		}
+		ref, err := url.Parse(cv.URLs[0])
+		if err != nil {
+			return nil, "", "", fmt.Errorf("%s: %w", indexURL, err)
+		}
+		u := base.ResolveReference(ref).String()
+		b, err := get(u)
+		if err != nil {
+			return nil, "", "", err
+		}
+		digest := ""
+		if cv.Digest != "" {
+			digest = "sha256:" + strings.TrimPrefix(cv.Digest, "sha256:")
+		}
+		return b, digest, u, nil
 	}
-	if len(cv.URLs) == 0 {
-		return nil, "", "", fmt.Errorf("%s: chart %s %s has no URL", indexURL, c.Name, c.Version)
-	}
-	u, err := repo.ResolveReferenceURL(c.Repository, cv.URLs[0])
+	return nil, "", "", fmt.Errorf("%s has no chart %s version %s", indexURL, c.Name, c.Version)
+}
+
+var httpClient = &http.Client{Timeout: timeout}
+
+func get(u string) ([]byte, error) {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
 	if err != nil {
-		return nil, "", "", err
+		return nil, err
 	}
-	buf, err = g.Get(u)
+	req.Header.Set("User-Agent", "apkgen")
+	resp, err := httpClient.Do(req)
 	if err != nil {
-		return nil, "", "", fmt.Errorf("downloading %s: %w", u, err)
+		return nil, fmt.Errorf("reading %s: %w", u, err)
 	}
-	digest := ""
-	if cv.Digest != "" {
-		digest = "sha256:" + strings.TrimPrefix(cv.Digest, "sha256:")
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("reading %s: %s", u, resp.Status)
 	}
-	return buf.Bytes(), digest, u, nil
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", u, err)
+	}
+	return b, nil
 }
 
 // pullOCI pulls <repository>/<name>:<version> with Helm's registry client,

@@ -17,7 +17,6 @@ import (
 	"sort"
 	"strings"
 
-	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/postrender"
 	sigsyaml "sigs.k8s.io/yaml"
 
@@ -131,26 +130,17 @@ func renderValues(in Input, values map[string]any) (*Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	inst := action.NewInstall(&action.Configuration{Log: func(string, ...any) {}})
-	inst.DryRun = true
-	inst.ClientOnly = true
-	inst.Replace = true
-	inst.ReleaseName = r.ReleaseName
-	inst.Namespace = in.Namespace
-	// Flux's Skip: the chart's crds/ folder is not applied.
-	inst.IncludeCRDs = r.CRDs != "Skip"
-	inst.PostRenderer = postRenderers(r, in.Namespace, in.Engine)
-	rel, err := inst.Run(ch, vals)
+	rel, err := template(ch, vals, r.ReleaseName, in.Namespace, r.CRDs != "Skip", postRenderers(r, in.Namespace, in.Engine))
 	if err != nil {
 		return nil, err
 	}
 	out := &Output{}
-	objs, err := decode(rel.Manifest, false, "")
+	objs, err := decode(rel.manifest, false, "")
 	if err != nil {
 		return nil, err
 	}
 	out.Objects = objs
-	for _, h := range rel.Hooks {
+	for _, h := range rel.hooks {
 		objs, err := decode(h.Manifest, true, h.Path)
 		if err != nil {
 			return nil, err

@@ -5,11 +5,14 @@ import (
 	"encoding/base64"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 
 	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/postrender"
 
 	"github.com/apkgen/apkgen/internal/charttest"
 	"github.com/apkgen/apkgen/pkg/charts"
@@ -25,7 +28,7 @@ func testChart(t *testing.T) *charts.Chart {
 	return c
 }
 
-func release(name string, values map[string]any) *plan.Release {
+func rel(name string, values map[string]any) *plan.Release {
 	return &plan.Release{Key: "apk", ReleaseName: name, CRDs: "Skip", Values: values,
 		Chart: plan.Chart{Name: "apk-helm", Version: "1.3.0-1"}}
 }
@@ -67,7 +70,7 @@ func password(t *testing.T, out *Output, rel string) string {
 // calls randAlphaNum, which Helm alone renders differently every time.
 func TestDeterministic(t *testing.T) {
 	c := testChart(t)
-	in := Input{Chart: c, Release: release("apk-dev", nil), Namespace: "dev", Engine: Flux}
+	in := Input{Chart: c, Release: rel("apk-dev", nil), Namespace: "dev", Engine: Flux}
 	a, _ := render(t, in).Bytes()
 	b, _ := render(t, in).Bytes()
 	if !bytes.Equal(a, b) {
@@ -77,7 +80,7 @@ func TestDeterministic(t *testing.T) {
 	if !regexp.MustCompile(`^[A-Za-z0-9]{24}$`).MatchString(pw) {
 		t.Errorf("randAlphaNum 24 gave %q", pw)
 	}
-	other := password(t, render(t, Input{Chart: c, Release: release("apk-test", nil), Namespace: "test", Engine: Flux}), "apk-test")
+	other := password(t, render(t, Input{Chart: c, Release: rel("apk-test", nil), Namespace: "test", Engine: Flux}), "apk-test")
 	if other == pw {
 		t.Error("two releases got the same generated password")
 	}
@@ -195,7 +198,7 @@ data:
 // skipCrds drops the templated apis CRD only, as apk-helm 1.3.0-1 does.
 func TestCRDPolicyAndSkipCrds(t *testing.T) {
 	c := testChart(t)
-	r := release("apk-dev", nil)
+	r := rel("apk-dev", nil)
 	out := render(t, Input{Chart: c, Release: r, Namespace: "dev"})
 	if has(out, "CustomResourceDefinition", "ratelimitpolicies.dp.wso2.com") {
 		t.Error("Skip rendered the crds/ folder")
@@ -209,7 +212,7 @@ func TestCRDPolicyAndSkipCrds(t *testing.T) {
 	if !has(render(t, Input{Chart: c, Release: r, Namespace: "dev"}), "CustomResourceDefinition", "ratelimitpolicies.dp.wso2.com") {
 		t.Error("Create did not render the crds/ folder")
 	}
-	out = render(t, Input{Chart: c, Release: release("apk-dev", map[string]any{"skipCrds": true}), Namespace: "dev"})
+	out = render(t, Input{Chart: c, Release: rel("apk-dev", map[string]any{"skipCrds": true}), Namespace: "dev"})
 	if has(out, "CustomResourceDefinition", "apis.dp.wso2.com") {
 		t.Error("skipCrds kept apis")
 	}
@@ -223,7 +226,7 @@ func TestCRDPolicyAndSkipCrds(t *testing.T) {
 // CD adds nothing.
 func TestPostRenderAndEngine(t *testing.T) {
 	c := testChart(t)
-	r := release("apk-dev", nil)
+	r := rel("apk-dev", nil)
 	r.PostRender = []plan.Object{
 		{"target": map[string]any{"group": "apiextensions.k8s.io", "kind": "CustomResourceDefinition", "name": "tokenissuers.dp.wso2.com"},
 			"patch": "$patch: delete\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: x\n"},
@@ -264,9 +267,60 @@ func TestPostRenderAndEngine(t *testing.T) {
 
 // TestRenderError names the release and the chart.
 func TestRenderError(t *testing.T) {
-	r := release("apk-dev", map[string]any{"wso2": map[string]any{"apk": "not a map"}})
+	r := rel("apk-dev", map[string]any{"wso2": map[string]any{"apk": "not a map"}})
 	_, err := Render(Input{Chart: testChart(t), Release: r, Namespace: "dev"})
 	if err == nil || !strings.Contains(err.Error(), "rendering release apk-dev (chart apk-helm 1.3.0-1)") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestTemplateIsHelmInstall: apkgen's `helm template` steps give exactly
+// what Helm's install action gives client-only (dry run), manifests and
+// hooks, with and without the crds/ folder and with a post-renderer.
+func TestTemplateIsHelmInstall(t *testing.T) {
+	c := testChart(t)
+	patches := kustomizePatches{{
+		"target": map[string]any{"kind": "ConfigMap"},
+		"patch":  "- op: add\n  path: /metadata/annotations\n  value: {patched: \"yes\"}\n",
+	}}
+	for _, tc := range []struct {
+		crds bool
+		pr   chain
+	}{{false, nil}, {true, nil}, {true, chain{patches, originLabels{"apk", "dev"}}}} {
+		values := map[string]any{"skipCrds": true, "certmanager": map[string]any{"enabled": false}}
+		load := func() *chart.Chart {
+			ch, err := c.Load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			makeDeterministic(ch, "x")
+			return ch
+		}
+		inst := action.NewInstall(&action.Configuration{Log: func(string, ...any) {}})
+		inst.DryRun, inst.ClientOnly, inst.ReleaseName, inst.Namespace, inst.IncludeCRDs = true, true, "apk-dev", "dev", tc.crds
+		if tc.pr != nil {
+			inst.PostRenderer = tc.pr
+		}
+		want, err := inst.Run(load(), values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pr postrender.PostRenderer
+		if tc.pr != nil {
+			pr = tc.pr
+		}
+		got, err := template(load(), values, "apk-dev", "dev", tc.crds, pr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.manifest != want.Manifest {
+			t.Errorf("crds=%t post-render=%t: manifest differs from helm's:\n%s\n---- helm ----\n%s", tc.crds, tc.pr != nil, got.manifest, want.Manifest)
+		}
+		if !reflect.DeepEqual(got.hooks, want.Hooks) {
+			t.Errorf("hooks differ: %+v\n%+v", got.hooks, want.Hooks)
+		}
+		if tc.crds != strings.Contains(got.manifest, "ratelimitpolicies.dp.wso2.com") {
+			t.Errorf("crds=%t: the crds/ folder", tc.crds)
+		}
 	}
 }
