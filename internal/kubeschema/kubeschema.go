@@ -1,14 +1,18 @@
 // Package kubeschema validates Kubernetes objects against strict JSON
-// schemas kept on disk (testdata/schemas), picking the schema by the
-// object's apiVersion and kind. It is for tests: nothing is fetched.
+// schemas, picking the schema by the object's apiVersion and kind. Tests
+// load the full set kept on disk (testdata/schemas); Builtin is the part
+// apkgen ships for checking what charts render. Nothing is fetched.
 package kubeschema
 
 import (
 	"bytes"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -27,20 +31,37 @@ type Set struct {
 	compiled map[string]*jsonschema.Schema
 }
 
+//go:embed builtin/*.json
+var builtin embed.FS
+
+// Builtin returns the schemas apkgen ships: those of the kinds charts
+// render that testdata/schemas has (core v1 ConfigMap, Namespace, Secret,
+// Service; cert-manager Certificate and Issuer), copied from there.
+func Builtin() (*Set, error) { return LoadFS(builtin, "builtin") }
+
 // Load reads every *.json file of dir. Each schema must pin apiVersion and
 // kind with a one-value enum, as gen_schemas.py writes them; that is the key,
 // so file names do not matter.
 func Load(dir string) (*Set, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	s, err := LoadFS(os.DirFS(dir), ".")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	return s, nil
+}
+
+// LoadFS is Load on a file system.
+func LoadFS(fsys fs.FS, dir string) (*Set, error) {
+	files, err := fs.Glob(fsys, path.Join(dir, "*.json"))
 	if err != nil {
 		return nil, err
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("%s: no *.json schemas", dir)
+		return nil, fmt.Errorf("no *.json schemas")
 	}
 	s := &Set{c: jsonschema.NewCompiler(), urls: map[string]string{}, compiled: map[string]*jsonschema.Schema{}}
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		b, err := fs.ReadFile(fsys, f)
 		if err != nil {
 			return nil, err
 		}

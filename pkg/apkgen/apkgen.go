@@ -87,6 +87,9 @@ type BuildOptions struct {
 	Envs []string
 	// Load are the validation options.
 	Load load.Options
+	// Render, when set, also writes the rendered releases under
+	// rendered/<env>/ (build --render).
+	Render *RenderOptions
 }
 
 // BuildResult is what a build did.
@@ -125,8 +128,13 @@ func target(o BuildOptions, verify bool) (c *Compiled, dir string, t tree.Tree, 
 		return nil, "", nil, nil, err
 	}
 	t = c.Tree
+	if o.Render != nil {
+		if t, err = withRendered(c, *o.Render); err != nil {
+			return nil, "", nil, nil, err
+		}
+	}
 	if len(o.Envs) > 0 {
-		if t, err = onlyEnvs(c, old, o.Envs); err != nil {
+		if t, err = onlyEnvs(c, t, old, o.Envs); err != nil {
 			return nil, "", nil, nil, err
 		}
 	}
@@ -135,7 +143,7 @@ func target(o BuildOptions, verify bool) (c *Compiled, dir string, t tree.Tree, 
 
 // onlyEnvs takes the new tree's shared files and those of the selected
 // environments, and the files of every other environment from disk.
-func onlyEnvs(c *Compiled, old map[string][]byte, envs []string) (tree.Tree, error) {
+func onlyEnvs(c *Compiled, next tree.Tree, old map[string][]byte, envs []string) (tree.Tree, error) {
 	known := map[string]bool{}
 	var names []string
 	for _, e := range c.Plan.Environments {
@@ -152,7 +160,7 @@ func onlyEnvs(c *Compiled, old map[string][]byte, envs []string) (tree.Tree, err
 		selected[e] = true
 	}
 	t := tree.Tree{}
-	for p, b := range c.Tree {
+	for p, b := range next {
 		if env := generate.EnvOf(p); env == "" || selected[env] {
 			t[p] = b
 		}
@@ -166,6 +174,28 @@ func onlyEnvs(c *Compiled, old map[string][]byte, envs []string) (tree.Tree, err
 		if env := generate.EnvOf(p); env != "" && !selected[env] {
 			t[p] = b
 		}
+	}
+	return t, nil
+}
+
+// withRendered adds the rendered releases to the compiled tree. Every
+// release is rendered, also with --env: the files of the others are then
+// taken from disk like the rest of their environment.
+func withRendered(c *Compiled, o RenderOptions) (tree.Tree, error) {
+	rels, err := Hydrate(c.Plan, o)
+	if err != nil {
+		return nil, err
+	}
+	rendered, err := RenderedTree(rels)
+	if err != nil {
+		return nil, &BugError{Err: err}
+	}
+	t := make(tree.Tree, len(c.Tree)+len(rendered))
+	for p, b := range c.Tree {
+		t[p] = b
+	}
+	for p, b := range rendered {
+		t[p] = b
 	}
 	return t, nil
 }

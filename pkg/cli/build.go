@@ -8,6 +8,7 @@ import (
 )
 
 const buildSynopsis = `build [-f FILE] [-o DIR] [--env NAME]... [--policy FILE.cue]... [--strict] [--check] [--format text|json]
+                    [--render [--chart-dir DIR]]
                     [--commit [--push [--branch B]]] [--author "Name <email>"] [--sign-key FILE]
                     [--repo URL --branch B [--base BRANCH] [--push]]`
 
@@ -17,6 +18,8 @@ func runBuild(e *env, args []string) int {
 	root := fs.StringP("output", "o", ".", "root of the GitOps repository checkout; the tree goes to DIR/<gitops.path>")
 	envs := fs.StringArray("env", nil, "rebuild only this environment (repeatable); the others' files stay as they are")
 	loadOpts := loadFlags(fs)
+	hydrate := fs.Bool("render", false, "also write every release as rendered, under rendered/<env>/<release>/ (pulls the charts)")
+	ropts := renderFlags(fs)
 	check := fs.Bool("check", false, "write nothing; exit 1 and show the differences when the folder on disk is not what a build would write")
 	color := colorFlag(fs)
 	format := fs.String("format", "text", "the report: text, or json {changedEnvironments, added, modified, removed, commit, branch, pushed}")
@@ -32,6 +35,11 @@ func runBuild(e *env, args []string) int {
 		return usageError(e, msg)
 	}
 	opts := apkgen.BuildOptions{File: *file, Root: *root, Envs: *envs, Load: *loadOpts}
+	if *hydrate {
+		opts.Render = ropts
+	} else if ropts.ChartDir != "" || ropts.PlainHTTP {
+		return usageError(e, "--chart-dir and --plain-http go with --render")
+	}
 	if *check {
 		if g.commit {
 			return usageError(e, "--check writes nothing; it cannot be combined with --commit, --push or --repo")
@@ -47,7 +55,7 @@ func runBuild(e *env, args []string) int {
 	}
 	res, err := apkgen.Build(opts)
 	if err != nil {
-		return report(e, err)
+		return reportRender(e, err)
 	}
 	printDiags(e, res.File.Warnings)
 	c := res.Change

@@ -46,6 +46,7 @@ func commands() []command {
 		{"build", "generate the GitOps tree from the environments file", runBuild},
 		{"validate", "check the environments file; write nothing", runValidate},
 		{"diff", "say what a build would change, per environment; write nothing", runDiff},
+		{"verify", "render every release and check what it renders", runVerify},
 		{"init", "write a commented starter environments file for a pattern", runInit},
 		{"schema", "print the schema, as CUE or as JSON Schema for editors", runSchema},
 		{"version", "print apkgen's version and the chart versions it pins", runVersion},

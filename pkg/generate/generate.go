@@ -42,6 +42,10 @@ func Generate(p *plan.Plan) (tree.Tree, error) {
 	return t, nil
 }
 
+// RenderedDir holds the hydrated manifests of build --render:
+// rendered/<env>/<release>/<kind>-<name>.yaml.
+const RenderedDir = "rendered"
+
 // EnvOf returns the environment a path of the tree belongs to, or "" for
 // shared files (bases, infrastructure, cluster-wide Argo CD objects, the
 // marker). build --env rewrites only the files of the named environments
@@ -50,6 +54,8 @@ func EnvOf(p string) string {
 	parts := strings.Split(p, "/")
 	switch {
 	case len(parts) >= 3 && parts[0] == "apps" && parts[1] != "base":
+		return parts[1]
+	case len(parts) >= 3 && parts[0] == RenderedDir:
 		return parts[1]
 	case len(parts) == 3 && parts[0] == "clusters" && strings.HasPrefix(parts[2], "apps-") && strings.HasSuffix(parts[2], ".yaml"):
 		return strings.TrimSuffix(strings.TrimPrefix(parts[2], "apps-"), ".yaml")

@@ -24,6 +24,10 @@ func TestEnvOf(t *testing.T) {
 		"argocd/nonprod/application-nonprod-cert-manager.yaml":   "",
 		"argocd/nonprod/dev/kustomization.yaml":                  "dev",
 		"argocd/nonprod/dev-eu/application-dev-eu-apk.yaml":      "dev-eu",
+		// build --render.
+		"rendered/dev/apk/clusterrole-apk-dev-wso2apk-role.yaml":  "dev",
+		"rendered/test/agent/service-apim-apk-agent-service.yaml": "test",
+		"rendered": "",
 	} {
 		if got := EnvOf(p); got != want {
 			t.Errorf("EnvOf(%q) = %q, want %q", p, got, want)

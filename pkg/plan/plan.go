@@ -106,6 +106,19 @@ type Release struct {
 	DependsOn       []string       `json:"dependsOn"`
 	// ClusterScoped is every cluster-scoped object the release creates.
 	ClusterScoped []ClusterObject `json:"clusterScoped"`
+	// Lands are values that must show in the rendered chart (apkgen verify).
+	Lands []Landing `json:"lands"`
+}
+
+// Landing is a value a release sets that must reach a rendered object:
+// some string under the dotted path In of an object of Kind (and Name)
+// equals Value or holds it quoted.
+type Landing struct {
+	Kind  string `json:"kind"`
+	Name  string `json:"name,omitempty"`
+	In    string `json:"in"`
+	Value string `json:"value"`
+	What  string `json:"what"`
 }
 
 // SkipsCRDs reports whether the release leaves the chart's crds/ folder out.

@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apkgen/apkgen/internal/charttest"
+	"github.com/apkgen/apkgen/pkg/manifest"
+)
+
+// envFile writes examples/dp-per-namespace.yaml into a temporary folder,
+// with extra top-level YAML (a charts block, say) and the environments'
+// extra lines, and returns its path. The chart cache is a fresh folder.
+func envFile(t *testing.T, extra string, devExtra string) string {
+	t.Helper()
+	t.Setenv("APKGEN_CACHE_DIR", t.TempDir())
+	t.Setenv("HELM_CONFIG_HOME", t.TempDir())
+	b, err := os.ReadFile("../../examples/dp-per-namespace.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	if devExtra != "" {
+		s = strings.Replace(s, "    hostnames: {gateway: dev.gw.example.com, system: dev.apk.example.com}\n",
+			"    hostnames: {gateway: dev.gw.example.com, system: dev.apk.example.com}\n"+devExtra, 1)
+	}
+	p := filepath.Join(t.TempDir(), "environments.yaml")
+	if err := os.WriteFile(p, []byte(s+extra), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func run(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := Main(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func expect(t *testing.T, code int, stdout, stderr string, want int, contains ...string) {
+	t.Helper()
+	if code != want {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, want, stdout, stderr)
+	}
+	for _, c := range contains {
+		if !strings.Contains(stdout+stderr, c) {
+			t.Errorf("output lacks %q\nstdout:\n%s\nstderr:\n%s", c, stdout, stderr)
+		}
+	}
+}
+
+const passed = "verify: 2 environments, 2 releases, 33 objects: every check passed"
+
+// TestVerifyHTTPRepository: apkgen's output for dp-per-namespace, with the
+// chart from an HTTP Helm repository, passes every check.
+func TestVerifyHTTPRepository(t *testing.T) {
+	url, _ := charttest.HTTPRepo(t, charttest.ChartDir(t))
+	f := envFile(t, "charts:\n  apk: {repository: "+url+"}\n", "")
+	code, out, errs := run("verify", "-f", f)
+	expect(t, code, out, errs, ExitOK, passed)
+}
+
+// TestVerifyOCIRegistry: the same with the chart from an OCI registry.
+func TestVerifyOCIRegistry(t *testing.T) {
+	repo, _ := charttest.OCIRepo(t, charttest.ChartDir(t))
+	f := envFile(t, "charts:\n  apk: {repository: \""+repo+"\"}\n", "")
+	code, out, errs := run("verify", "-f", f, "--plain-http")
+	expect(t, code, out, errs, ExitOK, passed)
+}
+
+// TestVerifyChartDir: no repository at all, charts from a folder.
+func TestVerifyChartDir(t *testing.T) {
+	f := envFile(t, "", "")
+	code, out, errs := run("verify", "-f", f, "--chart-dir", filepath.Dir(charttest.ChartDir(t)))
+	expect(t, code, out, errs, ExitOK, passed)
+}
+
+// TestVerifyFindsIgnoredValue: the docs' apiNamespaces path given through
+// values: is reported, and verify exits 1.
+func TestVerifyFindsIgnoredValue(t *testing.T) {
+	f := envFile(t, "", "    values:\n      apk:\n        wso2: {apk: {dp: {adapter: {configs: {apiNamespaces: [apk-dev]}}}}}\n")
+	code, out, errs := run("verify", "-f", f, "--chart-dir", filepath.Dir(charttest.ChartDir(t)))
+	expect(t, code, out, errs, ExitDifferences,
+		`ignored: dev (release apk-dev): value wso2.apk.dp.adapter.configs.apiNamespaces = ["apk-dev"] changes nothing chart apk-helm 1.3.0-1 renders`,
+		"1 problem")
+}
+
+// TestVerifyFindsCollision: a values: override that gives both data planes
+// the chart's default GatewayClass name collides.
+func TestVerifyFindsCollision(t *testing.T) {
+	f := envFile(t, "", "    values:\n      apk:\n        wso2: {apk: {dp: {gatewayClass: {name: apk-test-wso2-apk}}}}\n")
+	code, out, errs := run("verify", "-f", f, "--chart-dir", filepath.Dir(charttest.ChartDir(t)))
+	expect(t, code, out, errs, ExitDifferences,
+		"collision: cluster nonprod: GatewayClass apk-test-wso2-apk is rendered by dev (release apk-dev) and test (release apk-test)")
+}
+
+func TestVerifyFailures(t *testing.T) {
+	f := envFile(t, "", "")
+	code, out, errs := run("verify", "-f", f, "--chart-dir", filepath.Join(t.TempDir(), "nope"))
+	expect(t, code, out, errs, ExitInvalid, "no such folder")
+
+	code, out, errs = run("verify", "-f", f, "--chart-dir", t.TempDir())
+	expect(t, code, out, errs, ExitFailure, "chart apk-helm 1.3.0-1", "not in --chart-dir", "(it has: none)")
+
+	url, _ := charttest.HTTPRepo(t, filepath.Join(charttest.ChartDir(t), "charts", "cert-manager"))
+	f = envFile(t, "charts:\n  apk: {repository: "+url+"}\n", "")
+	code, out, errs = run("verify", "-f", f)
+	expect(t, code, out, errs, ExitFailure, "/index.yaml has no chart apk-helm version 1.3.0-1")
+
+	code, out, errs = run("verify", "-f", filepath.Join(t.TempDir(), "missing.yaml"))
+	if code != ExitInvalid {
+		t.Errorf("missing file: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestBuildRender writes the rendered objects into the owned tree, one
+// file per object, byte-stable across builds; a build without --render
+// removes them; --env keeps the other environments' rendered files.
+func TestBuildRender(t *testing.T) {
+	f := envFile(t, "", "")
+	root := t.TempDir()
+	charts := filepath.Dir(charttest.ChartDir(t))
+	code, out, errs := run("build", "-f", f, "-o", root, "--render", "--chart-dir", charts)
+	expect(t, code, out, errs, ExitOK, "added")
+	dir := filepath.Join(root, "deploy", "rendered")
+	read := func(rel string) string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	role := read("dev/apk/clusterrole-apk-dev-wso2apk-role.yaml")
+	if !strings.HasPrefix(role, manifest.Header) || !strings.Contains(role, "kind: ClusterRole\n") || strings.Contains(role, "\n  namespace:") {
+		t.Errorf("cluster-scoped object file:\n%s", role)
+	}
+	// The chart sets no namespace on the Service: helm install puts it in
+	// the release's namespace, and so does the file.
+	if svc := read("test/apk/service-apk-test-wso2-apk-gateway-service.yaml"); !strings.Contains(svc, "  namespace: apk-test\n") {
+		t.Errorf("namespaced object without its namespace:\n%s", svc)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "apk", "*.yaml"))
+	if len(files) != 33 {
+		t.Errorf("%d rendered files, want one per object (33)", len(files))
+	}
+
+	code, out, errs = run("build", "-f", f, "-o", root, "--render", "--chart-dir", charts)
+	expect(t, code, out, errs, ExitOK, "up to date")
+
+	// --env dev re-renders dev; test's rendered files are kept from disk.
+	code, out, errs = run("build", "-f", f, "-o", root, "--env", "dev")
+	expect(t, code, out, errs, ExitOK, "removed")
+	if _, err := os.Stat(filepath.Join(dir, "test", "apk", "clusterrole-apk-test-wso2apk-role.yaml")); err != nil {
+		t.Errorf("build --env dev removed test's rendered files: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dev")); err == nil {
+		t.Error("build --env dev without --render kept dev's rendered files")
+	}
+
+	code, out, errs = run("build", "-f", f, "-o", root)
+	expect(t, code, out, errs, ExitOK, "removed")
+	if _, err := os.Stat(dir); err == nil {
+		t.Error("a build without --render kept rendered/")
+	}
+
+	code, out, errs = run("build", "-f", f, "-o", root, "--chart-dir", charts)
+	expect(t, code, out, errs, ExitInvalid, "--chart-dir and --plain-http go with --render")
+}
