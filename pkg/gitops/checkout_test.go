@@ -94,7 +94,9 @@ func TestCommitInCheckout(t *testing.T) {
 		t.Errorf("message:\n%s", msg)
 	}
 	trailers := s.git(repo, "log", "-1", "--format=%(trailers:only,unfold)")
-	for _, want := range []string{"Apkgen-Version: devel", "Apkgen-Input-SHA256: " + sha256File(t, in)} {
+	// The version is the binary's own, as `apkgen version` prints it.
+	version := strings.Fields(s.apkgen(t.TempDir(), nil, "version").stdout)[1]
+	for _, want := range []string{"Apkgen-Version: " + version, "Apkgen-Input-SHA256: " + sha256File(t, in)} {
 		if !strings.Contains(trailers, want) {
 			t.Errorf("trailers lack %q:\n%s", want, trailers)
 		}
