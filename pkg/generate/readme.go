@@ -43,31 +43,42 @@ func Readme(p *plan.Plan) []byte {
 		"version); an arrow is an APK agent's connection to its API Manager control plane.\n\n")
 	b.WriteString(mermaid(p))
 
-	switch p.GitOps.Engine {
-	case "argocd":
-		b.WriteString("\n## Layout\n\n")
-		b.WriteString("| Folder | Holds |\n| --- | --- |\n")
-		b.WriteString("| `apps/<environment>/` | the environment's namespace and objects, and one kustomize folder per release that inflates its chart |\n")
-		b.WriteString("| `infrastructure/<cluster>/` | what a cluster gets once: cert-manager, the APK CRDs |\n")
-		b.WriteString("| `argocd/<cluster>/` | the cluster's Applications and AppProjects, in sync waves: projects, infrastructure, environments |\n")
-		b.WriteString("\nApply each cluster's root Application once, by hand; it deploys the rest:\n\n")
-		b.WriteString("| Cluster | API server | Environments | `kubectl apply -n argocd -f` |\n| --- | --- | --- | --- |\n")
+	// The layout, and per cluster what to point the engine at.
+	type layout struct {
+		folders   []string // "| folder | holds |" rows
+		bootstrap string   // the sentence before the table
+		column    string   // its last column's heading
+		entry     func(cluster string) string
+	}
+	l := map[string]layout{
+		"flux": {
+			folders: []string{
+				"| `apps/base/<release>/` | a HelmRepository and a HelmRelease per chart, shared by the environments |",
+				"| `apps/<environment>/` | the environment's namespace, objects and the values of its releases |",
+				"| `infrastructure/<cluster>/` | what a cluster gets once: cert-manager, the APK CRDs |",
+				"| `clusters/<cluster>/` | the Flux Kustomizations of the cluster: infrastructure first, then its environments |",
+			},
+			bootstrap: "Bootstrap Flux on each cluster with the path of its folder:",
+			column:    "`flux bootstrap --path`",
+			entry:     func(c string) string { return path.Join(path.Clean(p.GitOps.Path), "clusters", c) },
+		},
+		"argocd": {
+			folders: []string{
+				"| `apps/<environment>/` | the environment's namespace and objects, and one kustomize folder per release that inflates its chart |",
+				"| `infrastructure/<cluster>/` | what a cluster gets once: cert-manager, the APK CRDs |",
+				"| `argocd/<cluster>/` | the cluster's Applications and AppProjects, in sync waves: projects, infrastructure, environments |",
+			},
+			bootstrap: "Apply each cluster's root Application once, by hand; it deploys the rest:",
+			column:    "`kubectl apply -n argocd -f`",
+			entry:     func(c string) string { return path.Join(path.Clean(p.GitOps.Path), "argocd", c, "bootstrap.yaml") },
+		},
+	}[p.GitOps.Engine]
+	if l.entry != nil {
+		b.WriteString("\n## Layout\n\n| Folder | Holds |\n| --- | --- |\n")
+		b.WriteString(strings.Join(l.folders, "\n") + "\n")
+		fmt.Fprintf(&b, "\n%s\n\n| Cluster | API server | Environments | %s |\n| --- | --- | --- | --- |\n", l.bootstrap, l.column)
 		for _, c := range p.Clusters {
-			fmt.Fprintf(&b, "| %s | %s | %s | `%s` |\n", c.Name, c.Server, strings.Join(c.Environments, ", "),
-				path.Join(path.Clean(p.GitOps.Path), "argocd", c.Name, "bootstrap.yaml"))
-		}
-	case "flux":
-		b.WriteString("\n## Layout\n\n")
-		b.WriteString("| Folder | Holds |\n| --- | --- |\n")
-		b.WriteString("| `apps/base/<release>/` | a HelmRepository and a HelmRelease per chart, shared by the environments |\n")
-		b.WriteString("| `apps/<environment>/` | the environment's namespace, objects and the values of its releases |\n")
-		b.WriteString("| `infrastructure/<cluster>/` | what a cluster gets once: cert-manager, the APK CRDs |\n")
-		b.WriteString("| `clusters/<cluster>/` | the Flux Kustomizations of the cluster: infrastructure first, then its environments |\n")
-		b.WriteString("\nBootstrap Flux on each cluster with the path of its folder:\n\n")
-		b.WriteString("| Cluster | API server | Environments | `flux bootstrap --path` |\n| --- | --- | --- | --- |\n")
-		for _, c := range p.Clusters {
-			fmt.Fprintf(&b, "| %s | %s | %s | `%s` |\n", c.Name, c.Server, strings.Join(c.Environments, ", "),
-				path.Join(path.Clean(p.GitOps.Path), "clusters", c.Name))
+			fmt.Fprintf(&b, "| %s | %s | %s | `%s` |\n", c.Name, c.Server, strings.Join(c.Environments, ", "), l.entry(c.Name))
 		}
 	}
 	return []byte(b.String())
