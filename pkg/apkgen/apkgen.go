@@ -71,7 +71,7 @@ func compileFile(f *load.File, check bool) (*Compiled, error) {
 		return nil, &UsageError{Msg: err.Error()}
 	}
 	if check {
-		if _, err := verify.Build(t); err != nil {
+		if err := verify.Check(t); err != nil {
 			return nil, &BugError{Err: err}
 		}
 	}

@@ -2,6 +2,7 @@ package load
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"cuelang.org/go/cue"
 
 	"github.com/apkgen/apkgen/pkg/diag"
+	"github.com/apkgen/apkgen/pkg/model"
 )
 
 // looksLikeProduction matches environment and namespace names of production.
@@ -47,17 +49,15 @@ func crossChecks(r *reporter, f *File) diag.List {
 	// Cluster-scoped objects are claimed by name glob: two environments of
 	// a cluster must not be able to create the same one.
 	type object struct {
-		Group, Kind, Name string
-		env               string
+		model.ClusterObject
+		env string
 	}
 	objects := map[string][]object{} // by cluster
-	claimObjects := func(e *Env, release cue.Value) {
+	claimObjects := func(e *Env, release *model.Release) {
 		if crowded[e.Cluster] {
 			return
 		}
-		var objs []object
-		_ = release.LookupPath(cue.ParsePath("clusterScoped")).Decode(&objs) // validated by the schema
-		for _, o := range objs {
+		for _, o := range release.ClusterScoped {
 			for _, prev := range objects[e.Cluster] {
 				if prev.env != e.Name && prev.Group == o.Group && prev.Kind == o.Kind && GlobsOverlap(prev.Name, o.Name) {
 					diags.Errorf(pos(e.Name), path(e.Name),
@@ -67,9 +67,8 @@ func crossChecks(r *reporter, f *File) diag.List {
 				}
 			}
 		}
-		for _, o := range objs {
-			o.env = e.Name
-			objects[e.Cluster] = append(objects[e.Cluster], o)
+		for _, o := range release.ClusterScoped {
+			objects[e.Cluster] = append(objects[e.Cluster], object{o, e.Name})
 		}
 	}
 
@@ -78,7 +77,7 @@ func crossChecks(r *reporter, f *File) diag.List {
 		onCluster[e.Cluster] = append(onCluster[e.Cluster], e)
 	}
 	for _, e := range f.Envs {
-		if ex, _ := e.Eval.LookupPath(cue.ParsePath("out.exclusiveCluster")).Bool(); ex && len(onCluster[e.Cluster]) > 1 {
+		if e.Out.ExclusiveCluster && len(onCluster[e.Cluster]) > 1 {
 			crowded[e.Cluster] = true
 		}
 	}
@@ -95,18 +94,18 @@ func crossChecks(r *reporter, f *File) diag.List {
 		unique(e, "namespace", str(e.Raw, "namespace"), "namespace")
 		unique(e, "hostname", str(e.Raw, "hostnames.gateway"), "hostnames", "gateway")
 		unique(e, "hostname", str(e.Raw, "hostnames.system"), "hostnames", "system")
-		releases := e.Eval.LookupPath(cue.ParsePath("out.releases"))
+		keys := slices.Sorted(maps.Keys(e.Out.Releases))
 		for _, key := range fieldNames(e.Raw.LookupPath(cue.ParsePath("values"))) {
-			if !releases.LookupPath(cue.MakePath(cue.Str(key))).Exists() {
+			if e.Out.Releases[key] == nil {
 				diags.Errorf(pos(e.Name, "values", key), path(e.Name, "values", key),
-					"pattern %s has no release %q (its releases: %s)", e.Pattern, key, strings.Join(fieldNames(releases), ", "))
+					"pattern %s has no release %q (its releases: %s)", e.Pattern, key, strings.Join(keys, ", "))
 			}
 		}
-		for _, key := range fieldNames(releases) {
-			rel := releases.LookupPath(cue.MakePath(cue.Str(key)))
-			unique(e, "Helm release name", str(rel, "releaseName"))
+		for _, key := range keys {
+			rel := e.Out.Releases[key]
+			unique(e, "Helm release name", rel.ReleaseName)
 			claimObjects(e, rel)
-			diags = append(diags, checkVersion(r, f, e, key, str(rel, "chart.version"), str(rel, "chart.name"))...)
+			diags = append(diags, checkVersion(r, f, e, key, rel.Chart.Version, rel.Chart.Name)...)
 		}
 		if e.Pattern == "dp-per-namespace" &&
 			(looksLikeProduction.MatchString(e.Name) || looksLikeProduction.MatchString(str(e.Raw, "namespace"))) {
@@ -117,7 +116,7 @@ func crossChecks(r *reporter, f *File) diag.List {
 	}
 	// A pattern that needs its cluster to itself.
 	for _, e := range f.Envs {
-		if ex, _ := e.Eval.LookupPath(cue.ParsePath("out.exclusiveCluster")).Bool(); !ex {
+		if !e.Out.ExclusiveCluster {
 			continue
 		}
 		for _, other := range onCluster[e.Cluster] {

@@ -24,6 +24,7 @@ import (
 	cueyaml "cuelang.org/go/encoding/yaml"
 
 	"github.com/apkgen/apkgen/pkg/diag"
+	"github.com/apkgen/apkgen/pkg/model"
 	"github.com/apkgen/apkgen/schema"
 )
 
@@ -58,8 +59,10 @@ type Env struct {
 	Name    string
 	Pattern string
 	Cluster string
-	// Eval is #Patterns[pattern] with `in` and `ctx` filled: read `out`.
-	Eval cue.Value
+	// In and Out are the pattern's input and output, decoded: no CUE
+	// evaluation is kept per environment.
+	In  model.Input
+	Out model.Output
 	// Raw is the environment as written, for positions.
 	Raw cue.Value
 }
@@ -279,6 +282,7 @@ func validate(r *reporter, sch, doc cue.Value) (*File, diag.List) {
 		fileCharts = doc.Context().CompileString("{}")
 	}
 	patterns := Patterns(sch)
+	empty := doc.Context().CompileString("{}")
 	for _, n := range fieldNames(envs) {
 		envPath := []string{"environments", n}
 		raw := envs.LookupPath(cue.MakePath(cue.Str(n)))
@@ -307,7 +311,9 @@ func validate(r *reporter, sch, doc cue.Value) (*File, diag.List) {
 			"name":           n,
 			"firstOnCluster": len(byCluster[cluster]) > 0 && byCluster[cluster][0] == n,
 		}).FillPath(cue.ParsePath("fileCharts"), fileCharts)
-		ev := pat.FillPath(cue.ParsePath("in"), raw).FillPath(cue.ParsePath("ctx"), ctxVal)
+		// The inputs are filled in one unification: each FillPath on the
+		// pattern would evaluate it whole again.
+		ev := pat.Unify(empty.FillPath(cue.ParsePath("in"), raw).FillPath(cue.ParsePath("ctx"), ctxVal))
 		inDef := pat.LookupPath(cue.ParsePath("in"))
 		in := &scope{prefix: envPath, marker: "in", schema: inDef, at: raw}
 		fieldDiags := r.checkFields(raw, inDef, envPath, in)
@@ -321,7 +327,14 @@ func validate(r *reporter, sch, doc cue.Value) (*File, diag.List) {
 			diags = append(diags, r.report(err, &scope{prefix: envPath, marker: "out", at: raw})...)
 			continue
 		}
-		f.Envs = append(f.Envs, &Env{Name: n, Pattern: pattern, Cluster: cluster, Eval: ev, Raw: raw})
+		e := &Env{Name: n, Pattern: pattern, Cluster: cluster, Raw: raw}
+		if err := ev.LookupPath(cue.ParsePath("in")).Decode(&e.In); err != nil {
+			return nil, append(diags, diag.Diagnostic{Pos: r.lookupPos(envPath), Path: strings.Join(envPath, "."), Message: err.Error()})
+		}
+		if err := ev.LookupPath(cue.ParsePath("out")).Decode(&e.Out); err != nil {
+			return nil, append(diags, diag.Diagnostic{Pos: r.lookupPos(envPath), Path: strings.Join(envPath, "."), Message: err.Error()})
+		}
+		f.Envs = append(f.Envs, e)
 	}
 	if diags.HasErrors() {
 		// Cross-environment rules on what is valid so far, for a complete report.

@@ -11,6 +11,7 @@ import (
 	"cuelang.org/go/cue"
 
 	"github.com/apkgen/apkgen/pkg/load"
+	"github.com/apkgen/apkgen/pkg/model"
 )
 
 // Plan is everything the generators need.
@@ -63,66 +64,15 @@ type CRDBundle struct {
 	ClusterScoped []ClusterObject `json:"clusterScoped"`
 }
 
-// Patch is a kustomize patch with the target it applies to.
-type Patch struct {
-	Patch  string         `json:"patch"`
-	Target map[string]any `json:"target"`
-}
-
-// Object returns the patch as kustomize and Flux write it: {patch, target}.
-func (p Patch) Object() map[string]any {
-	return map[string]any{"patch": p.Patch, "target": p.Target}
-}
-
-// ClusterObject names cluster-scoped objects of one kind; Name is a glob
-// (Go filepath.Match syntax, which Argo CD matches AppProject names with).
-type ClusterObject struct {
-	Group string `json:"group"`
-	Kind  string `json:"kind"`
-	Name  string `json:"name"`
-}
-
-// Object is one Kubernetes object as a generic map.
-type Object = map[string]any
-
-// Chart locates a Helm chart.
-type Chart struct {
-	Name       string `json:"name"`
-	Version    string `json:"version"`
-	Repository string `json:"repository"`
-}
-
-// Release is one Helm release of an environment or a cluster.
-type Release struct {
-	Key         string `json:"-"`
-	Chart       Chart  `json:"chart"`
-	ReleaseName string `json:"releaseName"`
-	Namespace   string `json:"namespace"`
-	// OtherNamespaces are namespaces besides Namespace the release writes to.
-	OtherNamespaces []string       `json:"otherNamespaces"`
-	CRDs            string         `json:"crds"` // Skip, Create or CreateReplace
-	Values          map[string]any `json:"values"`
-	PostRender      []Patch        `json:"postRender"`
-	DependsOn       []string       `json:"dependsOn"`
-	// ClusterScoped is every cluster-scoped object the release creates.
-	ClusterScoped []ClusterObject `json:"clusterScoped"`
-	// Lands are values that must show in the rendered chart (apkgen verify).
-	Lands []Landing `json:"lands"`
-}
-
-// Landing is a value a release sets that must reach a rendered object:
-// some string under the dotted path In of an object of Kind (and Name)
-// equals Value or holds it quoted.
-type Landing struct {
-	Kind  string `json:"kind"`
-	Name  string `json:"name,omitempty"`
-	In    string `json:"in"`
-	Value string `json:"value"`
-	What  string `json:"what"`
-}
-
-// SkipsCRDs reports whether the release leaves the chart's crds/ folder out.
-func (r *Release) SkipsCRDs() bool { return r.CRDs == "Skip" }
+// The pattern's types, decoded by load (package model).
+type (
+	Patch         = model.Patch
+	ClusterObject = model.ClusterObject
+	Object        = model.Object
+	Chart         = model.Chart
+	Release       = model.Release
+	Landing       = model.Landing
+)
 
 // Environment is one environment's releases and objects.
 type Environment struct {
@@ -187,31 +137,11 @@ func Build(f *load.File) (*Plan, error) {
 }
 
 func environment(le *load.Env) (*Environment, error) {
-	e := &Environment{Name: le.Name, Pattern: le.Pattern, Cluster: le.Cluster}
-	in := le.Eval.LookupPath(cue.ParsePath("in"))
-	var err error
-	if e.Namespace, err = in.LookupPath(cue.ParsePath("namespace")).String(); err != nil {
-		return nil, err
-	}
-	if err := in.LookupPath(cue.ParsePath("hostnames")).Decode(&e.Hostnames); err != nil {
-		return nil, err
-	}
-	var out struct {
-		Releases map[string]*Release `json:"releases"`
-		Objects  []Object            `json:"objects"`
-		Files    map[string]string   `json:"files"`
-	}
-	if err := le.Eval.LookupPath(cue.ParsePath("out")).Decode(&out); err != nil {
-		return nil, err
-	}
-	var overrides map[string]map[string]any
-	if v := in.LookupPath(cue.ParsePath("values")); v.Exists() {
-		if err := v.Decode(&overrides); err != nil {
-			return nil, err
-		}
-	}
+	e := &Environment{Name: le.Name, Pattern: le.Pattern, Cluster: le.Cluster, Namespace: le.In.Namespace}
+	e.Hostnames.Gateway, e.Hostnames.System = le.In.Hostnames.Gateway, le.In.Hostnames.System
+	out := le.Out
 	for key, r := range out.Releases {
-		r.Values = deepMerge(r.Values, overrides[key])
+		r.Values = deepMerge(r.Values, le.In.Values[key])
 		if r.Namespace == "" {
 			r.Namespace = e.Namespace
 		}

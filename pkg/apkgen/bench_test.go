@@ -1,0 +1,76 @@
+package apkgen_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/apkgen/apkgen/internal/envgen"
+	"github.com/apkgen/apkgen/pkg/apkgen"
+	"github.com/apkgen/apkgen/pkg/load"
+)
+
+// benchSizes are the numbers of environments the benchmarks run on.
+var benchSizes = []int{1, 10, 100, 1000}
+
+// envsFile writes the generated file of n environments into a temporary
+// directory and returns its path.
+func envsFile(b *testing.B, n int) string {
+	b.Helper()
+	file := filepath.Join(b.TempDir(), fmt.Sprintf("envs-%d.yaml", n))
+	if err := os.WriteFile(file, envgen.Generate(n), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return file
+}
+
+// benchEach runs op on the generated file of each size, as sub-benchmarks
+// envs=N, with allocations and the time per environment (to read the growth
+// off).
+func benchEach(b *testing.B, sizes []int, op func(b *testing.B, file string) error) {
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("envs=%d", n), func(b *testing.B) {
+			file := envsFile(b, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := op(b, file); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/env")
+		})
+	}
+}
+
+// BenchmarkCompile runs load, plan, generate and verify: everything but
+// writing.
+func BenchmarkCompile(b *testing.B) {
+	benchEach(b, benchSizes, func(_ *testing.B, file string) error {
+		_, err := apkgen.Compile(file)
+		return err
+	})
+}
+
+// BenchmarkBuild is Compile plus writing the tree into a fresh folder
+// (removed again outside the timer).
+func BenchmarkBuild(b *testing.B) {
+	benchEach(b, benchSizes, func(b *testing.B, file string) error {
+		root := filepath.Join(b.TempDir(), "repo")
+		if _, err := apkgen.Build(apkgen.BuildOptions{File: file, Root: root}); err != nil {
+			return err
+		}
+		b.StopTimer()
+		defer b.StartTimer()
+		return os.RemoveAll(root)
+	})
+}
+
+// BenchmarkValidate is load alone: the file schema, every environment's
+// pattern and the cross-environment rules.
+func BenchmarkValidate(b *testing.B) {
+	benchEach(b, []int{1000}, func(_ *testing.B, file string) error {
+		_, err := load.ReadFile(file, load.Options{})
+		return err
+	})
+}

@@ -1,0 +1,85 @@
+// Package model holds the types a pattern's CUE computes for an
+// environment, as Go values: load decodes them once, plan and the
+// generators read them. No CUE value outlives loading.
+package model
+
+// Input is what plan needs of an environment as written.
+type Input struct {
+	Namespace string `json:"namespace"`
+	Hostnames struct {
+		Gateway string `json:"gateway"`
+		System  string `json:"system"`
+	} `json:"hostnames"`
+	// Values is the `values:` escape hatch, by release key.
+	Values map[string]map[string]any `json:"values"`
+}
+
+// Output is a pattern's #Output.
+type Output struct {
+	// ExclusiveCluster: no other environment may share the cluster.
+	ExclusiveCluster bool                `json:"exclusiveCluster"`
+	Releases         map[string]*Release `json:"releases"` // by release key
+	Objects          []Object            `json:"objects"`
+	Files            map[string]string   `json:"files"`
+}
+
+// Patch is a kustomize patch with the target it applies to.
+type Patch struct {
+	Patch  string         `json:"patch"`
+	Target map[string]any `json:"target"`
+}
+
+// Object returns the patch as kustomize and Flux write it: {patch, target}.
+func (p Patch) Object() map[string]any {
+	return map[string]any{"patch": p.Patch, "target": p.Target}
+}
+
+// ClusterObject names cluster-scoped objects of one kind; Name is a glob
+// (Go filepath.Match syntax, which Argo CD matches AppProject names with).
+type ClusterObject struct {
+	Group string `json:"group"`
+	Kind  string `json:"kind"`
+	Name  string `json:"name"`
+}
+
+// Object is one Kubernetes object as a generic map.
+type Object = map[string]any
+
+// Chart locates a Helm chart.
+type Chart struct {
+	Name       string `json:"name"`
+	Version    string `json:"version"`
+	Repository string `json:"repository"`
+}
+
+// Release is one Helm release of an environment or a cluster.
+type Release struct {
+	Key         string `json:"-"`
+	Chart       Chart  `json:"chart"`
+	ReleaseName string `json:"releaseName"`
+	Namespace   string `json:"namespace"`
+	// OtherNamespaces are namespaces besides Namespace the release writes to.
+	OtherNamespaces []string       `json:"otherNamespaces"`
+	CRDs            string         `json:"crds"` // Skip, Create or CreateReplace
+	Values          map[string]any `json:"values"`
+	PostRender      []Patch        `json:"postRender"`
+	DependsOn       []string       `json:"dependsOn"`
+	// ClusterScoped is every cluster-scoped object the release creates.
+	ClusterScoped []ClusterObject `json:"clusterScoped"`
+	// Lands are values that must show in the rendered chart (apkgen verify).
+	Lands []Landing `json:"lands"`
+}
+
+// Landing is a value a release sets that must reach a rendered object:
+// some string under the dotted path In of an object of Kind (and Name)
+// equals Value or holds it quoted.
+type Landing struct {
+	Kind  string `json:"kind"`
+	Name  string `json:"name,omitempty"`
+	In    string `json:"in"`
+	Value string `json:"value"`
+	What  string `json:"what"`
+}
+
+// SkipsCRDs reports whether the release leaves the chart's crds/ folder out.
+func (r *Release) SkipsCRDs() bool { return r.CRDs == "Skip" }

@@ -1,0 +1,88 @@
+package verify
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/apkgen/apkgen/pkg/tree"
+)
+
+const configMap = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: %s
+data:
+  key: value
+`
+
+// sample is a tree shaped like apkgen's: shared bases, and many
+// environments that use them through ../base and patch them.
+func sample(envs int) tree.Tree {
+	t := tree.Tree{
+		"apps/base/app/kustomization.yaml": []byte("resources:\n- cm.yaml\n"),
+		"apps/base/app/cm.yaml":            []byte(fmt.Sprintf(configMap, "app")),
+		"apps/base/kustomization.yaml":     []byte("resources:\n- app\n"),
+	}
+	for i := range envs {
+		dir := fmt.Sprintf("apps/env-%03d", i)
+		t[dir+"/kustomization.yaml"] = []byte(fmt.Sprintf(
+			"namespace: ns-%d\nresources:\n- ../base\n- own.yaml\npatches:\n- path: patch.yaml\n", i))
+		t[dir+"/own.yaml"] = []byte(fmt.Sprintf(configMap, "own"))
+		t[dir+"/patch.yaml"] = []byte(fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  env: \"%d\"\n", i))
+	}
+	return t
+}
+
+func TestBuildFollowsReferences(t *testing.T) {
+	for _, procs := range []int{1, 4} {
+		old := runtime.GOMAXPROCS(procs)
+		out, err := Build(sample(40))
+		runtime.GOMAXPROCS(old)
+		if err != nil {
+			t.Fatalf("GOMAXPROCS=%d: %v", procs, err)
+		}
+		if len(out) != 42 {
+			t.Errorf("%d directories built, want 42", len(out))
+		}
+		m := out["apps/env-007"]
+		if m == nil || m.Size() != 2 {
+			t.Fatalf("apps/env-007: got %v", m)
+		}
+		y, err := m.AsYaml()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(y), `env: "7"`) || !strings.Contains(string(y), "namespace: ns-7") {
+			t.Errorf("apps/env-007 not patched:\n%s", y)
+		}
+	}
+}
+
+func TestBuildReportsTheFirstFailingDirectory(t *testing.T) {
+	tr := sample(40)
+	tr["apps/env-031/kustomization.yaml"] = []byte("resources:\n- ../missing\n")
+	tr["apps/env-012/kustomization.yaml"] = []byte("resources:\n- nothing.yaml\n")
+	_, err := Build(tr)
+	if err == nil || !strings.HasPrefix(err.Error(), "kustomize build apps/env-012:") {
+		t.Errorf("Build: got %v, want the error of apps/env-012", err)
+	}
+	if err2 := Check(tr); err2 == nil || err2.Error() != err.Error() {
+		t.Errorf("Check: got %v, want %v", err2, err)
+	}
+	if err := Check(sample(3)); err != nil {
+		t.Errorf("Check: %v", err)
+	}
+}
+
+func TestBuildCannotReadOutsideTheRoot(t *testing.T) {
+	tr := sample(1)
+	// A patch in another folder is refused by kustomize's load
+	// restrictions, whatever the filesystem holds.
+	tr["apps/env-000/kustomization.yaml"] = []byte("resources:\n- ../base\npatches:\n- path: ../env-001/patch.yaml\n")
+	tr["apps/env-001/patch.yaml"] = tr["apps/env-000/patch.yaml"]
+	if _, err := Build(tr); err == nil {
+		t.Error("a patch outside the kustomization root was accepted")
+	}
+}
