@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -153,7 +154,7 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	for _, d := range secrets {
 		r.secretPaths[d.Path] = true
 	}
-	f, diags := validate(r, sch, doc)
+	f, diags := validate(source{name: name, data: data, opts: opts}, r, sch, doc)
 	diags = append(diags, secrets...)
 	if opts.Strict {
 		for i := range diags {
@@ -241,7 +242,7 @@ func formats(sch cue.Value) map[string]Format {
 	return fs
 }
 
-func validate(r *reporter, sch, doc cue.Value) (*File, diag.List) {
+func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 	var diags diag.List
 	fileDef := sch.LookupPath(cue.MakePath(cue.Def("File")))
 	top := &scope{schema: fileDef}
@@ -277,12 +278,8 @@ func validate(r *reporter, sch, doc cue.Value) (*File, diag.List) {
 		c, _ := envs.LookupPath(cue.MakePath(cue.Str(n), cue.Str("cluster"))).String()
 		byCluster[c] = append(byCluster[c], n)
 	}
-	fileCharts := doc.LookupPath(cue.ParsePath("charts"))
-	if !fileCharts.Exists() || sectionErrors {
-		fileCharts = doc.Context().CompileString("{}")
-	}
 	patterns := Patterns(sch)
-	empty := doc.Context().CompileString("{}")
+	var tasks []envTask
 	for _, n := range fieldNames(envs) {
 		envPath := []string{"environments", n}
 		raw := envs.LookupPath(cue.MakePath(cue.Str(n)))
@@ -300,42 +297,21 @@ func validate(r *reporter, sch, doc cue.Value) (*File, diag.List) {
 		if err != nil {
 			continue // reported by the environments section
 		}
-		pat := sch.LookupPath(cue.MakePath(cue.Def("Patterns"), cue.Str(pattern)))
-		if !pat.Exists() {
+		if !slices.Contains(patterns, pattern) {
 			diags.Errorf(fromToken(r.name, pv.Pos()), strings.Join(append(envPath, "pattern"), "."),
 				"unknown pattern %q; known patterns: %s", pattern, strings.Join(patterns, ", "))
 			continue
 		}
 		cluster, _ := raw.LookupPath(cue.ParsePath("cluster")).String()
-		ctxVal := doc.Context().Encode(map[string]any{
-			"name":           n,
-			"firstOnCluster": len(byCluster[cluster]) > 0 && byCluster[cluster][0] == n,
-		}).FillPath(cue.ParsePath("fileCharts"), fileCharts)
-		// The inputs are filled in one unification: each FillPath on the
-		// pattern would evaluate it whole again.
-		ev := pat.Unify(empty.FillPath(cue.ParsePath("in"), raw).FillPath(cue.ParsePath("ctx"), ctxVal))
-		inDef := pat.LookupPath(cue.ParsePath("in"))
-		in := &scope{prefix: envPath, marker: "in", schema: inDef, at: raw}
-		fieldDiags := r.checkFields(raw, inDef, envPath, in)
-		diags = append(diags, fieldDiags...)
-		if err := ev.LookupPath(cue.ParsePath("in")).Validate(cue.Concrete(true)); err != nil || len(fieldDiags) > 0 {
-			diags = append(diags, r.report(err, in)...)
-			continue
-		}
-		if err := ev.LookupPath(cue.ParsePath("out")).Validate(cue.Concrete(true)); err != nil {
-			// Only what the user wrote can make a pattern's output invalid.
-			diags = append(diags, r.report(err, &scope{prefix: envPath, marker: "out", at: raw})...)
-			continue
-		}
-		e := &Env{Name: n, Pattern: pattern, Cluster: cluster, Raw: raw}
-		if err := ev.LookupPath(cue.ParsePath("in")).Decode(&e.In); err != nil {
-			return nil, append(diags, diag.Diagnostic{Pos: r.lookupPos(envPath), Path: strings.Join(envPath, "."), Message: err.Error()})
-		}
-		if err := ev.LookupPath(cue.ParsePath("out")).Decode(&e.Out); err != nil {
-			return nil, append(diags, diag.Diagnostic{Pos: r.lookupPos(envPath), Path: strings.Join(envPath, "."), Message: err.Error()})
-		}
-		f.Envs = append(f.Envs, e)
+		tasks = append(tasks, envTask{name: n, pattern: pattern, cluster: cluster,
+			first: len(byCluster[cluster]) > 0 && byCluster[cluster][0] == n, raw: raw})
 	}
+	envs2, envDiags, err := evaluate(src, r, sch, doc, sectionErrors, tasks)
+	if err != nil {
+		return nil, append(diags, diag.Diagnostic{Pos: diag.Pos{File: r.name}, Message: err.Error()})
+	}
+	diags = append(diags, envDiags...)
+	f.Envs = envs2
 	if diags.HasErrors() {
 		// Cross-environment rules on what is valid so far, for a complete report.
 		return nil, append(diags, crossChecks(r, f)...)
