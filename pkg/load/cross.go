@@ -94,6 +94,9 @@ func crossChecks(r *reporter, f *File) diag.List {
 		unique(e, "namespace", str(e.Raw, "namespace"), "namespace")
 		unique(e, "hostname", str(e.Raw, "hostnames.gateway"), "hostnames", "gateway")
 		unique(e, "hostname", str(e.Raw, "hostnames.system"), "hostnames", "system")
+		if engine, _ := r.doc.LookupPath(cue.ParsePath("gitops.engine")).String(); engine != "argocd" {
+			diags = append(diags, nullValues(r, e.Raw.LookupPath(cue.ParsePath("values")), []string{"environments", e.Name, "values"})...)
+		}
 		keys := slices.Sorted(maps.Keys(e.Out.Releases))
 		for _, key := range fieldNames(e.Raw.LookupPath(cue.ParsePath("values"))) {
 			if e.Out.Releases[key] == nil {
@@ -129,6 +132,25 @@ func crossChecks(r *reporter, f *File) diag.List {
 		}
 	}
 	return append(diags, uniqueServers(r, f)...)
+}
+
+// nullValues refuses a null under values: with Flux. The values reach the
+// HelmRelease through a kustomize strategic-merge patch, which reads null
+// as "delete this key", so the null would silently never reach Helm.
+func nullValues(r *reporter, v cue.Value, path []string) diag.List {
+	var diags diag.List
+	switch v.IncompleteKind() {
+	case cue.NullKind:
+		diags.Errorf(r.lookupPos(path), strings.Join(path, "."),
+			"null cannot reach Helm through the Flux tree (a kustomize patch reads null as \"delete\"); "+
+				"set the value the chart should use instead, or use gitops.engine argocd")
+	case cue.StructKind:
+		it, _ := v.Fields()
+		for it != nil && it.Next() {
+			diags = append(diags, nullValues(r, it.Value(), append(append([]string(nil), path...), it.Selector().Unquoted()))...)
+		}
+	}
+	return diags
 }
 
 // GlobsOverlap reports whether some name matches both globs, whose only
