@@ -351,31 +351,6 @@ func fieldNames(v cue.Value) []string {
 	return names
 }
 
-// requiredFields lists the fields a definition marks required (name!).
-func requiredFields(def cue.Value) []string {
-	var names []string
-	it, err := def.Fields(cue.Optional(true))
-	if err != nil {
-		return nil
-	}
-	for it.Next() {
-		if it.Selector().ConstraintType() == cue.RequiredConstraint {
-			names = append(names, it.Selector().Unquoted())
-		}
-	}
-	sort.Strings(names)
-	return names
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // Charts returns the file-level chart coordinates for a release key: the
 // file's override, else apkgen's default.
 func (f *File) Charts(key string) (name, version, repository string, err error) {

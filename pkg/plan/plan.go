@@ -90,16 +90,6 @@ type Environment struct {
 	Files map[string]string
 }
 
-// Release returns the release with the given key, or nil.
-func (e *Environment) Release(key string) *Release {
-	for _, r := range e.Releases {
-		if r.Key == key {
-			return r
-		}
-	}
-	return nil
-}
-
 // Build computes the plan of a validated file.
 func Build(f *load.File) (*Plan, error) {
 	p := &Plan{BaseCharts: map[string]Chart{}}

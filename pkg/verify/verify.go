@@ -194,17 +194,6 @@ func Dirs(t tree.Tree) []string {
 	return dirs
 }
 
-// Mount copies the tree into an in-memory filesystem under Root.
-func Mount(t tree.Tree) (filesys.FileSystem, error) {
-	fs := filesys.MakeFsInMemory()
-	for _, p := range t.Paths() {
-		if err := mountFile(fs, p, t[p]); err != nil {
-			return nil, err
-		}
-	}
-	return fs, nil
-}
-
 func mountFile(fs filesys.FileSystem, p string, b []byte) error {
 	if err := fs.MkdirAll(path.Join(Root, path.Dir(p))); err != nil {
 		return err
