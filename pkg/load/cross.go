@@ -110,11 +110,11 @@ func crossChecks(r *reporter, f *File) diag.List {
 			claimObjects(e, rel)
 			diags = append(diags, checkVersion(r, f, e, key, rel.Chart.Version, rel.Chart.Name)...)
 		}
-		if e.Pattern == "dp-per-namespace" &&
+		if e.Out.NotForProduction != "" &&
 			(looksLikeProduction.MatchString(e.Name) || looksLikeProduction.MatchString(str(e.Raw, "namespace"))) {
 			diags.Warnf(pos(e.Name, "pattern"), path(e.Name, "pattern"),
-				"environment %q looks like production; pattern dp-per-namespace is recommended for dev and test only "+
-					"(data planes sharing a cluster share its CRDs and webhooks)", e.Name)
+				"environment %q looks like production; pattern %s is recommended for dev and test only (%s)",
+				e.Name, e.Pattern, e.Out.NotForProduction)
 		}
 	}
 	// A pattern that needs its cluster to itself.

@@ -17,7 +17,10 @@ type Input struct {
 // Output is a pattern's #Output.
 type Output struct {
 	// ExclusiveCluster: no other environment may share the cluster.
-	ExclusiveCluster bool                `json:"exclusiveCluster"`
+	ExclusiveCluster bool `json:"exclusiveCluster"`
+	// NotForProduction, when set, says why the pattern is not recommended
+	// for production environments.
+	NotForProduction string              `json:"notForProduction"`
 	Releases         map[string]*Release `json:"releases"` // by release key
 	Objects          []Object            `json:"objects"`
 	Files            map[string]string   `json:"files"`
