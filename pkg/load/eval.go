@@ -121,9 +121,10 @@ func (w *worker) eval(t envTask) (diag.List, *Env, error) {
 	ev := pat.Unify(w.empty.FillPath(cue.ParsePath("in"), raw).FillPath(cue.ParsePath("ctx"), ctxVal))
 	inDef := pat.LookupPath(cue.ParsePath("in"))
 	in := &scope{prefix: envPath, marker: "in", schema: inDef, at: raw}
-	fieldDiags := r.checkFields(raw, inDef, envPath, in)
-	diags = append(diags, fieldDiags...)
-	if err := ev.LookupPath(cue.ParsePath("in")).Validate(cue.Concrete(true)); err != nil || len(fieldDiags) > 0 {
+	if err := ev.LookupPath(cue.ParsePath("in")).Validate(cue.Concrete(true)); err != nil {
+		// CUE reports unknown and missing fields only while it has no
+		// other error: walk them in Go for the complete list.
+		diags = append(diags, r.checkFields(raw, inDef, envPath, in)...)
 		return append(diags, r.report(err, in)...), nil, nil
 	}
 	if err := ev.LookupPath(cue.ParsePath("out")).Validate(cue.Concrete(true)); err != nil {
