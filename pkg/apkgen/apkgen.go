@@ -5,7 +5,6 @@ package apkgen
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/apkgen/apkgen/pkg/generate"
@@ -145,7 +144,7 @@ func target(o BuildOptions, verify bool) (c *Compiled, dir string, t tree.Tree, 
 // environments, and the files of every other environment from disk.
 func onlyEnvs(c *Compiled, next tree.Tree, old map[string][]byte, envs []string) (tree.Tree, error) {
 	known := map[string]bool{}
-	var names []string
+	var names []string // sorted, as the plan's environments are
 	for _, e := range c.Plan.Environments {
 		known[e.Name] = true
 		names = append(names, e.Name)
@@ -153,7 +152,6 @@ func onlyEnvs(c *Compiled, next tree.Tree, old map[string][]byte, envs []string)
 	selected := map[string]bool{}
 	for _, e := range envs {
 		if !known[e] {
-			sort.Strings(names)
 			return nil, &UsageError{Msg: fmt.Sprintf("--env %s: no such environment in %s (environments: %s)",
 				e, c.File.Name, strings.Join(names, ", "))}
 		}

@@ -48,7 +48,7 @@ type reporter struct {
 	name    string
 	doc     cue.Value         // the whole document as written
 	formats map[string]string // regular expression -> what it means
-	byName  map[string]Format // #Formats by name
+	byName  map[string]Format // #Formats by name, compiled
 	// policies are the names of the --policy files: an error that comes
 	// from one of their rules also says where the rule is.
 	policies []string
@@ -59,15 +59,16 @@ type reporter struct {
 
 func newReporter(name string, doc, sch cue.Value) *reporter {
 	r := &reporter{name: name, doc: doc, formats: map[string]string{}, byName: formats(sch)}
-	for _, f := range r.byName {
+	for n, f := range r.byName {
 		r.formats[f.Re] = f.Says
+		f.re = regexp.MustCompile(f.Re) // the schema's own, tested to compile
+		r.byName[n] = f
 	}
 	return r
 }
 
 var (
 	outOfBound  = regexp.MustCompile(`^invalid value (.*) \(out of bound =~(".*")\)$`)
-	notEqual    = regexp.MustCompile(`^invalid value (.*) \(out of bound !=(.*)\)$`)
 	conflicting = regexp.MustCompile(`^conflicting values (.+?) and (.+?)(?: \(mismatched types (\w+) and (\w+)\))?$`)
 	outOfRange  = regexp.MustCompile(`^invalid value (.*) \(out of bound (.*)\)$`)
 	emptyDisj   = regexp.MustCompile(`^\d+ errors in empty disjunction`)
@@ -204,9 +205,6 @@ func (r *reporter) reword(msg string) string {
 	}
 	if m := maxRunes.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("must be at most %s characters long", m[2])
-	}
-	if m := notEqual.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("%s is reserved; choose another name", m[1])
 	}
 	if m := outOfRange.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("must be %s, not %s", m[2], m[1])

@@ -100,11 +100,16 @@ func readCapped(path string) ([]byte, error) {
 	if st.IsDir() {
 		return nil, &InputError{Err: fmt.Errorf("%s: is a folder, not an environments file", path)}
 	}
+	// Checked before reading too, so that a huge file is never read.
 	if st.Size() > MaxFileSize {
-		return nil, diag.List{{Pos: diag.Pos{File: diag.RelPath(path)},
-			Message: fmt.Sprintf("the file is %d bytes; an environments file may be at most %d", st.Size(), MaxFileSize)}}
+		return nil, tooLarge(diag.RelPath(path), st.Size())
 	}
 	return os.ReadFile(path)
+}
+
+func tooLarge(name string, size int64) diag.List {
+	return diag.List{{Pos: diag.Pos{File: name},
+		Message: fmt.Sprintf("the file is %d bytes; an environments file may be at most %d", size, MaxFileSize)}}
 }
 
 // format tells the input format from the file name: .json, .cue, else YAML.
@@ -122,8 +127,7 @@ func format(name string) string {
 // back as a diag.List error.
 func Parse(name string, data []byte, opts Options) (*File, error) {
 	if len(data) > MaxFileSize {
-		return nil, diag.List{{Pos: diag.Pos{File: name},
-			Message: fmt.Sprintf("the file is %d bytes; an environments file may be at most %d", len(data), MaxFileSize)}}
+		return nil, tooLarge(name, int64(len(data)))
 	}
 	fmtName := format(name)
 	if d := precheck(name, data, fmtName); d.HasErrors() {
@@ -233,7 +237,10 @@ func parseSyntax(name string, data []byte, fmtName string) (*ast.File, error) {
 }
 
 // Format is a #Formats entry: a regular expression and what it means.
-type Format struct{ Re, Says string }
+type Format struct {
+	Re, Says string
+	re       *regexp.Regexp
+}
 
 // formats reads #Formats by name.
 func formats(sch cue.Value) map[string]Format {
@@ -325,7 +332,7 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 func (r *reporter) checkName(name string, path []string, format, what string) diag.List {
 	var diags diag.List
 	f, ok := r.byName[format]
-	if !ok || regexp.MustCompile(f.Re).MatchString(name) {
+	if !ok || f.re.MatchString(name) {
 		return nil
 	}
 	diags.Errorf(r.lookupPos(path), strings.Join(path, "."), "%s name %q %s", what, name, f.Says)

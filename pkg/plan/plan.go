@@ -98,10 +98,7 @@ func Build(f *load.File) (*Plan, error) {
 	}
 	envsOn := map[string][]string{}
 	for _, le := range f.Envs {
-		e, err := environment(le)
-		if err != nil {
-			return nil, fmt.Errorf("environment %s: %w", le.Name, err)
-		}
+		e := environment(le)
 		p.Environments = append(p.Environments, e)
 		envsOn[e.Cluster] = append(envsOn[e.Cluster], e.Name)
 		for _, r := range e.Releases {
@@ -126,7 +123,7 @@ func Build(f *load.File) (*Plan, error) {
 	return p, nil
 }
 
-func environment(le *load.Env) (*Environment, error) {
+func environment(le *load.Env) *Environment {
 	e := &Environment{Name: le.Name, Pattern: le.Pattern, Cluster: le.Cluster, Namespace: le.In.Namespace}
 	e.Hostnames.Gateway, e.Hostnames.System = le.In.Hostnames.Gateway, le.In.Hostnames.System
 	out := le.Out
@@ -139,7 +136,7 @@ func environment(le *load.Env) (*Environment, error) {
 	e.Releases = sortReleases(out.Releases)
 	e.Objects = out.Objects
 	e.Files = out.Files
-	return e, nil
+	return e
 }
 
 // sortReleases keys the releases and sorts them by key.
@@ -160,13 +157,7 @@ func cluster(f *load.File, name string) (*Cluster, error) {
 		c.Server, _ = s.String()
 	}
 	infra := f.Schema.LookupPath(cue.MakePath(cue.Def("Infrastructure"))).
-		FillPath(cue.ParsePath("in.name"), name).
 		FillPath(cue.ParsePath("in.cluster"), cv)
-	charts := f.Value.LookupPath(cue.ParsePath("charts"))
-	if !charts.Exists() {
-		charts = f.Value.Context().CompileString("{}")
-	}
-	infra = infra.FillPath(cue.ParsePath("in.charts"), charts)
 	var out struct {
 		Releases map[string]*Release `json:"releases"`
 		CRDs     CRDBundle           `json:"crds"`
