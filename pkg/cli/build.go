@@ -40,13 +40,16 @@ func runBuild(e *env, args []string) int {
 	} else if ropts.ChartDir != "" || ropts.PlainHTTP {
 		return usageError(e, "--chart-dir and --plain-http go with --render")
 	}
+	useColor, err := e.color(*color)
+	if err != nil {
+		return report(e, err)
+	}
 	if *check {
 		if g.commit {
 			return usageError(e, "--check writes nothing; it cannot be combined with --commit, --push or --repo")
 		}
-		useColor, err := e.color(*color)
-		if err != nil {
-			return report(e, err)
+		if *format != "text" {
+			return usageError(e, "--check prints text; --format json goes with a build")
 		}
 		return runCheck(e, opts, useColor)
 	}

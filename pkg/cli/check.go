@@ -15,6 +15,7 @@ func runCheck(e *env, opts apkgen.BuildOptions, color bool) int {
 	if err != nil {
 		return report(e, err)
 	}
+	printDiags(e, res.File.Warnings)
 	d := res.Drift
 	if d.Empty() {
 		return upToDate(e, res.Dir, res.Compiled)

@@ -38,6 +38,7 @@ func runDiff(e *env, args []string) int {
 	if err != nil {
 		return report(e, err)
 	}
+	printDiags(e, res.File.Warnings)
 	switch {
 	case *unified:
 		io.WriteString(e.stdout, review.ColorUnified(res.Unified(), useColor))

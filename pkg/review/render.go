@@ -1,6 +1,7 @@
 package review
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -92,7 +93,7 @@ func WriteText(w io.Writer, r *Report, color bool) error {
 				switch {
 				case c.Multiline():
 					b.WriteString(paint(color, yellow, line+"changed") + "\n")
-					b.WriteString(indent(colorDiff(textDiff(c), color), "    "))
+					b.WriteString(indent(ColorUnified(textDiff(c), color), "    "))
 					continue
 				case c.Status == Added:
 					line += "added " + Value(c.New)
@@ -249,6 +250,9 @@ func Unified(old, new map[string][]byte, root string) string {
 	for _, p := range union(old, new) {
 		a, inOld := old[p]
 		n, inNew := new[p]
+		if inOld && inNew && bytes.Equal(a, n) {
+			continue // udiff has no shortcut for equal text
+		}
 		from, to := "a/"+show(root, p), "b/"+show(root, p)
 		if !inOld {
 			from = "/dev/null"
@@ -262,9 +266,7 @@ func Unified(old, new map[string][]byte, root string) string {
 }
 
 // ColorUnified colours a unified diff for a terminal when color is set.
-func ColorUnified(d string, color bool) string { return colorDiff(d, color) }
-
-func colorDiff(d string, color bool) string {
+func ColorUnified(d string, color bool) string {
 	if !color || d == "" {
 		return d
 	}

@@ -390,6 +390,9 @@ func member(q path, av, bv any, inA, inB bool, out *[]Change) {
 }
 
 func walkList(p path, a, b []any, out *[]Change) {
+	if reflect.DeepEqual(a, b) {
+		return // the matching below is quadratic; most lists are unchanged
+	}
 	if an, ok := byName(a); ok {
 		if bn, ok := byName(b); ok {
 			var names []string
