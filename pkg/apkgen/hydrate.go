@@ -117,13 +117,14 @@ func withNamespace(obj map[string]any, ns string) map[string]any {
 // not the release's; the group, then a number, tell apart what still
 // clashes.
 func fileName(o render.Object, ns, releaseNS string, taken map[string]bool) string {
-	base := strings.ToLower(o.Kind()) + "-" + o.Name()
+	prefix, kind := "", strings.ToLower(o.Kind())
 	if ns != "" && ns != releaseNS {
-		base = ns + "-" + base
+		prefix = ns + "-"
 	}
+	base := prefix + kind + "-" + o.Name()
 	candidates := []string{base}
 	if g := render.Group(o.APIVersion()); g != "" {
-		candidates = append(candidates, strings.Replace(base, strings.ToLower(o.Kind()), strings.ToLower(o.Kind())+"."+g, 1))
+		candidates = append(candidates, prefix+kind+"."+g+"-"+o.Name())
 	}
 	for _, c := range candidates {
 		if !taken[c] {

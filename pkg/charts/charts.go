@@ -205,10 +205,11 @@ func (s *Source) fromCacheOrPull(c plan.Chart) (*Chart, error) {
 	if err != nil {
 		return nil, err
 	}
-	if got := digestOf(b); digest != "" && got != digest {
+	got := digestOf(b)
+	if digest != "" && got != digest {
 		return nil, fmt.Errorf("%s: digest is %s, the repository says %s", from, got, digest)
 	}
-	digest = digestOf(b)
+	digest = got
 	ch := &Chart{Name: c.Name, Version: c.Version, Digest: digest, From: from, archive: b}
 	if _, err := ch.Load(); err != nil {
 		return nil, fmt.Errorf("%s: %w", from, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/apkgen/apkgen/pkg/apkgen"
+	"github.com/apkgen/apkgen/pkg/diag"
 	"github.com/apkgen/apkgen/pkg/gitops"
 )
 
@@ -66,11 +67,17 @@ func (g *gitFlags) run(e *env, opts apkgen.BuildOptions, asJSON bool) int {
 		Author: g.author, Committer: g.committer, SignKeyFile: g.signer,
 		InputFile: opts.File, Version: version(), Log: e.stderr,
 	}
+	var warnings diag.List // of the last build; a retried build repeats them
 	build := func(root string) (*apkgen.BuildResult, error) {
 		o := opts
 		o.Root = root
-		return apkgen.Build(o)
+		b, err := apkgen.Build(o)
+		if err == nil {
+			warnings = b.File.Warnings
+		}
+		return b, err
 	}
+	defer func() { printDiags(e, warnings) }()
 	var res *gitops.Result
 	var where string
 	if g.repo != "" {
@@ -91,6 +98,12 @@ func (g *gitFlags) run(e *env, opts apkgen.BuildOptions, asJSON bool) int {
 		co, err := gitops.Open(opts.Root, o)
 		if err != nil {
 			return report(e, err)
+		}
+		if g.push {
+			// A push that cannot happen must not leave a commit behind.
+			if _, err := co.PushTarget("origin", g.branch); err != nil {
+				return report(e, err)
+			}
 		}
 		b, err := build(opts.Root)
 		if err != nil {

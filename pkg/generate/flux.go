@@ -108,11 +108,7 @@ func releasePatch(r *plan.Release) map[string]any {
 		"values":      r.Values,
 	}
 	if len(r.DependsOn) > 0 {
-		deps := make([]any, len(r.DependsOn))
-		for i, d := range r.DependsOn {
-			deps[i] = map[string]any{"name": d}
-		}
-		spec["dependsOn"] = deps
+		spec["dependsOn"] = dependsOn(r.DependsOn)
 	}
 	setPostRenderers(spec, r)
 	return map[string]any{
@@ -211,7 +207,7 @@ func clusterRelease(r *plan.Release) plan.Object {
 
 // fluxKustomization applies a folder of the tree from the GitRepository
 // flux bootstrap creates (flux-system), waiting for what it applies to be ready.
-func (g *gen) fluxKustomization(name, dir string, dependsOn []string) map[string]any {
+func (g *gen) fluxKustomization(name, dir string, deps []string) map[string]any {
 	spec := map[string]any{
 		"interval":      g.p.GitOps.Interval,
 		"retryInterval": "2m",
@@ -221,16 +217,21 @@ func (g *gen) fluxKustomization(name, dir string, dependsOn []string) map[string
 		"wait":          true,
 		"sourceRef":     map[string]any{"kind": "GitRepository", "name": "flux-system"},
 	}
-	if len(dependsOn) > 0 {
-		deps := make([]any, len(dependsOn))
-		for i, d := range dependsOn {
-			deps[i] = map[string]any{"name": d}
-		}
-		spec["dependsOn"] = deps
+	if len(deps) > 0 {
+		spec["dependsOn"] = dependsOn(deps)
 	}
 	return map[string]any{
 		"apiVersion": kustomizationAPI, "kind": "Kustomization",
 		"metadata": map[string]any{"name": name, "namespace": "flux-system"},
 		"spec":     spec,
 	}
+}
+
+// dependsOn is a Flux dependsOn list: objects of the same namespace by name.
+func dependsOn(names []string) []any {
+	deps := make([]any, len(names))
+	for i, d := range names {
+		deps[i] = map[string]any{"name": d}
+	}
+	return deps
 }

@@ -3,6 +3,8 @@ package gitops_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -236,4 +238,68 @@ func sha256File(t *testing.T, p string) string {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// TestCommitRefusedBeforeWriting: what makes --commit or --push impossible
+// is found before the build, so nothing is written and nothing committed.
+func TestCommitRefusedBeforeWriting(t *testing.T) {
+	s := newSandbox(t)
+	in := example(t, t.TempDir(), "environments.yaml", "")
+	seed := func(t *testing.T) string {
+		repo := t.TempDir()
+		s.git(repo, "init", "--quiet", "-b", "main")
+		if err := os.WriteFile(filepath.Join(repo, "f"), []byte("a\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s.git(repo, "add", "f")
+		s.git(repo, "commit", "--quiet", "-m", "seed")
+		return repo
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T, repo string)
+		args  []string
+		want  string
+	}{
+		{"detached HEAD", func(t *testing.T, repo string) {
+			s.git(repo, "remote", "add", "origin", t.TempDir())
+			s.git(repo, "checkout", "--quiet", "--detach")
+		}, []string{"--push"}, "HEAD is detached"},
+		{"no origin", func(t *testing.T, repo string) {}, []string{"--push"}, `no remote "origin"`},
+		{"bad branch", func(t *testing.T, repo string) {
+			s.git(repo, "remote", "add", "origin", t.TempDir())
+		}, []string{"--push", "--branch", "a..b"}, "not a valid branch name"},
+		{"merge conflict", func(t *testing.T, repo string) {
+			s.git(repo, "checkout", "--quiet", "-b", "other")
+			if err := os.WriteFile(filepath.Join(repo, "f"), []byte("b\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s.git(repo, "commit", "--quiet", "-am", "other")
+			s.git(repo, "checkout", "--quiet", "main")
+			if err := os.WriteFile(filepath.Join(repo, "f"), []byte("c\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s.git(repo, "commit", "--quiet", "-am", "main")
+			if _, err := s.gitErr(repo, "merge", "--quiet", "other"); err == nil {
+				t.Fatal("the merge did not conflict")
+			}
+		}, []string{"--commit"}, "unresolved conflicts"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			repo := seed(t)
+			tc.setup(t, repo)
+			head := s.git(repo, "rev-parse", "HEAD")
+			args := append([]string{"build", "-f", in, "-o", repo, "--author", "Bot <bot@example.com>"}, tc.args...)
+			r := s.apkgen(repo, nil, args...)
+			if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+				t.Fatalf("want exit 2 and %q, got %s", tc.want, r)
+			}
+			if got := s.git(repo, "rev-parse", "HEAD"); got != head {
+				t.Errorf("HEAD moved from %s to %s", head, got)
+			}
+			if _, err := os.Stat(filepath.Join(repo, "deploy")); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("the tree was written: %v", err)
+			}
+		})
+	}
 }

@@ -154,7 +154,25 @@ func Open(dir string, o Options) (*Checkout, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Before anything is built: a checkout mid-merge cannot take a commit.
+	if err := noConflicts(repo); err != nil {
+		return nil, err
+	}
 	return &Checkout{repo: repo, root: realPath(wt.Filesystem.Root()), s: s, o: o}, nil
+}
+
+// noConflicts refuses an index with unresolved conflicts.
+func noConflicts(repo *git.Repository) error {
+	idx, err := repo.Storer.Index()
+	if err != nil {
+		return secrets(nil).wrap(err, "reading the index")
+	}
+	for _, e := range idx.Entries {
+		if e.Stage != 0 { // (go-git's index.Merged is 1, not the 0 a merged entry has)
+			return inputErrorf("--commit: the index has unresolved conflicts (%s); resolve them first", e.Name)
+		}
+	}
+	return nil
 }
 
 // Root is the working tree's root folder.
@@ -213,10 +231,8 @@ func (c *Checkout) commit(dir string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range idx.Entries {
-		if e.Stage != 0 { // (go-git's index.Merged is 1, not the 0 a merged entry has)
-			return nil, inputErrorf("--commit: the index has unresolved conflicts (%s); resolve them first", e.Name)
-		}
+	if err := noConflicts(c.repo); err != nil { // the index may have changed since Open
+		return nil, err
 	}
 
 	files, err := write.ReadOwned(dir)
@@ -358,8 +374,11 @@ func branchName(ref plumbing.ReferenceName) string {
 func message(res *Result, prefix string, s *signer) string {
 	names := res.ChangedEnvironments
 	subject := strings.Join(names, ", ")
-	if len(names) > 5 {
+	switch {
+	case len(names) > 5:
 		subject = fmt.Sprintf("%s and %d more", strings.Join(names[:4], ", "), len(names)-4)
+	case len(names) == 0: // only the README, which names no environment
+		subject = "the overview"
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "apkgen: update %s\n\n", subject)

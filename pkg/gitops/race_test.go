@@ -50,7 +50,10 @@ func TestPublishRace(t *testing.T) {
 		t.Logf("bot %d: %s", i, strings.TrimSpace(r.stderr))
 		res := r.result(t)
 		if res.Commit == "" {
-			continue // nothing to do: allowed, though every input differs here
+			// Every input differs from every other: whichever bot pushed
+			// before, each has a change to commit on top.
+			t.Errorf("bot %d made no commit", i)
+			continue
 		}
 		if !res.Pushed {
 			t.Errorf("bot %d committed %s but did not push it", i, res.Commit)
@@ -58,6 +61,9 @@ func TestPublishRace(t *testing.T) {
 		byCommit[res.Commit] = i
 	}
 
+	if len(byCommit) != bots {
+		t.Errorf("%d distinct commits from %d bots", len(byCommit), bots)
+	}
 	s.git(bare, "fsck", "--strict", "--no-dangling")
 	// Every pushed commit is on the branch, each with its bot's input.
 	for c, i := range byCommit {

@@ -296,38 +296,59 @@ func remoteHash(ctx context.Context, remote *git.Remote, auth transport.AuthMeth
 	return plumbing.ZeroHash, nil
 }
 
+// pushTarget is where a push goes, checked before anything is committed.
+type pushTarget struct {
+	local, dst plumbing.ReferenceName
+	remote     *git.Remote
+	url        string
+	auth       transport.AuthMethod
+	sec        secrets
+}
+
+// PushTarget checks what a push needs (a branch checked out, a valid
+// destination branch, the remote, usable credentials). The CLI calls it
+// before building, so that a push that cannot happen commits nothing.
+func (c *Checkout) PushTarget(remoteName, branch string) (*pushTarget, error) {
+	head, err := c.repo.Storer.Reference(plumbing.HEAD)
+	if err != nil {
+		return nil, c.sec.wrap(err, "reading HEAD")
+	}
+	if head.Type() != plumbing.SymbolicReference {
+		return nil, inputErrorf("--push: HEAD is detached; check out a branch first")
+	}
+	t := &pushTarget{local: head.Target()}
+	if branch == "" {
+		branch = t.local.Short()
+	}
+	t.dst = plumbing.NewBranchReferenceName(branch)
+	if err := t.dst.Validate(); err != nil {
+		return nil, inputErrorf("--branch %q: not a valid branch name", branch)
+	}
+	t.remote, err = c.repo.Remote(remoteName)
+	if err != nil || len(t.remote.Config().URLs) == 0 {
+		return nil, inputErrorf("--push: the repository has no remote %q", remoteName)
+	}
+	t.url = t.remote.Config().URLs[0]
+	if t.auth, t.sec, err = Auth(t.url, c.o.Env); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
 // Push pushes the branch HEAD is on to the branch of the same name, or
 // branch, of the remote (usually "origin"). It never forces: when the remote
 // branch has commits this checkout lacks, it says so, and the local commit
 // stays. res, when not nil, records the push (Pushed is false when the
 // remote branch already was the local one).
 func (c *Checkout) Push(ctx context.Context, res *Result, remoteName, branch string) error {
-	head, err := c.repo.Storer.Reference(plumbing.HEAD)
-	if err != nil {
-		return c.sec.wrap(err, "reading HEAD")
-	}
-	if head.Type() != plumbing.SymbolicReference {
-		return inputErrorf("--push: HEAD is detached; check out a branch first")
-	}
-	local := head.Target()
-	if branch == "" {
-		branch = local.Short()
-	}
-	dst := plumbing.NewBranchReferenceName(branch)
-	if err := dst.Validate(); err != nil {
-		return inputErrorf("--branch %q: not a valid branch name", branch)
-	}
-	remote, err := c.repo.Remote(remoteName)
-	if err != nil || len(remote.Config().URLs) == 0 {
-		return inputErrorf("--push: the repository has no remote %q", remoteName)
-	}
-	rawURL := remote.Config().URLs[0]
-	auth, sec, err := Auth(rawURL, c.o.Env)
+	t, err := c.PushTarget(remoteName, branch)
 	if err != nil {
 		return err
 	}
-	c.sec = sec
-	shown := Redact(rawURL, sec...)
+	local, dst, remote, auth, rawURL := t.local, t.dst, t.remote, t.auth, t.url
+	branch = dst.Short()
+	c.sec = t.sec
+	shown := Redact(rawURL, t.sec...)
 	ours, err := c.repo.Storer.Reference(local)
 	if err != nil {
 		return c.sec.wrap(err, "reading %s", local)

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"helm.sh/helm/v3/pkg/postrender"
 	"sync"
 
 	"sigs.k8s.io/kustomize/api/builtins"
@@ -20,9 +21,7 @@ import (
 var kustomizeMu sync.Mutex
 
 // chain runs post-renderers one after the other.
-type chain []interface {
-	Run(*bytes.Buffer) (*bytes.Buffer, error)
-}
+type chain []postrender.PostRenderer
 
 func (c chain) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
 	var err error
