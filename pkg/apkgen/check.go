@@ -71,31 +71,23 @@ type DiffResult struct {
 // Diff compiles the file and says, per environment, how the tree a build
 // would write differs from the owned folder on disk or at a revision.
 func Diff(o DiffOptions) (*DiffResult, error) {
-	var (
-		c   *Compiled
-		dir string
-		t   tree.Tree
-		old map[string][]byte
-		err error
-	)
+	c, err := CompileWith(o.File, o.Load)
+	if err != nil {
+		return nil, err
+	}
+	dir, t := write.Join(o.Root, c.Plan.GitOps.Path), c.Tree
+	var old map[string][]byte
 	if o.Against == "" {
-		c, dir, t, old, err = target(BuildOptions{File: o.File, Root: o.Root, Load: o.Load}, true)
-		if err != nil {
-			return nil, err
-		}
+		old, err = write.ReadOwned(dir)
 	} else {
-		if c, err = CompileWith(o.File, o.Load); err != nil {
-			return nil, err
-		}
-		dir, t = write.Join(o.Root, c.Plan.GitOps.Path), c.Tree
 		old, err = write.ReadOwnedAt(o.Root, c.Plan.GitOps.Path, o.Against)
-		var refErr *write.RefError
-		if errors.As(err, &refErr) {
-			return nil, &UsageError{Msg: err.Error()}
-		}
-		if err != nil {
-			return nil, err
-		}
+	}
+	var refErr *write.RefError
+	if errors.As(err, &refErr) {
+		return nil, &UsageError{Msg: err.Error()}
+	}
+	if err != nil {
+		return nil, err
 	}
 	root := shownRoot(c)
 	return &DiffResult{

@@ -112,12 +112,13 @@ func inputProvenance(file string) (provenance, error) {
 	return p, nil
 }
 
+// realPath is write.RealPath, or p made absolute when it does not exist.
 func realPath(p string) string {
-	if abs, err := filepath.Abs(p); err == nil {
-		p = abs
-	}
-	if r, err := filepath.EvalSymlinks(p); err == nil {
+	if r, err := write.RealPath(p); err == nil {
 		return r
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
 	}
 	return p
 }

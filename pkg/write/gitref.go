@@ -85,11 +85,11 @@ func repoPath(repo *git.Repository, root, gitopsPath string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	top, err := realPath(wt.Filesystem.Root())
+	top, err := RealPath(wt.Filesystem.Root())
 	if err != nil {
 		return "", err
 	}
-	dir, err := realPath(root)
+	dir, err := RealPath(root)
 	if err != nil {
 		return "", err
 	}
@@ -104,7 +104,8 @@ func repoPath(repo *git.Repository, root, gitopsPath string) (string, error) {
 	return p, nil
 }
 
-func realPath(p string) (string, error) {
+// RealPath is p absolute, with symbolic links resolved.
+func RealPath(p string) (string, error) {
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		return "", err
