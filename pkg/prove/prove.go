@@ -8,6 +8,7 @@ package prove
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -105,45 +106,34 @@ func Collisions(p *plan.Plan, rels []*Release) []Finding {
 	scopes := Scopes(rels)
 	type key struct{ cluster, group, kind, ns, name string }
 	owners := map[key][]owner{}
-	add := func(k key, o owner) {
-		for _, prev := range owners[k] {
-			if prev == o {
-				return
-			}
+	// add records that ow renders o in cluster, in namespace ns when o is
+	// namespaced and sets none.
+	add := func(cluster string, o render.Object, ns string, ow owner) {
+		k := key{cluster, render.Group(o.APIVersion()), o.Kind(), Placed(o, scopes[cluster], ns), o.Name()}
+		if !slices.Contains(owners[k], ow) {
+			owners[k] = append(owners[k], ow)
 		}
-		owners[k] = append(owners[k], o)
+	}
+	namespace := func(name string) render.Object {
+		return render.Object{Obj: plan.Object{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": name}}}
 	}
 	for _, r := range rels {
-		s := scopes[r.Env.Cluster]
 		for _, o := range r.Output.Objects {
-			add(key{r.Env.Cluster, render.Group(o.APIVersion()), o.Kind(), Placed(o, s, r.Env.Namespace), o.Name()},
-				owner{r.Env.Name, r.Owner()})
+			add(r.Env.Cluster, o, r.Env.Namespace, owner{r.Env.Name, r.Owner()})
 		}
 	}
 	for _, e := range p.Environments {
-		s := scopes[e.Cluster]
-		if s == nil {
-			s = &render.Scopes{}
-		}
+		ow := owner{e.Name, e.Name + " (apkgen's objects)"}
 		// apps/<env>/namespace.yaml creates the namespace.
-		ns := plan.Object{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": e.Namespace}}
-		for _, obj := range append([]plan.Object{ns}, e.Objects...) {
-			o := render.Object{Obj: obj}
-			add(key{e.Cluster, render.Group(o.APIVersion()), o.Kind(), Placed(o, s, e.Namespace), o.Name()},
-				owner{e.Name, e.Name + " (apkgen's objects)"})
+		add(e.Cluster, namespace(e.Namespace), "", ow)
+		for _, obj := range e.Objects {
+			add(e.Cluster, render.Object{Obj: obj}, e.Namespace, ow)
 		}
 	}
 	for _, c := range p.Clusters {
-		s := scopes[c.Name]
-		if s == nil {
-			s = &render.Scopes{}
-		}
 		// The infrastructure creates the namespaces of the cluster's releases.
 		for _, r := range c.Releases {
-			obj := plan.Object{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": r.Namespace}}
-			o := render.Object{Obj: obj}
-			add(key{c.Name, render.Group(o.APIVersion()), o.Kind(), Placed(o, s, ""), o.Name()},
-				owner{"", "the infrastructure of cluster " + c.Name})
+			add(c.Name, namespace(r.Namespace), "", owner{"", "the infrastructure of cluster " + c.Name})
 		}
 	}
 	var out []Finding

@@ -79,8 +79,12 @@ func (s *Scopes) Learn(o Object) {
 
 // ClusterScoped reports whether objects of the kind have no namespace.
 // A kind it does not know is taken as namespaced, as custom kinds mostly are.
+// A nil Scopes knows only the built-in kinds.
 func (s *Scopes) ClusterScoped(apiVersion, kind string) bool {
 	key := Group(apiVersion) + "/" + kind
+	if s == nil {
+		return clusterScoped[key]
+	}
 	if v, ok := s.crds[key]; ok {
 		return v
 	}
