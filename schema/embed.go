@@ -3,6 +3,7 @@
 package schema
 
 import (
+	"crypto/sha256"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -31,19 +32,35 @@ type Source struct {
 	Data []byte
 }
 
-// Build compiles the embedded schema in ctx, with extra files unified in. A
-// failure without extra files is a bug in apkgen.
-func Build(ctx *cue.Context, extra ...Source) (cue.Value, error) {
-	inst := build.NewContext().NewInstance("apkgen", nil)
+// Digest hashes the schema's sources, the embedded ones and extra: two
+// schemas with the same digest evaluate alike.
+func Digest(extra ...Source) []byte {
+	h := sha256.New()
+	for _, s := range append(embedded(), extra...) {
+		fmt.Fprintf(h, "%d:%s%d:", len(s.Name), s.Name, len(s.Data))
+		h.Write(s.Data)
+	}
+	return h.Sum(nil)
+}
+
+// embedded returns apkgen's own CUE files, sorted by name.
+func embedded() []Source {
 	var srcs []Source
 	for _, name := range Files() {
 		src, err := FS.ReadFile(name)
 		if err != nil {
-			return cue.Value{}, err
+			panic(err) // embedded: cannot fail
 		}
 		srcs = append(srcs, Source{Name: "schema/" + name, Data: src})
 	}
-	for _, s := range append(srcs, extra...) {
+	return srcs
+}
+
+// Build compiles the embedded schema in ctx, with extra files unified in. A
+// failure without extra files is a bug in apkgen.
+func Build(ctx *cue.Context, extra ...Source) (cue.Value, error) {
+	inst := build.NewContext().NewInstance("apkgen", nil)
+	for _, s := range append(embedded(), extra...) {
 		f, err := parser.ParseFile(s.Name, s.Data, parser.ParseComments)
 		if err != nil {
 			return cue.Value{}, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/apkgen/apkgen/internal/buildcache"
 	"github.com/apkgen/apkgen/pkg/generate"
 	"github.com/apkgen/apkgen/pkg/load"
 	"github.com/apkgen/apkgen/pkg/plan"
@@ -35,6 +36,9 @@ type Compiled struct {
 	File *load.File
 	Plan *plan.Plan
 	Tree tree.Tree
+	// Verified says how many kustomize folders verify built (the others
+	// were in the cache); zero when the tree was not verified.
+	Verified verify.Stats
 }
 
 // Compile runs every stage but writing, with default options. The input
@@ -49,18 +53,18 @@ func CompileWith(file string, opts load.Options) (*Compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	return CompileFile(f)
+	return compileFile(f, true, opts.Cache)
 }
 
 // CompileFile plans, generates and verifies a loaded file.
 func CompileFile(f *load.File) (*Compiled, error) {
-	return compileFile(f, true)
+	return compileFile(f, true, nil)
 }
 
 // compileFile plans and generates; with check it also builds every
 // kustomize folder of the tree (verify), which only a tree about to be
-// written needs: see Check.
-func compileFile(f *load.File, check bool) (*Compiled, error) {
+// written needs: see Check. A cache spares the folders built before.
+func compileFile(f *load.File, check bool, cache *buildcache.Cache) (*Compiled, error) {
 	p, err := plan.Build(f)
 	if err != nil {
 		return nil, &BugError{Err: err}
@@ -69,12 +73,13 @@ func compileFile(f *load.File, check bool) (*Compiled, error) {
 	if err != nil {
 		return nil, &UsageError{Msg: err.Error()}
 	}
+	c := &Compiled{File: f, Plan: p, Tree: t}
 	if check {
-		if err := verify.Check(t); err != nil {
+		if c.Verified, err = verify.Check(t, cache); err != nil {
 			return nil, &BugError{Err: err}
 		}
 	}
-	return &Compiled{File: f, Plan: p, Tree: t}, nil
+	return c, nil
 }
 
 // BuildOptions say what to build and where.
@@ -119,7 +124,7 @@ func target(o BuildOptions, verify bool) (c *Compiled, dir string, t tree.Tree, 
 	if err != nil {
 		return nil, "", nil, nil, err
 	}
-	if c, err = compileFile(f, verify); err != nil {
+	if c, err = compileFile(f, verify, o.Load.Cache); err != nil {
 		return nil, "", nil, nil, err
 	}
 	dir = write.Join(o.Root, c.Plan.GitOps.Path)

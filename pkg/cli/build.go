@@ -34,7 +34,7 @@ func runBuild(e *env, args []string) int {
 	if msg := g.check(fs); msg != "" {
 		return usageError(e, msg)
 	}
-	opts := apkgen.BuildOptions{File: *file, Root: *root, Envs: *envs, Load: *loadOpts}
+	opts := apkgen.BuildOptions{File: *file, Root: *root, Envs: *envs, Load: loadOpts.get(e)}
 	if *hydrate {
 		opts.Render = ropts
 	} else if ropts.ChartDir != "" || ropts.PlainHTTP {

@@ -19,6 +19,7 @@ func TestCheckScripts(t *testing.T) {
 		Dir:           "testdata/check",
 		UpdateScripts: updating(),
 		Setup: func(e *testscript.Env) error {
+			scriptSetup(e)
 			e.Setenv("EXAMPLES", examples)
 			e.Setenv("GIT_CONFIG_NOSYSTEM", "1")
 			e.Setenv("GIT_CONFIG_GLOBAL", "/dev/null")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/apkgen/apkgen/internal/buildcache"
 	"github.com/apkgen/apkgen/pkg/apkgen"
 	"github.com/apkgen/apkgen/pkg/diag"
 	"github.com/apkgen/apkgen/pkg/gitops"
@@ -29,9 +30,11 @@ const (
 	ExitFailure     = 3
 )
 
-// env carries what a command may touch: its output streams.
+// env carries what a command may touch: its output streams, and the
+// cache once a command opens it.
 type env struct {
 	stdout, stderr io.Writer
+	cache          *buildcache.Cache
 }
 
 type command struct {
@@ -66,7 +69,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			return c.run(e, args[1:])
+			code := c.run(e, args[1:])
+			e.cache.Flush() // the stores the command left running
+			return code
 		}
 	}
 	fmt.Fprintf(stderr, "apkgen: unknown command %q\n\n", args[0])
@@ -139,12 +144,30 @@ func report(e *env, err error) int {
 	return ExitFailure
 }
 
-// loadFlags are the validation flags build and validate share.
-func loadFlags(fs *pflag.FlagSet) *load.Options {
-	o := &load.Options{}
-	fs.StringArrayVar(&o.Policies, "policy", nil, "a CUE file of package apkgen with your own rules, unified with the schema (repeatable)")
-	fs.BoolVar(&o.Strict, "strict", false, "treat warnings as errors")
+// loadOptions are the validation flags the commands that load a file share.
+type loadOptions struct {
+	opts    load.Options
+	noCache bool
+}
+
+func loadFlags(fs *pflag.FlagSet) *loadOptions {
+	o := &loadOptions{}
+	fs.StringArrayVar(&o.opts.Policies, "policy", nil, "a CUE file of package apkgen with your own rules, unified with the schema (repeatable)")
+	fs.BoolVar(&o.opts.Strict, "strict", false, "treat warnings as errors")
+	fs.BoolVar(&o.noCache, "no-cache", false, "neither read nor store results in the cache ($"+buildcache.EnvVar+", off to disable)")
 	return o
+}
+
+// get returns the options as parsed, with the cache unless it is off.
+func (o *loadOptions) get(e *env) load.Options {
+	opts := o.opts
+	if !o.noCache {
+		if e.cache == nil {
+			e.cache = buildcache.Open(buildcache.Dir())
+		}
+		opts.Cache = e.cache
+	}
+	return opts
 }
 
 func printDiags(e *env, l diag.List) {

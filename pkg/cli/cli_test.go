@@ -47,6 +47,7 @@ func TestScripts(t *testing.T) {
 		Dir:           "testdata/script",
 		UpdateScripts: updating(),
 		Setup: func(e *testscript.Env) error {
+			scriptSetup(e)
 			e.Setenv("EXAMPLES", examples)
 			e.Setenv("GOLDEN", golden)
 			return nil

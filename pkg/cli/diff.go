@@ -34,7 +34,7 @@ func runDiff(e *env, args []string) int {
 	if err != nil {
 		return report(e, err)
 	}
-	res, err := apkgen.Diff(apkgen.DiffOptions{File: *file, Root: *root, Against: *against, Load: *loadOpts})
+	res, err := apkgen.Diff(apkgen.DiffOptions{File: *file, Root: *root, Against: *against, Load: loadOpts.get(e)})
 	if err != nil {
 		return report(e, err)
 	}

@@ -13,7 +13,7 @@ func runValidate(e *env, args []string) int {
 	if code, ok := parse(e, fs, args); !ok {
 		return code
 	}
-	f, err := load.ReadFile(*file, *opts)
+	f, err := load.ReadFile(*file, opts.get(e))
 	if err != nil {
 		return report(e, err)
 	}

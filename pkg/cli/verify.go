@@ -55,7 +55,7 @@ func runVerify(e *env, args []string) int {
 	if code, ok := parse(e, fs, args); !ok {
 		return code
 	}
-	res, err := apkgen.Verify(apkgen.VerifyOptions{File: *file, Load: *opts, Render: *ropts})
+	res, err := apkgen.Verify(apkgen.VerifyOptions{File: *file, Load: opts.get(e), Render: *ropts})
 	if err != nil {
 		return reportRender(e, err)
 	}

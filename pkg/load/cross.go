@@ -82,6 +82,10 @@ func crossChecks(r *reporter, f *File) diag.List {
 		}
 	}
 	clustersDeclared := r.doc.LookupPath(cue.ParsePath("clusters")).Exists()
+	engine, _ := r.doc.LookupPath(cue.ParsePath("gitops.engine")).String()
+	var known map[string][]string // #KnownVersions
+	_ = f.Schema.LookupPath(cue.MakePath(cue.Def("KnownVersions"))).Decode(&known)
+	// The environments as decoded: positions are looked up only for errors.
 	for _, e := range f.Envs {
 		if clustersDeclared && !slices.Contains(f.Clusters, e.Cluster) {
 			known := strings.Join(f.Clusters, ", ")
@@ -91,14 +95,14 @@ func crossChecks(r *reporter, f *File) diag.List {
 			diags.Errorf(pos(e.Name, "cluster"), path(e.Name, "cluster"),
 				"cluster %q is not declared under clusters (declared: %s)", e.Cluster, known)
 		}
-		unique(e, "namespace", str(e.Raw, "namespace"), "namespace")
-		unique(e, "hostname", str(e.Raw, "hostnames.gateway"), "hostnames", "gateway")
-		unique(e, "hostname", str(e.Raw, "hostnames.system"), "hostnames", "system")
-		if engine, _ := r.doc.LookupPath(cue.ParsePath("gitops.engine")).String(); engine != "argocd" {
+		unique(e, "namespace", e.In.Namespace, "namespace")
+		unique(e, "hostname", e.In.Hostnames.Gateway, "hostnames", "gateway")
+		unique(e, "hostname", e.In.Hostnames.System, "hostnames", "system")
+		if engine != "argocd" && len(e.In.Values) > 0 {
 			diags = append(diags, nullValues(r, e.Raw.LookupPath(cue.ParsePath("values")), []string{"environments", e.Name, "values"})...)
 		}
 		keys := slices.Sorted(maps.Keys(e.Out.Releases))
-		for _, key := range fieldNames(e.Raw.LookupPath(cue.ParsePath("values"))) {
+		for _, key := range slices.Sorted(maps.Keys(e.In.Values)) {
 			if e.Out.Releases[key] == nil {
 				diags.Errorf(pos(e.Name, "values", key), path(e.Name, "values", key),
 					"pattern %s has no release %q (its releases: %s)", e.Pattern, key, strings.Join(keys, ", "))
@@ -108,10 +112,10 @@ func crossChecks(r *reporter, f *File) diag.List {
 			rel := e.Out.Releases[key]
 			unique(e, "Helm release name", rel.ReleaseName)
 			claimObjects(e, rel)
-			diags = append(diags, checkVersion(r, f, e, key, rel.Chart.Version, rel.Chart.Name)...)
+			diags = append(diags, checkVersion(r, known[key], e, key, rel.Chart.Version, rel.Chart.Name)...)
 		}
 		if e.Out.NotForProduction != "" &&
-			(looksLikeProduction.MatchString(e.Name) || looksLikeProduction.MatchString(str(e.Raw, "namespace"))) {
+			(looksLikeProduction.MatchString(e.Name) || looksLikeProduction.MatchString(e.In.Namespace)) {
 			diags.Warnf(pos(e.Name, "pattern"), path(e.Name, "pattern"),
 				"environment %q looks like production; pattern %s is recommended for dev and test only (%s)",
 				e.Name, e.Pattern, e.Out.NotForProduction)
@@ -202,10 +206,8 @@ const InCluster = "https://kubernetes.default.svc"
 
 // checkVersion refuses a chart version apkgen was not tested with, unless
 // the override says allowUntestedVersion, which makes it a warning.
-func checkVersion(r *reporter, f *File, e *Env, key, version, chart string) diag.List {
+func checkVersion(r *reporter, known []string, e *Env, key, version, chart string) diag.List {
 	var diags diag.List
-	var known []string
-	_ = f.Schema.LookupPath(cue.MakePath(cue.Def("KnownVersions"), cue.Str(key))).Decode(&known)
 	if len(known) == 0 || slices.Contains(known, version) {
 		return nil
 	}
@@ -223,9 +225,4 @@ func checkVersion(r *reporter, f *File, e *Env, key, version, chart string) diag
 	}
 	diags.Errorf(r.lookupPos(p), strings.Join(p, "."), "%s; set %s.allowUntestedVersion: true to use it anyway", msg, strings.Join(where, "."))
 	return diags
-}
-
-func str(v cue.Value, path string) string {
-	s, _ := v.LookupPath(cue.ParsePath(path)).String()
-	return s
 }

@@ -1,14 +1,19 @@
 package load
 
 import (
+	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/cuecontext"
 
+	"github.com/apkgen/apkgen/internal/buildcache"
 	"github.com/apkgen/apkgen/internal/par"
 	"github.com/apkgen/apkgen/pkg/diag"
+	"github.com/apkgen/apkgen/schema"
 )
 
 // Each environment is unified with its pattern independently of the
@@ -26,6 +31,12 @@ type source struct {
 	name string
 	data []byte
 	opts Options
+	// policies are the --policy files, read once.
+	policies []schema.Source
+	// schemaID hashes the schema's sources, policies included.
+	schemaID []byte
+	// syntax is the file as parsed (not evaluated), for cache keys.
+	syntax *ast.File
 }
 
 // envTask is an environment to evaluate.
@@ -33,29 +44,43 @@ type envTask struct {
 	name, pattern, cluster string
 	first                  bool      // the first environment of its cluster
 	raw                    cue.Value // as written, in the main context
+	// key is the evaluation's cache key; cacheable is false when the
+	// cache is off or the environment cannot be keyed.
+	key       buildcache.Key
+	cacheable bool
 }
 
 // worker evaluates environments in one CUE context.
 type worker struct {
 	r          *reporter
+	cache      *buildcache.Cache
 	sch, doc   cue.Value
 	empty      cue.Value // {}
 	fileCharts cue.Value // the file's charts, {} when absent or invalid
 }
 
-func newWorker(r *reporter, sch, doc cue.Value, sectionErrors bool) *worker {
-	w := &worker{r: r, sch: sch, doc: doc, empty: doc.Context().CompileString("{}")}
-	w.fileCharts = doc.LookupPath(cue.ParsePath("charts"))
-	if !w.fileCharts.Exists() || sectionErrors {
+func newWorker(src source, r *reporter, sch, doc cue.Value, sectionErrors bool) *worker {
+	w := &worker{r: r, cache: src.opts.Cache, sch: sch, doc: doc, empty: doc.Context().CompileString("{}")}
+	w.fileCharts = fileCharts(doc, sectionErrors)
+	if !w.fileCharts.Exists() {
 		w.fileCharts = w.empty
 	}
 	return w
 }
 
+// fileCharts is the file's charts block as the patterns read it: absent
+// (empty) when the file has errors outside its environments.
+func fileCharts(doc cue.Value, sectionErrors bool) cue.Value {
+	if sectionErrors {
+		return cue.Value{}
+	}
+	return doc.LookupPath(cue.ParsePath("charts"))
+}
+
 // parseWorker makes a worker in a new context from the file's bytes.
 func parseWorker(src source, main *reporter, sectionErrors bool) (*worker, error) {
 	ctx := cuecontext.New()
-	sch, err := buildSchema(ctx, src.opts.Policies)
+	sch, err := buildSchema(ctx, src.policies)
 	if err != nil {
 		return nil, err
 	}
@@ -66,20 +91,74 @@ func parseWorker(src source, main *reporter, sectionErrors bool) (*worker, error
 	doc := ctx.BuildFile(syntax)
 	r := newReporter(src.name, doc, sch)
 	r.policies, r.secretPaths = main.policies, main.secretPaths
-	return newWorker(r, sch, doc, sectionErrors), nil
+	return newWorker(src, r, sch, doc, sectionErrors), nil
+}
+
+// keyTasks gives each task its cache key: the schema, the environment as
+// written and what the pattern's context holds. Only data can be keyed by
+// what it says: an environments file written in CUE may hold constraints
+// and references, so its environments are always evaluated.
+func keyTasks(src source, sectionErrors bool, tasks []envTask) {
+	if src.opts.Cache == nil || format(src.name) == "cue" {
+		return
+	}
+	chartsSyntax, envs, ok := envSyntax(src.syntax)
+	if !ok {
+		return
+	}
+	// What the patterns read as the file's charts (see fileCharts).
+	var charts bytes.Buffer
+	switch {
+	case sectionErrors:
+		charts.WriteString("none")
+	case chartsSyntax != nil:
+		if !writeData(&charts, chartsSyntax) {
+			return
+		}
+	}
+	par.For(len(tasks), par.Workers(len(tasks), minEnvsPerWorker), func(_, i int) {
+		t := &tasks[i]
+		var env bytes.Buffer
+		if e, ok := envs[t.name]; !ok || !writeData(&env, e) {
+			return
+		}
+		t.key = buildcache.NewKey("env", src.schemaID, []byte(t.pattern), []byte(t.name),
+			[]byte(strconv.FormatBool(t.first)), charts.Bytes(), env.Bytes())
+		t.cacheable = true
+	})
 }
 
 // evaluate runs the tasks on a few workers; diagnostics and environments
-// come back in the order of the tasks, whichever worker ran them.
-func evaluate(src source, r *reporter, sch, doc cue.Value, sectionErrors bool, tasks []envTask) ([]*Env, diag.List, error) {
-	workers := par.Workers(len(tasks), minEnvsPerWorker)
-	ws := make([]*worker, workers)
-	werrs := make([]error, workers)
-	ws[0] = newWorker(r, sch, doc, sectionErrors)
+// come back in the order of the tasks, whichever worker ran them. An
+// environment evaluated before, with the same schema and inputs, is read
+// from the cache instead.
+func evaluate(src source, r *reporter, sch, doc cue.Value, sectionErrors bool, tasks []envTask) ([]*Env, int, diag.List, error) {
+	keyTasks(src, sectionErrors, tasks)
 	envs := make([]*Env, len(tasks))
 	diags := make([]diag.List, len(tasks))
 	errs := make([]error, len(tasks))
-	par.For(len(tasks), workers, func(w, i int) {
+	// Cache hits are read and decoded in parallel; only the misses reach a
+	// worker. An entry that does not decode is evaluated again.
+	par.For(len(tasks), par.Workers(len(tasks), minEnvsPerWorker), func(_, i int) {
+		if !tasks[i].cacheable {
+			return
+		}
+		if data, ok := src.opts.Cache.Get(tasks[i].key); ok {
+			envs[i], _ = tasks[i].decode(data)
+		}
+	})
+	var misses []int
+	for i := range tasks {
+		if envs[i] == nil {
+			misses = append(misses, i)
+		}
+	}
+	workers := par.Workers(len(misses), minEnvsPerWorker)
+	ws := make([]*worker, workers)
+	werrs := make([]error, workers)
+	ws[0] = newWorker(src, r, sch, doc, sectionErrors)
+	par.For(len(misses), workers, func(w, j int) {
+		i := misses[j]
 		if ws[w] == nil && werrs[w] == nil {
 			ws[w], werrs[w] = parseWorker(src, r, sectionErrors)
 		}
@@ -93,7 +172,7 @@ func evaluate(src source, r *reporter, sch, doc cue.Value, sectionErrors bool, t
 	var all diag.List
 	for i := range tasks {
 		if errs[i] != nil {
-			return nil, nil, errs[i]
+			return nil, 0, nil, errs[i]
 		}
 		all = append(all, diags[i]...)
 		if envs[i] != nil {
@@ -101,7 +180,7 @@ func evaluate(src source, r *reporter, sch, doc cue.Value, sectionErrors bool, t
 			out = append(out, envs[i])
 		}
 	}
-	return out, all, nil
+	return out, len(misses), all, nil
 }
 
 // eval unifies an environment with its pattern, reports what is wrong with
@@ -131,12 +210,25 @@ func (w *worker) eval(t envTask) (diag.List, *Env, error) {
 		// Only what the user wrote can make a pattern's output invalid.
 		return append(diags, r.report(err, &scope{prefix: envPath, marker: "out", at: raw})...), nil, nil
 	}
-	e := &Env{Name: t.name, Pattern: t.pattern, Cluster: t.cluster}
-	if err := ev.LookupPath(cue.ParsePath("in")).Decode(&e.In); err != nil {
+	data, err := exportEnv(ev.LookupPath(cue.ParsePath("in")), ev.LookupPath(cue.ParsePath("out")))
+	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", strings.Join(envPath, "."), err)
 	}
-	if err := ev.LookupPath(cue.ParsePath("out")).Decode(&e.Out); err != nil {
+	e, err := t.decode(data)
+	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", strings.Join(envPath, "."), err)
+	}
+	if t.cacheable {
+		w.cache.Put(t.key, data)
 	}
 	return diags, e, nil
+}
+
+// decode makes the environment from its evaluation's JSON.
+func (t envTask) decode(data []byte) (*Env, error) {
+	ev, err := decodeEnv(data)
+	if err != nil {
+		return nil, err
+	}
+	return &Env{Name: t.name, Pattern: t.pattern, Cluster: t.cluster, In: ev.In, Out: ev.Out}, nil
 }

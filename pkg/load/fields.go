@@ -13,8 +13,24 @@ import (
 // reports only the first problem of a struct once it has another error,
 // so apkgen does this part in Go.
 func (r *reporter) checkFields(v, def cue.Value, path []string, sc *scope) diag.List {
+	return r.fields(v, def, path, sc, true)
+}
+
+// checkOwnFields is checkFields on v's own fields, not theirs.
+func (r *reporter) checkOwnFields(v, def cue.Value, path []string, sc *scope) diag.List {
+	return r.fields(v, def, path, sc, false)
+}
+
+func (r *reporter) fields(v, def cue.Value, path []string, sc *scope, deep bool) diag.List {
 	var diags diag.List
 	if v.IncompleteKind() != cue.StructKind || def.IncompleteKind()&cue.StructKind == 0 {
+		return nil
+	}
+	// Under a definition that is anything (`_`, what an open struct's
+	// other fields get) every field is allowed and none is required: there
+	// is nothing to report, however deep the value (an environment as the
+	// file schema sees it, `values:`).
+	if def.IncompleteKind() == cue.TopKind {
 		return nil
 	}
 	it, err := v.Fields()
@@ -36,7 +52,9 @@ func (r *reporter) checkFields(v, def cue.Value, path []string, sc *scope) diag.
 			}
 			continue
 		}
-		diags = append(diags, r.checkFields(it.Value(), fieldDef(def, name), p, sc)...)
+		if deep {
+			diags = append(diags, r.checkFields(it.Value(), fieldDef(def, name), p, sc)...)
+		}
 	}
 	// Fields the value makes required (e.g. repoURL! when engine is argocd)
 	// show only on the unified value.

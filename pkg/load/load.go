@@ -24,6 +24,7 @@ import (
 	cuejson "cuelang.org/go/encoding/json"
 	cueyaml "cuelang.org/go/encoding/yaml"
 
+	"github.com/apkgen/apkgen/internal/buildcache"
 	"github.com/apkgen/apkgen/pkg/diag"
 	"github.com/apkgen/apkgen/pkg/model"
 	"github.com/apkgen/apkgen/schema"
@@ -39,6 +40,10 @@ type Options struct {
 	Policies []string
 	// Strict makes warnings errors.
 	Strict bool
+	// Cache, when set, keeps each environment's evaluation: the next run
+	// with the same schema and the same environment reads it back instead
+	// of evaluating the pattern again.
+	Cache *buildcache.Cache
 }
 
 // File is a validated environments file.
@@ -46,13 +51,18 @@ type File struct {
 	Name   string    // as shown in messages
 	Data   []byte    // the file's bytes
 	Schema cue.Value // the compiled schema (with policies)
-	Value  cue.Value // the file unified with #File (defaults applied)
-	Envs   []*Env    // sorted by name
+	// Value is the file but its environments (each is in Envs), unified
+	// with #File: gitops, charts and clusters with their defaults.
+	Value cue.Value
+	Envs  []*Env // sorted by name
 	// Clusters are the declared clusters, sorted by name.
 	Clusters []string
 	// Warnings are problems that do not stop a build (`--strict` makes
 	// them errors).
 	Warnings diag.List
+	// Evaluated counts the environments evaluated in this run; the others
+	// were read from the cache.
+	Evaluated int
 }
 
 // Env is one environment unified with its pattern.
@@ -130,18 +140,36 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 		return nil, tooLarge(name, int64(len(data)))
 	}
 	fmtName := format(name)
+	// The schema compiles while the file is checked and parsed: the parser
+	// touches no CUE context.
+	type compiled struct {
+		sch cue.Value
+		err error
+	}
+	ctx := cuecontext.New()
+	schemaDone := make(chan compiled, 1)
+	policies, policyErr := readPolicies(opts.Policies)
+	if policyErr == nil {
+		go func() {
+			sch, err := buildSchema(ctx, policies)
+			schemaDone <- compiled{sch, err}
+		}()
+	}
 	if d := precheck(name, data, fmtName); d.HasErrors() {
 		return nil, d
 	}
-	ctx := cuecontext.New()
-	sch, err := buildSchema(ctx, opts.Policies)
-	if err != nil {
-		return nil, err
+	if policyErr != nil {
+		return nil, policyErr
 	}
-	syntax, err := parseSyntax(name, data, fmtName)
-	if err != nil {
-		return nil, err
+	syntax, syntaxErr := parseSyntax(name, data, fmtName)
+	c := <-schemaDone
+	if c.err != nil {
+		return nil, c.err
 	}
+	if syntaxErr != nil {
+		return nil, syntaxErr
+	}
+	sch := c.sch
 	doc := ctx.BuildFile(syntax)
 	r := newReporter(name, doc, sch)
 	for _, p := range opts.Policies {
@@ -153,12 +181,13 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	if d := checkTop(name, doc); d.HasErrors() {
 		return nil, d
 	}
-	secrets := scanSecrets(name, doc)
+	secrets := scanSecrets(name, syntax)
 	r.secretPaths = map[string]bool{}
 	for _, d := range secrets {
 		r.secretPaths[d.Path] = true
 	}
-	f, diags := validate(source{name: name, data: data, opts: opts}, r, sch, doc)
+	src := source{name: name, data: data, opts: opts, policies: policies, schemaID: schema.Digest(policies...), syntax: syntax}
+	f, diags := validate(src, r, sch, doc)
 	diags = append(diags, secrets...)
 	if opts.Strict {
 		for i := range diags {
@@ -176,17 +205,22 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	return f, nil
 }
 
-func buildSchema(ctx *cue.Context, policies []string) (cue.Value, error) {
-	var extra []schema.Source
-	for _, p := range policies {
+// readPolicies reads the --policy files.
+func readPolicies(paths []string) ([]schema.Source, error) {
+	var out []schema.Source
+	for _, p := range paths {
 		src, err := os.ReadFile(p)
 		if err != nil {
-			return cue.Value{}, &InputError{Err: fmt.Errorf("--policy %s: %w", p, err)}
+			return nil, &InputError{Err: fmt.Errorf("--policy %s: %w", p, err)}
 		}
-		extra = append(extra, schema.Source{Name: diag.RelPath(p), Data: src})
+		out = append(out, schema.Source{Name: diag.RelPath(p), Data: src})
 	}
-	v, err := schema.Build(ctx, extra...)
-	if err != nil && len(extra) > 0 {
+	return out, nil
+}
+
+func buildSchema(ctx *cue.Context, policies []schema.Source) (cue.Value, error) {
+	v, err := schema.Build(ctx, policies...)
+	if err != nil && len(policies) > 0 {
 		return cue.Value{}, policyError(err)
 	}
 	return v, err
@@ -254,9 +288,12 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 	fileDef := sch.LookupPath(cue.MakePath(cue.Def("File")))
 	top := &scope{schema: fileDef}
 
-	// Unknown and missing fields everywhere but inside environments.
-	diags = append(diags, r.checkFields(doc, fileDef, nil, top)...)
-	// Values, section by section, so that an error in one hides none in another.
+	// Unknown and missing sections.
+	diags = append(diags, r.checkOwnFields(doc, fileDef, nil, top)...)
+	// Values, section by section, so that an error in one hides none in
+	// another. CUE reports unknown and missing fields only while it has no
+	// other error: a section it rejects is walked for them too (a section
+	// it accepts has none).
 	for _, sec := range allowedFields(fileDef, nil) {
 		v := doc.LookupPath(cue.MakePath(cue.Str(sec)))
 		if !v.Exists() {
@@ -264,6 +301,7 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 		}
 		def := fieldDef(fileDef, sec)
 		if err := def.Unify(v).Validate(cue.Concrete(true)); err != nil {
+			diags = append(diags, r.checkFields(v, def, []string{sec}, top)...)
 			diags = append(diags, r.report(err, &scope{prefix: []string{sec}, marker: sec, schema: def, at: v})...)
 		}
 	}
@@ -313,19 +351,34 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 		tasks = append(tasks, envTask{name: n, pattern: pattern, cluster: cluster,
 			first: len(byCluster[cluster]) > 0 && byCluster[cluster][0] == n, raw: raw})
 	}
-	envs2, envDiags, err := evaluate(src, r, sch, doc, sectionErrors, tasks)
+	envs2, evaluated, envDiags, err := evaluate(src, r, sch, doc, sectionErrors, tasks)
 	if err != nil {
 		return nil, append(diags, diag.Diagnostic{Pos: diag.Pos{File: r.name}, Message: err.Error()})
 	}
 	diags = append(diags, envDiags...)
-	f.Envs = envs2
+	f.Envs, f.Evaluated = envs2, evaluated
 	if diags.HasErrors() {
 		// Cross-environment rules on what is valid so far, for a complete report.
 		return nil, append(diags, crossChecks(r, f)...)
 	}
-	f.Value = fileDef.Unify(doc)
+	f.Value = fileDef.Unify(withoutEnvironments(doc.Context(), src.syntax))
 	diags = append(diags, crossChecks(r, f)...)
 	return f, diags
+}
+
+// withoutEnvironments builds the file without its environments: the
+// settings the other sections hold, cheap to unify with #File.
+func withoutEnvironments(ctx *cue.Context, f *ast.File) cue.Value {
+	rest := *f
+	rest.Decls = slices.DeleteFunc(slices.Clone(f.Decls), func(d ast.Decl) bool {
+		field, ok := d.(*ast.Field)
+		if !ok {
+			return false
+		}
+		name, _, _ := ast.LabelName(field.Label)
+		return name == "environments"
+	})
+	return ctx.BuildFile(&rest)
 }
 
 // checkName checks a name the file uses as a key against a #Formats entry.

@@ -5,7 +5,9 @@ import (
 	"strconv"
 	"strings"
 
-	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/literal"
+	"cuelang.org/go/cue/token"
 
 	"github.com/apkgen/apkgen/pkg/diag"
 )
@@ -25,31 +27,40 @@ var (
 const secretAdvice = "create a Kubernetes Secret and reference it by name " +
 	"(controlPlane.credentialsSecret, or the chart's existingSecret/secretName values)"
 
-// scanSecrets reports credentials anywhere in the document, including the
-// `values:` escape hatch.
-func scanSecrets(name string, doc cue.Value) diag.List {
+// scanSecrets reports credentials anywhere in the file, including the
+// `values:` escape hatch. It reads the syntax tree, which YAML and JSON
+// turn into literals only; in a file written in CUE it checks the string
+// literals (a credential computed from parts goes unseen).
+func scanSecrets(name string, f *ast.File) diag.List {
 	var diags diag.List
-	var walk func(v cue.Value, path []string)
-	walk = func(v cue.Value, path []string) {
-		switch v.IncompleteKind() {
-		case cue.StructKind:
-			it, err := v.Fields()
+	// at is where a value is reported: its field's name, as CUE reports
+	// a field's value, or the list item itself.
+	var walk func(n ast.Node, path []string, at token.Pos)
+	walk = func(n ast.Node, path []string, at token.Pos) {
+		switch n := n.(type) {
+		case *ast.File:
+			for _, d := range n.Decls {
+				walk(d, path, at)
+			}
+		case *ast.StructLit:
+			for _, d := range n.Elts {
+				walk(d, path, at)
+			}
+		case *ast.Field:
+			name, _, err := ast.LabelName(n.Label)
 			if err != nil {
 				return
 			}
-			for it.Next() {
-				walk(it.Value(), append(append([]string(nil), path...), it.Selector().Unquoted()))
+			walk(n.Value, append(append([]string(nil), path...), name), n.Label.Pos())
+		case *ast.ListLit:
+			for i, e := range n.Elts {
+				walk(e, append(append([]string(nil), path...), strconv.Itoa(i)), e.Pos())
 			}
-		case cue.ListKind:
-			it, err := v.List()
-			if err != nil {
+		case *ast.BasicLit:
+			if n.Kind != token.STRING {
 				return
 			}
-			for i := 0; it.Next(); i++ {
-				walk(it.Value(), append(append([]string(nil), path...), strconv.Itoa(i)))
-			}
-		case cue.StringKind:
-			s, err := v.String()
+			s, err := literal.Unquote(n.Value)
 			if err != nil {
 				return
 			}
@@ -57,7 +68,7 @@ func scanSecrets(name string, doc cue.Value) diag.List {
 			if len(path) > 0 {
 				key = path[len(path)-1]
 			}
-			pos := fromToken(name, v.Pos())
+			pos := fromToken(name, at)
 			p := strings.Join(path, ".")
 			switch {
 			case privateKey.MatchString(s):
@@ -69,6 +80,6 @@ func scanSecrets(name string, doc cue.Value) diag.List {
 			}
 		}
 	}
-	walk(doc, nil)
+	walk(f, nil, token.NoPos)
 	return diags
 }

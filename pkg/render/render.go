@@ -20,6 +20,7 @@ import (
 	"helm.sh/helm/v3/pkg/postrender"
 	sigsyaml "sigs.k8s.io/yaml"
 
+	"github.com/apkgen/apkgen/internal/jsonnum"
 	"github.com/apkgen/apkgen/pkg/charts"
 	"github.com/apkgen/apkgen/pkg/manifest"
 	"github.com/apkgen/apkgen/pkg/plan"
@@ -200,39 +201,17 @@ func decode(stream string, hook bool, source string) ([]Object, error) {
 		if t := bytes.TrimSpace(j); len(t) == 0 || bytes.Equal(t, []byte("null")) {
 			continue
 		}
-		dec := json.NewDecoder(bytes.NewReader(j))
-		dec.UseNumber()
 		var v any
-		if err := dec.Decode(&v); err != nil {
+		if err := jsonnum.Unmarshal(j, &v); err != nil {
 			return nil, fmt.Errorf("%s: %w", src, err)
 		}
-		m, ok := numbers(v).(map[string]any)
+		m, ok := v.(map[string]any)
 		if !ok {
 			return nil, fmt.Errorf("%s: a document is not an object", src)
 		}
 		out = append(out, Object{Obj: m, Hook: hook, Source: src})
 	}
 	return out, nil
-}
-
-func numbers(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, e := range v {
-			v[k] = numbers(e)
-		}
-	case []any:
-		for i, e := range v {
-			v[i] = numbers(e)
-		}
-	case json.Number:
-		if i, err := v.Int64(); err == nil {
-			return i
-		}
-		f, _ := v.Float64()
-		return f
-	}
-	return v
 }
 
 func sortObjects(objs []Object) {

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
+	"github.com/apkgen/apkgen/internal/buildcache"
 	"github.com/apkgen/apkgen/internal/par"
 	"github.com/apkgen/apkgen/pkg/tree"
 )
@@ -41,17 +42,26 @@ const minDirsPerWorker = 8
 // components. The error reported is that of the first failing directory in
 // sorted order.
 func Build(t tree.Tree) (map[string]resmap.ResMap, error) {
-	return build(t, true)
+	return build(t, true, nil, nil)
+}
+
+// Stats say how much of a tree Check built.
+type Stats struct {
+	Dirs  int // kustomize directories in the tree
+	Built int // of them, built now (the others were found in the cache)
 }
 
 // Check is Build without the results: it keeps none of them, which keeps
-// memory down when only success matters.
-func Check(t tree.Tree) error {
-	_, err := build(t, false)
-	return err
+// memory down when only success matters. With a cache, a directory whose
+// build reads exactly the files a successful build read before (same paths,
+// same bytes, same kustomize) is not built again; each success is stored.
+func Check(t tree.Tree, c *buildcache.Cache) (Stats, error) {
+	var st Stats
+	_, err := build(t, false, c, &st)
+	return st, err
 }
 
-func build(t tree.Tree, keep bool) (map[string]resmap.ResMap, error) {
+func build(t tree.Tree, keep bool, c *buildcache.Cache, st *Stats) (map[string]resmap.ResMap, error) {
 	dirs := Dirs(t)
 	t, err := offlineTree(t, dirs)
 	if err != nil {
@@ -66,16 +76,32 @@ func build(t tree.Tree, keep bool) (map[string]resmap.ResMap, error) {
 		}
 		refs[dir] = r
 	}
-	workers := par.Workers(len(dirs), minDirsPerWorker)
+	if st != nil {
+		st.Dirs = len(dirs)
+	}
+	todo := dirs
+	keys := map[string]buildcache.Key{}
+	if c != nil && !keep {
+		todo = nil
+		for _, dir := range dirs {
+			key := buildKey(t, readSet(paths, refs, dir))
+			if _, ok := c.Get(key); ok {
+				continue
+			}
+			keys[dir] = key
+			todo = append(todo, dir)
+		}
+	}
+	workers := par.Workers(len(todo), minDirsPerWorker)
 	ks := make([]*krusty.Kustomizer, workers)
-	maps := make([]resmap.ResMap, len(dirs))
-	errs := make([]error, len(dirs))
-	par.For(len(dirs), workers, func(w, i int) {
+	maps := make([]resmap.ResMap, len(todo))
+	errs := make([]error, len(todo))
+	par.For(len(todo), workers, func(w, i int) {
 		if ks[w] == nil {
 			ks[w] = krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 		}
-		dir := dirs[i]
-		fs, err := mountFor(t, paths, refs, dir)
+		dir := todo[i]
+		fs, err := mount(t, readSet(paths, refs, dir))
 		if err == nil {
 			var m resmap.ResMap
 			if m, err = ks[w].Run(fs, path.Join(Root, dir)); keep {
@@ -86,19 +112,35 @@ func build(t tree.Tree, keep bool) (map[string]resmap.ResMap, error) {
 			errs[i] = fmt.Errorf("kustomize build %s: %w", dir, err)
 		}
 	})
+	if st != nil {
+		st.Built = len(todo)
+	}
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
 	}
+	for _, key := range keys {
+		c.Put(key, nil)
+	}
 	if !keep {
 		return nil, nil
 	}
 	out := make(map[string]resmap.ResMap, len(dirs))
-	for i, dir := range dirs {
+	for i, dir := range todo {
 		out[dir] = maps[i]
 	}
 	return out, nil
+}
+
+// buildKey is the cache key of a successful build that read files.
+func buildKey(t tree.Tree, files []string) buildcache.Key {
+	parts := make([][]byte, 0, 2*len(files)+1)
+	parts = append(parts, []byte(Root))
+	for _, p := range files {
+		parts = append(parts, []byte(p), t[p])
+	}
+	return buildcache.NewKey("kustomize build", parts...)
 }
 
 // offlineTree returns the tree with every kustomization made offline; the
@@ -119,33 +161,38 @@ func offlineTree(t tree.Tree, dirs []string) (tree.Tree, error) {
 	return out, nil
 }
 
-// mountFor copies into an in-memory filesystem what building dir can read:
-// the files under dir and under the directories it refers to, recursively.
-// Small filesystems also keep kustomize fast: the in-memory filesystem
-// finds a node's name by scanning its parent folder, which is quadratic
-// overall in a folder of many environments.
-func mountFor(t tree.Tree, paths []string, refs map[string][]string, dir string) (filesys.FileSystem, error) {
-	fs := filesys.MakeFsInMemory()
+// readSet lists what building dir can read: the files under dir and under
+// the directories it refers to, recursively, in a fixed order.
+func readSet(paths []string, refs map[string][]string, dir string) []string {
+	var files []string
 	seen := map[string]bool{}
-	var add func(dir string) error
-	add = func(dir string) error {
+	var add func(dir string)
+	add = func(dir string) {
 		if seen[dir] {
-			return nil
+			return
 		}
 		seen[dir] = true
-		for _, p := range under(paths, dir) {
-			if err := mountFile(fs, p, t[p]); err != nil {
-				return err
-			}
-		}
+		files = append(files, under(paths, dir)...)
 		for _, r := range refs[dir] {
-			if err := add(r); err != nil {
-				return err
-			}
+			add(r)
 		}
-		return nil
 	}
-	return fs, add(dir)
+	add(dir)
+	return files
+}
+
+// mount copies files into an in-memory filesystem of their own. Small
+// filesystems also keep kustomize fast: the in-memory filesystem finds a
+// node's name by scanning its parent folder, which is quadratic overall in
+// a folder of many environments.
+func mount(t tree.Tree, files []string) (filesys.FileSystem, error) {
+	fs := filesys.MakeFsInMemory()
+	for _, p := range files {
+		if err := mountFile(fs, p, t[p]); err != nil {
+			return nil, err
+		}
+	}
+	return fs, nil
 }
 
 // references returns the directories of the tree that the kustomization in

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apkgen/apkgen/internal/buildcache"
 	"github.com/apkgen/apkgen/pkg/tree"
 )
 
@@ -68,10 +69,10 @@ func TestBuildReportsTheFirstFailingDirectory(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "kustomize build apps/env-012:") {
 		t.Errorf("Build: got %v, want the error of apps/env-012", err)
 	}
-	if err2 := Check(tr); err2 == nil || err2.Error() != err.Error() {
+	if _, err2 := Check(tr, nil); err2 == nil || err2.Error() != err.Error() {
 		t.Errorf("Check: got %v, want %v", err2, err)
 	}
-	if err := Check(sample(3)); err != nil {
+	if _, err := Check(sample(3), nil); err != nil {
 		t.Errorf("Check: %v", err)
 	}
 }
@@ -84,5 +85,42 @@ func TestBuildCannotReadOutsideTheRoot(t *testing.T) {
 	tr["apps/env-001/patch.yaml"] = tr["apps/env-000/patch.yaml"]
 	if _, err := Build(tr); err == nil {
 		t.Error("a patch outside the kustomization root was accepted")
+	}
+}
+
+// With a cache, a folder is built again only when a file its build reads
+// changed; a failure is never remembered.
+func TestCheckBuildsOnlyWhatChanged(t *testing.T) {
+	c := buildcache.Open(t.TempDir())
+	check := func(tr tree.Tree, wantBuilt int) {
+		t.Helper()
+		st, err := Check(tr, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Flush()
+		if st.Dirs != len(Dirs(tr)) || st.Built != wantBuilt {
+			t.Errorf("built %d of %d folders, want %d of %d", st.Built, st.Dirs, wantBuilt, len(Dirs(tr)))
+		}
+	}
+	tr := sample(10)
+	check(tr, 12)
+	check(tr, 0)
+	tr["apps/env-003/patch.yaml"] = []byte(fmt.Sprintf(configMap, "app"))
+	check(tr, 1)
+	// The base is read by every folder above it.
+	tr["apps/base/app/cm.yaml"] = []byte(strings.Replace(string(tr["apps/base/app/cm.yaml"]), "value", "other", 1))
+	check(tr, 12)
+	// A broken folder fails every time, and the cache does not hide it.
+	tr["apps/env-005/kustomization.yaml"] = []byte("resources:\n- ../missing\n")
+	for range 2 {
+		if _, err := Check(tr, c); err == nil || !strings.Contains(err.Error(), "apps/env-005") {
+			t.Fatalf("Check: got %v, want the error of apps/env-005", err)
+		}
+		c.Flush()
+	}
+	// Without a cache everything is built.
+	if st, err := Check(sample(10), nil); err != nil || st.Built != 12 {
+		t.Errorf("no cache: built %d, err %v", st.Built, err)
 	}
 }

@@ -1,0 +1,112 @@
+package load
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/apkgen/apkgen/internal/buildcache"
+	"github.com/apkgen/apkgen/pkg/diag"
+)
+
+// An environment is read from the cache only when everything its
+// evaluation depends on is as before: the environment, the file's charts,
+// its place on the cluster, the schema and the policies.
+func TestCacheKeys(t *testing.T) {
+	example, err := os.ReadFile("../../examples/dp-per-namespace.yaml") // dev and test on one cluster
+	if err != nil {
+		t.Fatal(err)
+	}
+	twoEnvs := string(example)
+	dir := t.TempDir()
+	cache := buildcache.Open(filepath.Join(dir, "cache"))
+	policy := func(body string) string {
+		p := filepath.Join(dir, "policy.cue")
+		if err := os.WriteFile(p, []byte("package apkgen\n\n"+body+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	parse := func(name, text string, opts Options) (*File, error) {
+		t.Helper()
+		opts.Cache = cache
+		f, err := Parse(name, []byte(text), opts)
+		cache.Flush()
+		return f, err
+	}
+	evaluated := func(text string, opts Options, want int) *File {
+		t.Helper()
+		f, err := parse("envs.yaml", text, opts)
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		if f.Evaluated != want {
+			t.Errorf("evaluated %d environments, want %d", f.Evaluated, want)
+		}
+		return f
+	}
+	uncached := evaluated(twoEnvs, Options{}, 2)
+	cached := evaluated(twoEnvs, Options{}, 0)
+	for i := range cached.Envs {
+		if !reflect.DeepEqual(cached.Envs[i].Out, uncached.Envs[i].Out) || !reflect.DeepEqual(cached.Envs[i].In, uncached.Envs[i].In) {
+			t.Errorf("%s: the cached evaluation differs", cached.Envs[i].Name)
+		}
+	}
+	evaluated(strings.Replace(twoEnvs, "namespace: apk-test", "namespace: apk-test2", 1), Options{}, 1)
+	evaluated(strings.Replace(twoEnvs, "clusters:", "charts: {apk: {version: 1.3.0-1}}\nclusters:", 1), Options{}, 2)
+	// A new first environment of the cluster: dev is no longer first.
+	alpha := twoEnvs + `  alpha:
+    pattern: dp-per-namespace
+    cluster: nonprod
+    namespace: apk-alpha
+    hostnames: {gateway: alpha.gw.example.com, system: alpha.apk.example.com}
+`
+	evaluated(alpha, Options{}, 2)
+	evaluated(twoEnvs, Options{Policies: []string{policy(`#EnvCommon: namespace: =~"^apk-"`)}}, 2)
+	// A policy the cached environments break is not hidden by the cache.
+	_, err = parse("envs.yaml", twoEnvs, Options{Policies: []string{policy(`#EnvCommon: namespace: =~"^team-"`)}})
+	var l diag.List
+	if !errors.As(err, &l) || len(l) != 2 {
+		t.Errorf("a new policy: got %v, want 2 errors", err)
+	}
+	// An invalid environment is never stored: it fails every time.
+	bad := strings.Replace(twoEnvs, "gateway: test.gw.example.com", "gateway: Test_GW", 1)
+	for range 2 {
+		if _, err := parse("envs.yaml", bad, Options{}); err == nil {
+			t.Fatal("an invalid environment passed")
+		}
+	}
+	// JSON is data too.
+	jsonText := `{"apiVersion": "apkgen/v1alpha1", "kind": "Environments", "clusters": {"nonprod": {}},
+		"environments": {"dev": {"pattern": "dp-per-namespace", "cluster": "nonprod", "namespace": "apk-dev",
+		"hostnames": {"gateway": "dev.gw.example.com", "system": "dev.apk.example.com"},
+		"values": {"apk": {"a": true, "b": false, "c": [-1, 2.5]}}}}}`
+	for i, want := range []int{1, 0} {
+		if f, err := parse("envs.json", jsonText, Options{Policies: []string{policy("")}}); err != nil || f.Evaluated != want {
+			t.Fatalf("JSON input, run %d: %v, evaluated %v", i+1, err, f)
+		}
+	}
+	// A file written in CUE may hold constraints its JSON does not show:
+	// it is always evaluated.
+	cueText := "apiVersion: \"apkgen/v1alpha1\"\nkind: \"Environments\"\nclusters: nonprod: {}\n" +
+		"environments: dev: {pattern: \"dp-per-namespace\", cluster: \"nonprod\", namespace: \"apk-dev\", hostnames: {gateway: \"dev.gw.example.com\", system: \"dev.apk.example.com\"}}\n"
+	for range 2 {
+		if f, err := parse("envs.cue", cueText, Options{}); err != nil || f.Evaluated != 1 {
+			t.Fatalf("CUE input: %v, evaluated %v", err, f)
+		}
+	}
+	// Damaged entries are misses.
+	err = filepath.WalkDir(filepath.Join(dir, "cache"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, "-d") {
+			err = os.WriteFile(p, []byte("{damaged"), 0o644)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evaluated(twoEnvs, Options{}, 2)
+}

@@ -1,0 +1,77 @@
+package load
+
+import (
+	"reflect"
+	"testing"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+)
+
+// An environment's evaluation reaches Go through JSON (what the cache
+// stores): every kind of value must come out as cue.Value.Decode makes it.
+func TestExportDecodeMatchesCUEDecode(t *testing.T) {
+	ctx := cuecontext.New()
+	values := `{
+		int: 1, negative: -7, maxInt64: 9223372036854775807, beyondInt64: 92233720368547758070,
+		oneFloat: 1.0, exponent: 1e3, half: 0.5, huge: 1.5e300, small: 2.5e-7,
+		str: "s", yes: true, nothing: null, empty: {}, emptyList: [],
+		list: [1, 2.5, {x: 3, y: [null, "z"]}], nested: {a: {b: {c: 4}}},
+	}`
+	in := ctx.CompileString(`{namespace: "ns", hostnames: {gateway: "g", system: "s"}, values: apk: ` + values + `}`)
+	out := ctx.CompileString(`{
+		exclusiveCluster: true
+		releases: apk: {
+			chart: {name: "c", version: "1", repository: "https://r"}
+			releaseName: "r", crds: "Skip", dependsOn: [], otherNamespaces: []
+			values: ` + values + `
+			postRender: [{patch: "p", target: {kind: "K", version: "v1"}}]
+			clusterScoped: [{group: "g", kind: "k", name: "n"}]
+			lands: []
+		}
+		objects: [{apiVersion: "v1", kind: "ConfigMap", metadata: name: "x", data: {n: 1, f: 0.5}}]
+		files: {"a.toml": "x"}
+	}`)
+	for _, v := range []cue.Value{in, out} {
+		if err := v.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var want evaluated
+	if err := in.Decode(&want.In); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Decode(&want.Out); err != nil {
+		t.Fatal(err)
+	}
+	data, err := exportEnv(in, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeEnv(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.In, want.In) {
+		t.Errorf("in:\n got %#v\nwant %#v", got.In, want.In)
+	}
+	if !reflect.DeepEqual(got.Out, want.Out) {
+		t.Errorf("out:\n got %#v\nwant %#v", got.Out.Releases["apk"].Values, want.Out.Releases["apk"].Values)
+	}
+	// The test means something only if the values kept their kinds.
+	v := got.Out.Releases["apk"].Values
+	for key, want := range map[string]string{"int": "int64", "oneFloat": "float64", "beyondInt64": "*big.Int", "half": "float64"} {
+		if typ := reflect.TypeOf(v[key]).String(); typ != want {
+			t.Errorf("values.%s is a %s, want %s", key, typ, want)
+		}
+	}
+}
+
+// A damaged entry does not decode: the environment is evaluated again.
+func TestDecodeEnvRejectsDamage(t *testing.T) {
+	for _, data := range []string{"", "{", `{"in": 3}`, `{"out": {"releases": []}}`} {
+		if _, err := decodeEnv([]byte(data)); err == nil {
+			t.Errorf("decodeEnv(%q) = nil error", data)
+		}
+	}
+}
