@@ -52,14 +52,15 @@ func crossChecks(r *reporter, f *File) diag.List {
 		model.ClusterObject
 		env string
 	}
-	objects := map[string][]object{} // by cluster
+	objects := map[string][]object{} // by cluster, group and kind
 	claimObjects := func(e *Env, release *model.Release) {
 		if crowded[e.Cluster] {
 			return
 		}
+		kindOn := func(o model.ClusterObject) string { return e.Cluster + "\x00" + o.Group + "\x00" + o.Kind }
 		for _, o := range release.ClusterScoped {
-			for _, prev := range objects[e.Cluster] {
-				if prev.env != e.Name && prev.Group == o.Group && prev.Kind == o.Kind && GlobsOverlap(prev.Name, o.Name) {
+			for _, prev := range objects[kindOn(o)] {
+				if prev.env != e.Name && GlobsOverlap(prev.Name, o.Name) {
 					diags.Errorf(pos(e.Name), path(e.Name),
 						"its %s %q and the %s %q of environment %q (%s) can be the same object on cluster %q; rename one environment",
 						o.Kind, o.Name, prev.Kind, prev.Name, prev.env, pos(prev.env), e.Cluster)
@@ -68,7 +69,7 @@ func crossChecks(r *reporter, f *File) diag.List {
 			}
 		}
 		for _, o := range release.ClusterScoped {
-			objects[e.Cluster] = append(objects[e.Cluster], object{o, e.Name})
+			objects[kindOn(o)] = append(objects[kindOn(o)], object{o, e.Name})
 		}
 	}
 
@@ -98,8 +99,10 @@ func crossChecks(r *reporter, f *File) diag.List {
 		unique(e, "namespace", e.In.Namespace, "namespace")
 		unique(e, "hostname", e.In.Hostnames.Gateway, "hostnames", "gateway")
 		unique(e, "hostname", e.In.Hostnames.System, "hostnames", "system")
-		if engine != "argocd" && len(e.In.Values) > 0 {
-			diags = append(diags, nullValues(r, e.Raw.LookupPath(cue.ParsePath("values")), []string{"environments", e.Name, "values"})...)
+		if engine != "argocd" {
+			for _, key := range slices.Sorted(maps.Keys(e.In.Values)) {
+				diags = append(diags, nullValues(r, e.In.Values[key], []string{"environments", e.Name, "values", key})...)
+			}
 		}
 		keys := slices.Sorted(maps.Keys(e.Out.Releases))
 		for _, key := range slices.Sorted(maps.Keys(e.In.Values)) {
@@ -141,17 +144,16 @@ func crossChecks(r *reporter, f *File) diag.List {
 // nullValues refuses a null under values: with Flux. The values reach the
 // HelmRelease through a kustomize strategic-merge patch, which reads null
 // as "delete this key", so the null would silently never reach Helm.
-func nullValues(r *reporter, v cue.Value, path []string) diag.List {
+func nullValues(r *reporter, v any, path []string) diag.List {
 	var diags diag.List
-	switch v.IncompleteKind() {
-	case cue.NullKind:
+	switch v := v.(type) {
+	case nil:
 		diags.Errorf(r.lookupPos(path), strings.Join(path, "."),
 			"null cannot reach Helm through the Flux tree (a kustomize patch reads null as \"delete\"); "+
 				"set the value the chart should use instead, or use gitops.engine argocd")
-	case cue.StructKind:
-		it, _ := v.Fields()
-		for it != nil && it.Next() {
-			diags = append(diags, nullValues(r, it.Value(), append(append([]string(nil), path...), it.Selector().Unquoted()))...)
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			diags = append(diags, nullValues(r, v[k], append(append([]string(nil), path...), k))...)
 		}
 	}
 	return diags

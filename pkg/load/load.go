@@ -6,6 +6,7 @@
 package load
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -51,8 +52,8 @@ type File struct {
 	Name   string    // as shown in messages
 	Data   []byte    // the file's bytes
 	Schema cue.Value // the compiled schema (with policies)
-	// Value is the file but its environments (each is in Envs), unified
-	// with #File: gitops, charts and clusters with their defaults.
+	// Value is the file with its environments emptied (each is in Envs),
+	// unified with #File: gitops, charts and clusters with their defaults.
 	Value cue.Value
 	Envs  []*Env // sorted by name
 	// Clusters are the declared clusters, sorted by name.
@@ -155,13 +156,33 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 			schemaDone <- compiled{sch, err}
 		}()
 	}
+	// precheck runs first so that an alias bomb never reaches CUE's YAML
+	// reader. A file without '&' has no anchor, hence no alias: CUE's
+	// reader then parses it while precheck runs.
+	type parsed struct {
+		syntax *ast.File
+		err    error
+	}
+	parseDone := make(chan parsed, 1)
+	parse := func() {
+		f, err := parseSyntax(name, data, fmtName)
+		parseDone <- parsed{f, err}
+	}
+	early := !bytes.Contains(data, []byte("&"))
+	if early {
+		go parse()
+	}
 	if d := precheck(name, data, fmtName); d.HasErrors() {
 		return nil, d
 	}
 	if policyErr != nil {
 		return nil, policyErr
 	}
-	syntax, syntaxErr := parseSyntax(name, data, fmtName)
+	if !early {
+		parse()
+	}
+	p := <-parseDone
+	syntax, syntaxErr := p.syntax, p.err
 	c := <-schemaDone
 	if c.err != nil {
 		return nil, c.err
@@ -170,6 +191,9 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 		return nil, syntaxErr
 	}
 	sch := c.sch
+	// The credential scan reads the syntax tree while CUE builds the value.
+	secretsDone := make(chan diag.List, 1)
+	go func() { secretsDone <- scanSecrets(name, syntax) }()
 	doc := ctx.BuildFile(syntax)
 	r := newReporter(name, doc, sch)
 	for _, p := range opts.Policies {
@@ -181,7 +205,7 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	if d := checkTop(name, doc); d.HasErrors() {
 		return nil, d
 	}
-	secrets := scanSecrets(name, syntax)
+	secrets := <-secretsDone
 	r.secretPaths = map[string]bool{}
 	for _, d := range secrets {
 		r.secretPaths[d.Path] = true
@@ -289,7 +313,10 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 	top := &scope{schema: fileDef}
 
 	// Unknown and missing sections.
-	diags = append(diags, r.checkOwnFields(doc, fileDef, nil, top)...)
+	// The settings: the file with its environments emptied (each is
+	// checked on its own), cheap to unify with #File.
+	settings := emptyEnvironments(doc.Context(), src.syntax)
+	diags = append(diags, r.checkOwnFields(settings, fileDef, nil, top)...)
 	// Values, section by section, so that an error in one hides none in
 	// another. CUE reports unknown and missing fields only while it has no
 	// other error: a section it rejects is walked for them too (a section
@@ -361,23 +388,25 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 		// Cross-environment rules on what is valid so far, for a complete report.
 		return nil, append(diags, crossChecks(r, f)...)
 	}
-	f.Value = fileDef.Unify(withoutEnvironments(doc.Context(), src.syntax))
+	f.Value = fileDef.Unify(settings)
 	diags = append(diags, crossChecks(r, f)...)
 	return f, diags
 }
 
-// withoutEnvironments builds the file without its environments: the
-// settings the other sections hold, cheap to unify with #File.
-func withoutEnvironments(ctx *cue.Context, f *ast.File) cue.Value {
+// emptyEnvironments builds the file with `environments: {}` for the
+// environments it has.
+func emptyEnvironments(ctx *cue.Context, f *ast.File) cue.Value {
 	rest := *f
-	rest.Decls = slices.DeleteFunc(slices.Clone(f.Decls), func(d ast.Decl) bool {
-		field, ok := d.(*ast.Field)
-		if !ok {
-			return false
+	rest.Decls = slices.Clone(f.Decls)
+	for i, d := range rest.Decls {
+		if field, ok := d.(*ast.Field); ok {
+			if name, _, _ := ast.LabelName(field.Label); name == "environments" {
+				empty := *field
+				empty.Value = ast.NewStruct()
+				rest.Decls[i] = &empty
+			}
 		}
-		name, _, _ := ast.LabelName(field.Label)
-		return name == "environments"
-	})
+	}
 	return ctx.BuildFile(&rest)
 }
 

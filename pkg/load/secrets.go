@@ -33,6 +33,16 @@ const secretAdvice = "create a Kubernetes Secret and reference it by name " +
 // literals (a credential computed from parts goes unseen).
 func scanSecrets(name string, f *ast.File) diag.List {
 	var diags diag.List
+	// A file repeats its keys: each is classified once.
+	credential := map[string]bool{}
+	isCredential := func(key string) bool {
+		c, ok := credential[key]
+		if !ok {
+			c = credentialKey.MatchString(key) && !referenceKey.MatchString(key)
+			credential[key] = c
+		}
+		return c
+	}
 	// at is where a value is reported: its field's name, as CUE reports
 	// a field's value, or the list item itself.
 	var walk func(n ast.Node, path []string, at token.Pos)
@@ -71,11 +81,11 @@ func scanSecrets(name string, f *ast.File) diag.List {
 			pos := fromToken(name, at)
 			p := strings.Join(path, ".")
 			switch {
-			case privateKey.MatchString(s):
+			case strings.Contains(s, "PRIVATE KEY-----") && privateKey.MatchString(s):
 				diags.Errorf(pos, p, "a private key must not be written in the environments file; %s", secretAdvice)
-			case urlPassword.MatchString(s):
+			case strings.Contains(s, "@") && urlPassword.MatchString(s):
 				diags.Errorf(pos, p, "this URL carries a password; %s", secretAdvice)
-			case s != "" && credentialKey.MatchString(key) && !referenceKey.MatchString(key):
+			case s != "" && isCredential(key):
 				diags.Errorf(pos, p, "%q looks like a credential; it must not be written in the environments file: %s", key, secretAdvice)
 			}
 		}
