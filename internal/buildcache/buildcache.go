@@ -21,8 +21,9 @@ import (
 	"github.com/rogpeppe/go-internal/cache"
 )
 
-// EnvVar names the cache folder; "off" turns the cache off.
-const EnvVar = "APKGEN_CACHE"
+// EnvVar names the folder of everything apkgen caches (pulled charts under
+// charts/, results under results/); "off" turns caching off.
+const EnvVar = "APKGEN_CACHE_DIR"
 
 // format is mixed into every key. Change it when apkgen changes what it
 // stores, or how it computes a stored result from the hashed inputs (e.g. a
@@ -40,9 +41,10 @@ type Cache struct {
 	slots   chan struct{} // bounds the stores running at once
 }
 
-// Dir is the folder the cache uses: $APKGEN_CACHE, else apkgen under the
-// user's cache folder. It is "" when the cache is off or has nowhere to go.
-func Dir() string {
+// Root is the folder of everything apkgen caches: $APKGEN_CACHE_DIR, else
+// apkgen under the user's cache folder. It is "" when caching is off or
+// has nowhere to go.
+func Root() string {
 	if d := os.Getenv(EnvVar); d != "" {
 		if d == "off" {
 			return ""
@@ -54,6 +56,14 @@ func Dir() string {
 		return ""
 	}
 	return filepath.Join(base, "apkgen")
+}
+
+// Dir is the folder of the results cache, "" when it is off.
+func Dir() string {
+	if r := Root(); r != "" {
+		return filepath.Join(r, "results")
+	}
+	return ""
 }
 
 // Open opens (creating it if needed) the cache in dir. It returns nil, a

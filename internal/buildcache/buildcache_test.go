@@ -43,8 +43,8 @@ func TestOffCacheMissesAndIgnoresStores(t *testing.T) {
 		t.Errorf("Dir() = %q with %s=off", Dir(), EnvVar)
 	}
 	t.Setenv(EnvVar, "/some/where")
-	if Dir() != "/some/where" {
-		t.Errorf("Dir() = %q, want $%s", Dir(), EnvVar)
+	if Dir() != "/some/where/results" {
+		t.Errorf("Dir() = %q, want $%s/results", Dir(), EnvVar)
 	}
 }
 

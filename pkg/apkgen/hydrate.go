@@ -36,10 +36,7 @@ func (o RenderOptions) source() (*charts.Source, error) {
 	}
 	dir := o.CacheDir
 	if dir == "" {
-		var err error
-		if dir, err = charts.DefaultCacheDir(); err != nil {
-			return nil, err
-		}
+		dir = charts.DefaultCacheDir() // "" when caching is off: pull every time
 	}
 	return &charts.Source{CacheDir: dir, PlainHTTP: o.PlainHTTP}, nil
 }

@@ -59,7 +59,7 @@ func TestProcessBudget(t *testing.T) {
 	run := func(cache string, args ...string) (*exec.Cmd, time.Duration) {
 		t.Helper()
 		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), "APKGEN_CACHE="+cache)
+		cmd.Env = append(os.Environ(), "APKGEN_CACHE_DIR="+cache)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		start := time.Now()

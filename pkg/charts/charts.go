@@ -21,23 +21,18 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 
+	"github.com/apkgen/apkgen/internal/buildcache"
 	"github.com/apkgen/apkgen/pkg/plan"
 )
 
-// CacheEnv overrides the cache folder.
-const CacheEnv = "APKGEN_CACHE_DIR"
-
-// DefaultCacheDir is $APKGEN_CACHE_DIR, else the user's cache folder
-// (os.UserCacheDir) + apkgen/charts.
-func DefaultCacheDir() (string, error) {
-	if d := os.Getenv(CacheEnv); d != "" {
-		return d, nil
+// DefaultCacheDir is where pulled charts are kept: charts/ in apkgen's
+// cache folder ($APKGEN_CACHE_DIR, else apkgen under the user's cache
+// folder); "" when caching is off.
+func DefaultCacheDir() string {
+	if r := buildcache.Root(); r != "" {
+		return filepath.Join(r, "charts")
 	}
-	d, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("no cache folder (set %s): %w", CacheEnv, err)
-	}
-	return filepath.Join(d, "apkgen", "charts"), nil
+	return ""
 }
 
 // Source finds charts. With Dir set it only looks there and never uses the

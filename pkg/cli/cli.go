@@ -154,7 +154,7 @@ func loadFlags(fs *pflag.FlagSet) *loadOptions {
 	o := &loadOptions{}
 	fs.StringArrayVar(&o.opts.Policies, "policy", nil, "a CUE file of package apkgen with your own rules, unified with the schema (repeatable)")
 	fs.BoolVar(&o.opts.Strict, "strict", false, "treat warnings as errors")
-	fs.BoolVar(&o.noCache, "no-cache", false, "neither read nor store results in the cache ($"+buildcache.EnvVar+", off to disable)")
+	fs.BoolVar(&o.noCache, "no-cache", false, "neither reuse nor keep evaluations and kustomize builds ($"+buildcache.EnvVar+"=off: no cache at all)")
 	return o
 }
 

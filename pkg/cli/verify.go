@@ -26,7 +26,7 @@ policy, then its post-render kustomize patches), and checks the result:
   ignored    a value (apkgen's or from values:) changes nothing the chart renders
 
 Charts are pulled from their repositories (HTTP index or oci://) and cached
-in $APKGEN_CACHE_DIR, else <user cache folder>/apkgen/charts; with
+under charts/ in $APKGEN_CACHE_DIR, else in <user cache folder>/apkgen; with
 --chart-dir, only that folder of .tgz archives or unpacked charts is used.
 
 Examples:
