@@ -2,6 +2,7 @@ package apkgen_test
 
 import (
 	"bytes"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,7 +12,10 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/apkgen/apkgen/internal/buildcache"
+	"github.com/apkgen/apkgen/internal/envgen"
 	"github.com/apkgen/apkgen/pkg/apkgen"
+	"github.com/apkgen/apkgen/pkg/load"
 	"github.com/apkgen/apkgen/pkg/tree"
 	"github.com/apkgen/apkgen/pkg/write"
 )
@@ -137,4 +141,42 @@ func reverseMaps(t *testing.T, file string, keys ...string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// TestDeterminismAtScale: 100 environments are enough for every stage to
+// run on several goroutines (evaluation, generation, kustomize builds,
+// writing), with and without the cache; the trees written must be the same.
+func TestDeterminismAtScale(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "envs.yaml")
+	if err := os.WriteFile(file, envgen.Generate(100), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cache := buildcache.Open(t.TempDir())
+	var first map[string][]byte
+	for i, procs := range []int{1, 8, 8} {
+		prev := runtime.GOMAXPROCS(procs)
+		opts := load.Options{}
+		if i > 0 {
+			opts.Cache = cache // run 2 fills it, run 3 reads it
+		}
+		c, err := apkgen.CompileWith(file, opts)
+		runtime.GOMAXPROCS(prev)
+		cache.Flush()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 2 && c.File.Evaluated != 0 {
+			t.Errorf("run 3 evaluated %d environments; the cache should have had them all", c.File.Evaluated)
+		}
+		dir := filepath.Join(t.TempDir(), "deploy")
+		if _, err := write.Tree(dir, c.Tree); err != nil {
+			t.Fatal(err)
+		}
+		disk := readDir(t, dir)
+		if first == nil {
+			first = disk
+			continue
+		}
+		same(t, fmt.Sprintf("run %d (GOMAXPROCS=%d) vs run 1", i+1, procs), first, disk)
+	}
 }

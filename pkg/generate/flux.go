@@ -4,6 +4,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/apkgen/apkgen/internal/par"
 	"github.com/apkgen/apkgen/pkg/plan"
 	"github.com/apkgen/apkgen/pkg/tree"
 )
@@ -26,8 +27,15 @@ func Flux(p *plan.Plan) (tree.Tree, error) {
 	for key, chart := range p.BaseCharts {
 		g.base(key, chart)
 	}
-	for _, e := range p.Environments {
-		g.fluxEnv(e)
+	// The environments are independent: each is generated on its own, in
+	// parallel (encoding YAML is most of the work), and merged in order.
+	envs := make([]*gen, len(p.Environments))
+	par.For(len(envs), par.Workers(len(envs), minEnvsPerWorker), func(_, i int) {
+		envs[i] = &gen{t: tree.Tree{}, p: p}
+		envs[i].fluxEnv(p.Environments[i])
+	})
+	for _, e := range envs {
+		g.merge(e)
 	}
 	for _, c := range p.Clusters {
 		g.fluxCluster(c)

@@ -6,6 +6,7 @@ package generate
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"strings"
 
@@ -76,6 +77,18 @@ func newGen(p *plan.Plan) *gen {
 	g := &gen{t: tree.Tree{}, p: p}
 	g.t[tree.Marker] = []byte(tree.MarkerText)
 	return g
+}
+
+// minEnvsPerWorker is how many environments pay for generating on another
+// goroutine.
+const minEnvsPerWorker = 16
+
+// merge adds the files (and the first error) of another gen.
+func (g *gen) merge(o *gen) {
+	maps.Copy(g.t, o.t)
+	if g.err == nil {
+		g.err = o.err
+	}
 }
 
 func (g *gen) done() (tree.Tree, error) {

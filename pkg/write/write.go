@@ -11,12 +11,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/apkgen/apkgen/internal/par"
 	"github.com/apkgen/apkgen/pkg/tree"
 )
 
@@ -206,20 +209,32 @@ func Tree(dir string, t tree.Tree) (Change, error) {
 }
 
 func writeAll(root string, t tree.Tree) error {
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return err
+	paths := t.Paths()
+	// The folders first, once each; then the files, several at a time:
+	// creating files is mostly waiting for the filesystem.
+	dirs := map[string]bool{root: true}
+	for _, p := range paths {
+		dirs[filepath.Dir(filepath.Join(root, filepath.FromSlash(p)))] = true
 	}
-	for _, p := range t.Paths() {
-		full := filepath.Join(root, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+	for _, d := range slices.Sorted(maps.Keys(dirs)) {
+		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(full, t[p], 0o644); err != nil {
-			return err
+	}
+	errs := make([]error, len(paths))
+	par.For(len(paths), fileWriters, func(_, i int) {
+		errs[i] = os.WriteFile(filepath.Join(root, filepath.FromSlash(paths[i])), t[paths[i]], 0o644)
+	})
+	for _, err := range errs {
+		if err != nil {
+			return err // the first, in path order
 		}
 	}
 	return nil
 }
+
+// fileWriters is how many files are written at once.
+const fileWriters = 8
 
 // carryPreserved moves clusters/*/flux-system from the old tree into the new
 // one and returns the relative folders it moved.
