@@ -141,56 +141,11 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 		return nil, tooLarge(name, int64(len(data)))
 	}
 	fmtName := format(name)
-	// The schema compiles while the file is checked and parsed: the parser
-	// touches no CUE context.
-	type compiled struct {
-		sch cue.Value
-		err error
-	}
 	ctx := cuecontext.New()
-	schemaDone := make(chan compiled, 1)
-	policies, policyErr := readPolicies(opts.Policies)
-	if policyErr == nil {
-		go func() {
-			sch, err := buildSchema(ctx, policies)
-			schemaDone <- compiled{sch, err}
-		}()
+	sch, syntax, policies, err := compileAndParse(ctx, name, data, fmtName, opts.Policies)
+	if err != nil {
+		return nil, err
 	}
-	// precheck runs first so that an alias bomb never reaches CUE's YAML
-	// reader. A file without '&' has no anchor, hence no alias: CUE's
-	// reader then parses it while precheck runs.
-	type parsed struct {
-		syntax *ast.File
-		err    error
-	}
-	parseDone := make(chan parsed, 1)
-	parse := func() {
-		f, err := parseSyntax(name, data, fmtName)
-		parseDone <- parsed{f, err}
-	}
-	early := !bytes.Contains(data, []byte("&"))
-	if early {
-		go parse()
-	}
-	if d := precheck(name, data, fmtName); d.HasErrors() {
-		return nil, d
-	}
-	if policyErr != nil {
-		return nil, policyErr
-	}
-	if !early {
-		parse()
-	}
-	p := <-parseDone
-	syntax, syntaxErr := p.syntax, p.err
-	c := <-schemaDone
-	if c.err != nil {
-		return nil, c.err
-	}
-	if syntaxErr != nil {
-		return nil, syntaxErr
-	}
-	sch := c.sch
 	// The credential scan reads the syntax tree while CUE builds the value.
 	secretsDone := make(chan diag.List, 1)
 	go func() { secretsDone <- scanSecrets(name, syntax) }()
@@ -227,6 +182,59 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	f.Data = data
 	f.Warnings = diags
 	return f, nil
+}
+
+// compileAndParse checks the file's bytes (precheck), parses them and
+// compiles the schema with the policies into ctx, overlapping what it can:
+// the schema compiles while the file is checked and parsed (the parser
+// touches no CUE context), and a file without '&' (hence without a YAML
+// anchor, and without an alias bomb) is parsed while precheck runs; any
+// other file reaches CUE's reader only once precheck passed it. Errors
+// come in the order a user fixes them: the bytes, the policies, the syntax.
+func compileAndParse(ctx *cue.Context, name string, data []byte, fmtName string, policyPaths []string) (cue.Value, *ast.File, []schema.Source, error) {
+	type compiled struct {
+		sch cue.Value
+		err error
+	}
+	schemaDone := make(chan compiled, 1)
+	policies, policyErr := readPolicies(policyPaths)
+	if policyErr == nil {
+		go func() {
+			sch, err := buildSchema(ctx, policies)
+			schemaDone <- compiled{sch, err}
+		}()
+	}
+	type parsed struct {
+		syntax *ast.File
+		err    error
+	}
+	parseDone := make(chan parsed, 1)
+	parse := func() {
+		f, err := parseSyntax(name, data, fmtName)
+		parseDone <- parsed{f, err}
+	}
+	early := !bytes.Contains(data, []byte("&"))
+	if early {
+		go parse()
+	}
+	if d := precheck(name, data, fmtName); d.HasErrors() {
+		return cue.Value{}, nil, nil, d
+	}
+	if policyErr != nil {
+		return cue.Value{}, nil, nil, policyErr
+	}
+	if !early {
+		parse()
+	}
+	p := <-parseDone
+	c := <-schemaDone
+	if c.err != nil {
+		return cue.Value{}, nil, nil, c.err
+	}
+	if p.err != nil {
+		return cue.Value{}, nil, nil, p.err
+	}
+	return c.sch, p.syntax, policies, nil
 }
 
 // readPolicies reads the --policy files.
