@@ -35,30 +35,16 @@ func updating() bool {
 //
 // and $EXAMPLES and $GOLDEN, the repository's examples and golden trees.
 func TestScripts(t *testing.T) {
-	examples, err := filepath.Abs("../../examples")
-	if err != nil {
-		t.Fatal(err)
-	}
 	golden, err := filepath.Abs("../../golden")
 	if err != nil {
 		t.Fatal(err)
 	}
-	testscript.Run(t, testscript.Params{
-		Dir:           "testdata/script",
-		UpdateScripts: updating(),
-		Setup: func(e *testscript.Env) error {
-			scriptSetup(e)
-			e.Setenv("EXAMPLES", examples)
-			e.Setenv("GOLDEN", golden)
-			return nil
-		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits":   cmdExits,
+	runScripts(t, "testdata/script", map[string]string{"GOLDEN": golden},
+		map[string]func(*testscript.TestScript, bool, []string){
 			"headers": cmdHeaders,
 			"cptree":  cmdCptree,
 			"cmptree": cmdCmptree,
-		},
-	})
+		})
 }
 
 func cmdExits(ts *testscript.TestScript, neg bool, args []string) {

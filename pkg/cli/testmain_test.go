@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"testing"
@@ -34,7 +35,27 @@ func (w withCache) Run() int {
 	return w.m.Run()
 }
 
-// scriptSetup gives a script its cache folder.
-func scriptSetup(e *testscript.Env) {
-	e.Setenv(buildcache.EnvVar, filepath.Join(e.WorkDir, ".cache"))
+// runScripts runs the txtar scripts of dir. Every script gets a cache
+// folder of its own ($WORK/.cache), the command `exits` and the variables
+// $EXAMPLES (the repository's examples) and vars; cmds adds commands.
+func runScripts(t *testing.T, dir string, vars map[string]string, cmds map[string]func(*testscript.TestScript, bool, []string)) {
+	examples, err := filepath.Abs("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := map[string]func(*testscript.TestScript, bool, []string){"exits": cmdExits}
+	maps.Copy(all, cmds)
+	testscript.Run(t, testscript.Params{
+		Dir:           dir,
+		UpdateScripts: updating(),
+		Setup: func(e *testscript.Env) error {
+			e.Setenv(buildcache.EnvVar, filepath.Join(e.WorkDir, ".cache"))
+			e.Setenv("EXAMPLES", examples)
+			for k, v := range vars {
+				e.Setenv(k, v)
+			}
+			return nil
+		},
+		Cmds: all,
+	})
 }
