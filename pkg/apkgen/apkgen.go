@@ -94,6 +94,10 @@ type BuildOptions struct {
 	// Render, when set, also writes the rendered releases under
 	// rendered/<env>/ (build --render).
 	Render *RenderOptions
+	// BeforeWrite, when set, is called with the owned folder once the tree
+	// is ready and before anything is written; its error stops the build
+	// (e.g. --commit refusing a folder outside the repository).
+	BeforeWrite func(dir string) error
 }
 
 // BuildResult is what a build did.
@@ -108,6 +112,11 @@ func Build(o BuildOptions) (*BuildResult, error) {
 	c, dir, t, _, err := target(o, true)
 	if err != nil {
 		return nil, err
+	}
+	if o.BeforeWrite != nil {
+		if err := o.BeforeWrite(dir); err != nil {
+			return nil, err
+		}
 	}
 	change, err := write.Tree(dir, t)
 	if err != nil {

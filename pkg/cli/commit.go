@@ -71,6 +71,11 @@ func (g *gitFlags) run(e *env, opts apkgen.BuildOptions, asJSON bool) int {
 	build := func(root string) (*apkgen.BuildResult, error) {
 		o := opts
 		o.Root = root
+		// A folder the commit would refuse is refused before writing.
+		o.BeforeWrite = func(dir string) error {
+			_, err := gitops.PathIn(root, dir)
+			return err
+		}
 		b, err := apkgen.Build(o)
 		if err == nil {
 			warnings = b.File.Warnings

@@ -255,6 +255,8 @@ func TestCommitRefusedBeforeWriting(t *testing.T) {
 		s.git(repo, "commit", "--quiet", "-m", "seed")
 		return repo
 	}
+	// Where a link to outside the repository points: it must stay empty.
+	outside := t.TempDir()
 	for _, tc := range []struct {
 		name  string
 		setup func(t *testing.T, repo string)
@@ -284,6 +286,11 @@ func TestCommitRefusedBeforeWriting(t *testing.T) {
 				t.Fatal("the merge did not conflict")
 			}
 		}, []string{"--commit"}, "unresolved conflicts"},
+		{"owned folder a link out of the repository", func(t *testing.T, repo string) {
+			if err := os.Symlink(outside, filepath.Join(repo, "deploy")); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"--commit"}, "must be a folder inside the repository"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			repo := seed(t)
@@ -297,8 +304,8 @@ func TestCommitRefusedBeforeWriting(t *testing.T) {
 			if got := s.git(repo, "rev-parse", "HEAD"); got != head {
 				t.Errorf("HEAD moved from %s to %s", head, got)
 			}
-			if _, err := os.Stat(filepath.Join(repo, "deploy")); !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("the tree was written: %v", err)
+			if entries, err := os.ReadDir(filepath.Join(repo, "deploy")); !errors.Is(err, fs.ErrNotExist) && len(entries) > 0 {
+				t.Errorf("the tree was written: %d entries in deploy", len(entries))
 			}
 		})
 	}

@@ -112,15 +112,38 @@ func inputProvenance(file string) (provenance, error) {
 	return p, nil
 }
 
-// realPath is write.RealPath, or p made absolute when it does not exist.
+// realPath is p made absolute with its symbolic links resolved.
 func realPath(p string) string {
-	if r, err := write.RealPath(p); err == nil {
-		return r
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
 	}
-	if abs, err := filepath.Abs(p); err == nil {
-		return abs
+	// A folder not created yet resolves through its nearest existing
+	// parent: that is where writing it would go.
+	rest := ""
+	for cur := abs; ; {
+		if r, err := write.RealPath(cur); err == nil {
+			return filepath.Join(r, rest)
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return abs
+		}
+		rest = filepath.Join(filepath.Base(cur), rest)
+		cur = parent
 	}
-	return p
+}
+
+// PathIn returns the owned folder dir as a path inside the repository
+// whose working tree is root, symbolic links resolved on both sides. A
+// folder that is not strictly inside (a link out of it, say) is an input
+// error: call it before writing, so that a refused commit writes nothing.
+func PathIn(root, dir string) (string, error) {
+	rel, err := filepath.Rel(realPath(root), realPath(dir))
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", inputErrorf("--commit: the owned folder %s must be a folder inside the repository at %s", dir, realPath(root))
+	}
+	return filepath.ToSlash(rel), nil
 }
 
 // Checkout is a git working tree that holds the owned folder.
@@ -194,11 +217,10 @@ func (c *Checkout) Commit(dir string) (*Result, error) {
 }
 
 func (c *Checkout) commit(dir string) (*Result, error) {
-	rel, err := filepath.Rel(c.root, realPath(dir))
-	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return nil, inputErrorf("--commit: the owned folder %s must be a folder inside the repository at %s", dir, c.root)
+	prefix, err := PathIn(c.root, dir)
+	if err != nil {
+		return nil, err
 	}
-	prefix := filepath.ToSlash(rel)
 	st := c.repo.Storer
 
 	// Where the commit goes: HEAD's branch, or HEAD itself when detached.
