@@ -34,7 +34,7 @@ func runBuild(e *env, args []string) int {
 	if msg := g.check(fs); msg != "" {
 		return usageError(e, msg)
 	}
-	opts := apkgen.BuildOptions{File: *file, Root: *root, Envs: *envs, Load: loadOpts.get(e)}
+	opts := apkgen.BuildOptions{File: *file, Root: *root, Envs: *envs}
 	if *hydrate {
 		opts.Render = ropts
 	} else if ropts.ChartDir != "" || ropts.PlainHTTP {
@@ -51,6 +51,10 @@ func runBuild(e *env, args []string) int {
 		if *format != "text" {
 			return usageError(e, "--check prints text; --format json goes with a build")
 		}
+	}
+	// Only once every flag is known good: opening the cache creates it.
+	opts.Load = loadOpts.get(e)
+	if *check {
 		return runCheck(e, opts, useColor)
 	}
 	if g.commit {
@@ -58,7 +62,7 @@ func runBuild(e *env, args []string) int {
 	}
 	res, err := apkgen.Build(opts)
 	if err != nil {
-		return reportRender(e, err)
+		return report(e, err)
 	}
 	printDiags(e, res.File.Warnings)
 	c := res.Change

@@ -1,14 +1,11 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/pflag"
 
 	"github.com/apkgen/apkgen/pkg/apkgen"
-	"github.com/apkgen/apkgen/pkg/charts"
-	"github.com/apkgen/apkgen/pkg/render"
 )
 
 const verifyHelp = `
@@ -57,7 +54,7 @@ func runVerify(e *env, args []string) int {
 	}
 	res, err := apkgen.Verify(apkgen.VerifyOptions{File: *file, Load: opts.get(e), Render: *ropts})
 	if err != nil {
-		return reportRender(e, err)
+		return report(e, err)
 	}
 	printDiags(e, res.File.Warnings)
 	for _, f := range res.Findings {
@@ -71,16 +68,4 @@ func runVerify(e *env, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "verify: %s: every check passed\n", what)
 	return ExitOK
-}
-
-// reportRender reports an error of rendering: a chart that cannot be had
-// or does not render is a failure (exit 3), the rest as report says.
-func reportRender(e *env, err error) int {
-	var fetch *charts.FetchError
-	var rerr *render.Error
-	if errors.As(err, &fetch) || errors.As(err, &rerr) {
-		fmt.Fprintf(e.stderr, "apkgen: %v\n", err)
-		return ExitFailure
-	}
-	return report(e, err)
 }

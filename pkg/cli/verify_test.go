@@ -110,6 +110,12 @@ func TestVerifyFailures(t *testing.T) {
 	code, out, errs = run("verify", "-f", f)
 	expect(t, code, out, errs, ExitFailure, "/index.yaml has no chart apk-helm version 1.3.0-1")
 
+	// A release that does not render: a failure (exit 3), not the user's
+	// input error.
+	f = envFile(t, "", "    values: {apk: {wso2: not-a-map}}\n")
+	code, out, errs = run("verify", "-f", f, "--chart-dir", filepath.Dir(charttest.ChartDir(t)))
+	expect(t, code, out, errs, ExitFailure, "rendering")
+
 	code, out, errs = run("verify", "-f", filepath.Join(t.TempDir(), "missing.yaml"))
 	if code != ExitInvalid {
 		t.Errorf("missing file: exit %d\n%s%s", code, out, errs)
