@@ -87,12 +87,12 @@ func (g *gitFlags) run(e *env, opts apkgen.BuildOptions, asJSON bool) int {
 	var where string
 	if g.repo != "" {
 		r := gitops.RemoteOptions{URL: g.repo, Branch: g.branch, Base: g.base, Push: g.push,
-			Build: func(root string) (string, error) {
+			Build: func(root string) (string, []byte, error) {
 				b, err := build(root)
 				if err != nil {
-					return "", err
+					return "", nil, err
 				}
-				return b.Dir, nil
+				return b.Dir, b.File.Data, nil
 			}}
 		var err error
 		if res, err = gitops.Publish(ctx, r, o); err != nil {
@@ -114,7 +114,7 @@ func (g *gitFlags) run(e *env, opts apkgen.BuildOptions, asJSON bool) int {
 		if err != nil {
 			return report(e, err)
 		}
-		if res, err = co.Commit(b.Dir); err != nil {
+		if res, err = co.Commit(b.Dir, b.File.Data); err != nil {
 			return report(e, err)
 		}
 		if g.push {

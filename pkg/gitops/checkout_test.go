@@ -310,3 +310,17 @@ func TestCommitRefusedBeforeWriting(t *testing.T) {
 		})
 	}
 }
+
+// With --commit, a missing environments file reads as it does without:
+// the build reads the file, and the commit hashes what the build read.
+func TestCommitMissingInput(t *testing.T) {
+	s := newSandbox(t)
+	repo := t.TempDir()
+	s.git(repo, "init", "--quiet", "-b", "main")
+	missing := filepath.Join(t.TempDir(), "missing.yaml")
+	plain := s.apkgen(repo, nil, "build", "-f", missing, "-o", repo)
+	commit := s.apkgen(repo, nil, "build", "-f", missing, "-o", repo, "--commit", "--author", "Bot <bot@example.com>")
+	if plain.code != 2 || commit.code != 2 || plain.stderr != commit.stderr {
+		t.Errorf("build: %s\nbuild --commit: %s", plain, commit)
+	}
+}

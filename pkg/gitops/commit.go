@@ -2,7 +2,6 @@ package gitops
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -36,8 +35,9 @@ type Options struct {
 	// SignKeyFile holds an armored OpenPGP private key; empty: the key in
 	// APKGEN_GPG_KEY, if any. See LoadSignKey.
 	SignKeyFile string
-	// InputFile is the environments file: its SHA-256 and the HEAD commit of
-	// the repository holding it go into the message's trailers.
+	// InputFile is the environments file: its name and the HEAD commit of
+	// the repository holding it go into the message's trailers, with the
+	// SHA-256 of the bytes the build compiled (given to Commit).
 	InputFile string
 	Version   string // apkgen's version, for the Apkgen-Version trailer
 	Env       Getenv // nil: os.Getenv
@@ -62,7 +62,6 @@ type signer struct {
 
 type provenance struct {
 	name   string // as shown in the message
-	sha256 string
 	commit string // empty outside a git repository
 }
 
@@ -77,29 +76,21 @@ func prepare(o *Options, cfg *config.Config) (*signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, err := inputProvenance(o.InputFile)
-	if err != nil {
-		return nil, err
-	}
+	in := inputProvenance(o.InputFile)
 	return &signer{author: author, committer: committer, key: key, input: in, version: o.Version}, nil
 }
 
-// inputProvenance hashes the environments file and finds the HEAD commit of
-// the repository it is in, if any.
-func inputProvenance(file string) (provenance, error) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return provenance{}, inputErrorf("%v", err)
-	}
-	sum := sha256.Sum256(b)
-	p := provenance{name: filepath.Base(file), sha256: hex.EncodeToString(sum[:])}
+// inputProvenance names the environments file and finds the HEAD commit of
+// the repository it is in, if any. The file itself is read by the build.
+func inputProvenance(file string) provenance {
+	p := provenance{name: filepath.Base(file)}
 	abs, err := filepath.Abs(file)
 	if err != nil {
-		return p, nil
+		return p
 	}
 	repo, err := git.PlainOpenWithOptions(filepath.Dir(abs), &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
 	if err != nil {
-		return p, nil
+		return p
 	}
 	if wt, err := repo.Worktree(); err == nil {
 		if rel, err := filepath.Rel(realPath(wt.Filesystem.Root()), realPath(abs)); err == nil && !strings.HasPrefix(rel, "..") {
@@ -109,7 +100,7 @@ func inputProvenance(file string) (provenance, error) {
 	if head, err := repo.Head(); err == nil {
 		p.commit = head.Hash().String()
 	}
-	return p, nil
+	return p
 }
 
 // realPath is p made absolute with its symbolic links resolved.
@@ -207,16 +198,17 @@ func (c *Checkout) Root() string { return c.root }
 // keeps what HEAD has, and nothing outside the folder changes. The index
 // gets the folder's new entries; every other entry, staged or not, stays as
 // it was. When the tree equals HEAD's, nothing is committed and the Result
-// is Empty.
-func (c *Checkout) Commit(dir string) (*Result, error) {
-	res, err := c.commit(dir)
+// is Empty. input is the environments file as the build read it: its
+// SHA-256 goes into the message.
+func (c *Checkout) Commit(dir string, input []byte) (*Result, error) {
+	res, err := c.commit(dir, input)
 	if err != nil {
 		return nil, c.sec.wrap(err, "committing")
 	}
 	return res, nil
 }
 
-func (c *Checkout) commit(dir string) (*Result, error) {
+func (c *Checkout) commit(dir string, input []byte) (*Result, error) {
 	prefix, err := PathIn(c.root, dir)
 	if err != nil {
 		return nil, err
@@ -311,7 +303,7 @@ func (c *Checkout) commit(dir string) (*Result, error) {
 	commit := &object.Commit{
 		Author:       object.Signature{Name: c.s.author.Name, Email: c.s.author.Email, When: now},
 		Committer:    object.Signature{Name: c.s.committer.Name, Email: c.s.committer.Email, When: now},
-		Message:      message(res, prefix, c.s),
+		Message:      message(res, prefix, c.s, input),
 		TreeHash:     rootTree,
 		ParentHashes: parents,
 	}
@@ -394,7 +386,7 @@ func branchName(ref plumbing.ReferenceName) string {
 
 // message names the environments that changed and ends with the trailers
 // that say where the commit comes from.
-func message(res *Result, prefix string, s *signer) string {
+func message(res *Result, prefix string, s *signer, input []byte) string {
 	names := res.ChangedEnvironments
 	subject := strings.Join(names, ", ")
 	switch {
@@ -410,7 +402,7 @@ func message(res *Result, prefix string, s *signer) string {
 	if len(names) > 5 {
 		fmt.Fprintf(&b, "Changed: %s.\n", strings.Join(names, ", "))
 	}
-	fmt.Fprintf(&b, "\nApkgen-Version: %s\nApkgen-Input-SHA256: %s\n", s.version, s.input.sha256)
+	fmt.Fprintf(&b, "\nApkgen-Version: %s\nApkgen-Input-SHA256: %x\n", s.version, sha256.Sum256(input))
 	if s.input.commit != "" {
 		fmt.Fprintf(&b, "Apkgen-Input-Commit: %s\n", s.input.commit)
 	}
