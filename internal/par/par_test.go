@@ -1,6 +1,7 @@
 package par
 
 import (
+	"runtime"
 	"sync/atomic"
 	"testing"
 )
@@ -35,7 +36,7 @@ func TestWorkers(t *testing.T) {
 	if w := Workers(5, 10); w != 1 {
 		t.Errorf("Workers(5, 10) = %d, want 1", w)
 	}
-	if w := Workers(1<<20, 1); w < 1 {
-		t.Errorf("Workers(1<<20, 1) = %d", w)
+	if w, want := Workers(1<<20, 1), runtime.GOMAXPROCS(0); w != want {
+		t.Errorf("Workers(1<<20, 1) = %d, want GOMAXPROCS %d", w, want)
 	}
 }

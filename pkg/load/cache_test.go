@@ -50,6 +50,9 @@ func TestCacheKeys(t *testing.T) {
 	}
 	uncached := evaluated(twoEnvs, Options{}, 2)
 	cached := evaluated(twoEnvs, Options{}, 0)
+	if len(cached.Envs) != 2 || len(uncached.Envs) != 2 {
+		t.Fatalf("%d environments from the cache, %d evaluated; want 2 and 2", len(cached.Envs), len(uncached.Envs))
+	}
 	for i := range cached.Envs {
 		if !reflect.DeepEqual(cached.Envs[i].Out, uncached.Envs[i].Out) || !reflect.DeepEqual(cached.Envs[i].In, uncached.Envs[i].In) {
 			t.Errorf("%s: the cached evaluation differs", cached.Envs[i].Name)

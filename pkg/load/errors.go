@@ -92,6 +92,13 @@ func (r *reporter) report(err error, s *scope) diag.List {
 		if emptyDisj.MatchString(msg) {
 			continue // its alternatives come as errors of their own
 		}
+		if strings.HasPrefix(msg, "field not allowed") || isMissing(msg) && !r.doc.LookupPath(selectors(path)).Exists() {
+			continue // checkFields reports these, all of them, in one wording.
+		}
+		if isMissing(msg) {
+			// Written, but as a constraint (a file in CUE: `string`).
+			msg = "must be a concrete value, not only a constraint"
+		}
 		ent := byPath[key]
 		if ent == nil {
 			ent = &entry{d: diag.Diagnostic{Path: key}}
@@ -100,11 +107,6 @@ func (r *reporter) report(err error, s *scope) diag.List {
 		}
 		pos := r.inFile(e)
 		switch {
-		case strings.HasPrefix(msg, "field not allowed"), isMissing(msg):
-			// checkFields reports these, all of them, in one wording.
-			delete(byPath, key)
-			order = order[:len(order)-1]
-			continue
 		default:
 			if alt, val, ok := r.alternative(msg, path); ok {
 				ent.alts = append(ent.alts, alt)
@@ -146,6 +148,30 @@ func (r *reporter) report(err error, s *scope) diag.List {
 		out = append(out, ent.d)
 	}
 	return out
+}
+
+// reportAll adds err's diagnostics to found, what other checks found of the
+// same error (checkFields). An error must not go unreported: when neither
+// says anything (a value CUE could not compute, say), it adds what CUE
+// said, at the scope.
+func (r *reporter) reportAll(err error, s *scope, found diag.List) diag.List {
+	found = append(found, r.report(err, s)...)
+	if !found.HasErrors() && !r.credentialUnder(s.prefix) {
+		found.Errorf(r.lookupPos(s.prefix), strings.Join(s.prefix, "."), "%s", strings.SplitN(err.Error(), "\n", 2)[0])
+	}
+	return found
+}
+
+// credentialUnder reports whether a credential was found under path: its
+// field is reported as such, not as unknown.
+func (r *reporter) credentialUnder(path []string) bool {
+	prefix := strings.Join(path, ".") + "."
+	for p := range r.secretPaths {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // alternative recognises "conflicting values A and B" where one side is the

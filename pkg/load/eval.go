@@ -22,6 +22,14 @@ import (
 // parses the file again into a context of its own. Only Go values leave a
 // worker (diagnostics and decoded environments).
 
+// The paths eval fills and reads in a pattern, parsed once.
+var (
+	inPath         = cue.ParsePath("in")
+	outPath        = cue.ParsePath("out")
+	ctxPath        = cue.ParsePath("ctx")
+	fileChartsPath = cue.ParsePath("fileCharts")
+)
+
 // minEnvsPerWorker is how many environments pay for an extra worker's
 // start-up (compiling the schema, parsing the file again).
 const minEnvsPerWorker = 8
@@ -194,23 +202,23 @@ func (w *worker) eval(t envTask) (diag.List, *Env, error) {
 	ctxVal := w.doc.Context().Encode(map[string]any{
 		"name":           t.name,
 		"firstOnCluster": t.first,
-	}).FillPath(cue.ParsePath("fileCharts"), w.fileCharts)
+	}).FillPath(fileChartsPath, w.fileCharts)
 	// The inputs are filled in one unification: each FillPath on the
 	// pattern would evaluate it whole again.
-	ev := pat.Unify(w.empty.FillPath(cue.ParsePath("in"), raw).FillPath(cue.ParsePath("ctx"), ctxVal))
-	inDef := pat.LookupPath(cue.ParsePath("in"))
-	in := &scope{prefix: envPath, marker: "in", schema: inDef, at: raw}
-	if err := ev.LookupPath(cue.ParsePath("in")).Validate(cue.Concrete(true)); err != nil {
+	ev := pat.Unify(w.empty.FillPath(inPath, raw).FillPath(ctxPath, ctxVal))
+	evIn, evOut := ev.LookupPath(inPath), ev.LookupPath(outPath)
+	if err := evIn.Validate(cue.Concrete(true)); err != nil {
 		// CUE reports unknown and missing fields only while it has no
 		// other error: walk them in Go for the complete list.
-		diags = append(diags, r.checkFields(raw, inDef, envPath, in)...)
-		return append(diags, r.report(err, in)...), nil, nil
+		inDef := pat.LookupPath(inPath)
+		in := &scope{prefix: envPath, marker: "in", schema: inDef, at: raw}
+		return r.reportAll(err, in, r.checkFields(raw, inDef, envPath, in)), nil, nil
 	}
-	if err := ev.LookupPath(cue.ParsePath("out")).Validate(cue.Concrete(true)); err != nil {
+	if err := evOut.Validate(cue.Concrete(true)); err != nil {
 		// Only what the user wrote can make a pattern's output invalid.
-		return append(diags, r.report(err, &scope{prefix: envPath, marker: "out", at: raw})...), nil, nil
+		return r.reportAll(err, &scope{prefix: envPath, marker: "out", at: raw}, nil), nil, nil
 	}
-	data, err := exportEnv(ev.LookupPath(cue.ParsePath("in")), ev.LookupPath(cue.ParsePath("out")))
+	data, err := exportEnv(evIn, evOut)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", strings.Join(envPath, "."), err)
 	}

@@ -336,8 +336,8 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 		}
 		def := fieldDef(fileDef, sec)
 		if err := def.Unify(v).Validate(cue.Concrete(true)); err != nil {
-			diags = append(diags, r.checkFields(v, def, []string{sec}, top)...)
-			diags = append(diags, r.report(err, &scope{prefix: []string{sec}, marker: sec, schema: def, at: v})...)
+			sc := &scope{prefix: []string{sec}, marker: sec, schema: def, at: v}
+			diags = append(diags, r.reportAll(err, sc, r.checkFields(v, def, []string{sec}, top))...)
 		}
 	}
 	if diags.HasErrors() && !doc.LookupPath(cue.ParsePath("environments")).Exists() {
