@@ -57,14 +57,20 @@ type reporter struct {
 	secretPaths map[string]bool
 }
 
-func newReporter(name string, doc, sch cue.Value) *reporter {
-	r := &reporter{name: name, doc: doc, formats: map[string]string{}, byName: formats(sch)}
-	for n, f := range r.byName {
+func newReporter(name string, doc cue.Value, byName map[string]Format) *reporter {
+	r := &reporter{name: name, doc: doc, formats: map[string]string{}, byName: byName}
+	for _, f := range byName {
 		r.formats[f.Re] = f.Says
-		f.re = regexp.MustCompile(f.Re) // the schema's own, tested to compile
-		r.byName[n] = f
 	}
 	return r
+}
+
+// withDoc is the reporter for the same file parsed into another CUE
+// context (a worker's); everything else is shared, and only read.
+func (r *reporter) withDoc(doc cue.Value) *reporter {
+	w := *r
+	w.doc = doc
+	return &w
 }
 
 var (

@@ -97,9 +97,7 @@ func parseWorker(src source, main *reporter, sectionErrors bool) (*worker, error
 		return nil, err
 	}
 	doc := ctx.BuildFile(syntax)
-	r := newReporter(src.name, doc, sch)
-	r.policies, r.secretPaths = main.policies, main.secretPaths
-	return newWorker(src, r, sch, doc, sectionErrors), nil
+	return newWorker(src, main.withDoc(doc), sch, doc, sectionErrors), nil
 }
 
 // keyTasks gives each task its cache key: the schema, the environment as

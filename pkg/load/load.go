@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -113,14 +114,23 @@ func readCapped(path string) ([]byte, error) {
 	}
 	// Checked before reading too, so that a huge file is never read.
 	if st.Size() > MaxFileSize {
-		return nil, tooLarge(diag.RelPath(path), st.Size())
+		return nil, tooLarge(diag.RelPath(path))
 	}
-	return os.ReadFile(path)
+	// Read from what was opened, never past the cap: a pipe or a device
+	// has no size to check beforehand.
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, &InputError{Err: err}
+	}
+	if len(data) > MaxFileSize {
+		return nil, tooLarge(diag.RelPath(path))
+	}
+	return data, nil
 }
 
-func tooLarge(name string, size int64) diag.List {
+func tooLarge(name string) diag.List {
 	return diag.List{{Pos: diag.Pos{File: name},
-		Message: fmt.Sprintf("the file is %d bytes; an environments file may be at most %d", size, MaxFileSize)}}
+		Message: fmt.Sprintf("the file is larger than %d bytes, the most an environments file may have", MaxFileSize)}}
 }
 
 // format tells the input format from the file name: .json, .cue, else YAML.
@@ -138,7 +148,7 @@ func format(name string) string {
 // back as a diag.List error.
 func Parse(name string, data []byte, opts Options) (*File, error) {
 	if len(data) > MaxFileSize {
-		return nil, tooLarge(name, int64(len(data)))
+		return nil, tooLarge(name)
 	}
 	fmtName := format(name)
 	ctx := cuecontext.New()
@@ -150,7 +160,11 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	secretsDone := make(chan diag.List, 1)
 	go func() { secretsDone <- scanSecrets(name, syntax) }()
 	doc := ctx.BuildFile(syntax)
-	r := newReporter(name, doc, sch)
+	byName, err := compileFormats(sch)
+	if err != nil {
+		return nil, err
+	}
+	r := newReporter(name, doc, byName)
 	for _, p := range opts.Policies {
 		r.policies = append(r.policies, diag.RelPath(p))
 	}
@@ -308,11 +322,27 @@ type Format struct {
 	re       *regexp.Regexp
 }
 
-// formats reads #Formats by name.
-func formats(sch cue.Value) map[string]Format {
+// compileFormats reads #Formats by name and compiles each expression. A
+// policy may add formats: one that does not compile is its error.
+func compileFormats(sch cue.Value) (map[string]Format, error) {
+	def := sch.LookupPath(cue.MakePath(cue.Def("Formats")))
 	var fs map[string]Format
-	_ = sch.LookupPath(cue.MakePath(cue.Def("Formats"))).Decode(&fs)
-	return fs
+	_ = def.Decode(&fs)
+	var bad diag.List
+	for n, f := range fs {
+		re, err := regexp.Compile(f.Re)
+		if err != nil {
+			at := def.LookupPath(cue.MakePath(cue.Str(n), cue.Str("re")))
+			bad.Errorf(fromToken(at.Pos().Filename(), at.Pos()), "#Formats."+n+".re", "not a regular expression: %v", err)
+			continue
+		}
+		f.re = re
+		fs[n] = f
+	}
+	if len(bad) > 0 {
+		return nil, bad
+	}
+	return fs, nil
 }
 
 func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {

@@ -1,7 +1,12 @@
 package load
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/apkgen/apkgen/pkg/diag"
@@ -129,4 +134,39 @@ func TestClusterScopedOverlap(t *testing.T) {
 	eqDiags(t, parseDiags(t, text), []string{
 		`envs.yaml:15:3: environments.dev-wso2-apk: its ClusterRole "apk-dev-wso2-apk-wso2apk-role" and the ClusterRole "apk-dev-wso2-apk-*" of environment "dev" (envs.yaml:10:3) can be the same object on cluster "a"; rename one environment`,
 	})
+}
+
+// The size cap holds for a regular file and for what has no size to
+// check beforehand (a device, a pipe): it is never read past the cap.
+func TestReadFileSizeCap(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("# padding\n"), MaxFileSize/10+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{big, "/dev/zero"} {
+		if _, err := os.Stat(path); err != nil {
+			t.Skipf("%s: %v", path, err)
+		}
+		_, err := ReadFile(path, Options{})
+		var l diag.List
+		if !errors.As(err, &l) || len(l) != 1 || !strings.Contains(l[0].Message, "larger than 1048576 bytes") {
+			t.Errorf("%s: got %v, want the size error", path, err)
+		}
+	}
+}
+
+// A syntax error near the end of a large file is still found at its line:
+// the search for the line parses a bounded number of bytes.
+func TestLargeFileSyntaxError(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("apiVersion: apkgen/v1alpha1\nkind: Environments\nclusters:\n")
+	for i := range 20000 {
+		fmt.Fprintf(&b, "  c%05d: {}\n", i)
+	}
+	b.WriteString("environments:\n  dev:\n    pattern: dp-per-namespace\n   cluster: c00001\n")
+	_, err := Parse("big.yaml", []byte(b.String()), Options{})
+	var l diag.List
+	if !errors.As(err, &l) || len(l) == 0 || !strings.Contains(l[0].Message, "invalid YAML") || l[0].Pos.Line < 20003 {
+		t.Fatalf("got %v, want an invalid YAML error at the end of the file", err)
+	}
 }

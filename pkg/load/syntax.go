@@ -51,20 +51,29 @@ func syntaxErrors(name string, data []byte, err error) diag.List {
 	return out
 }
 
-// maxErrorScan caps the lines yamlErrorLine parses prefixes of.
-const maxErrorScan = 2000
+// errorScanBytes caps the bytes yamlErrorLine parses, all prefixes
+// together: parsing is linear in the bytes, so the search costs a few
+// parses of the file at most, whatever its size.
+const errorScanBytes = 4 << 20
 
 // yamlErrorLine finds the line of a YAML syntax error. The YAML parser
 // reports the line where the enclosing block starts, often lines above the
-// mistake; the mistake is on the first line whose prefix of the file fails
-// the same way. reported is the parser's line, kept when none does.
+// mistake; the mistake is on the first line from there whose prefix of the
+// file fails the same way. reported is the parser's line, kept when none
+// does within the budget.
 func yamlErrorLine(name string, data []byte, msg string, reported int) int {
 	lines := bytes.SplitAfter(data, []byte("\n"))
-	if len(lines) > maxErrorScan {
-		return reported
+	size := 0
+	for _, l := range lines[:min(max(reported-1, 0), len(lines))] {
+		size += len(l)
 	}
-	for k := 1; k <= len(lines); k++ {
-		_, err := cueyaml.Extract(name, bytes.Join(lines[:k], nil))
+	budget := errorScanBytes
+	for k := max(reported, 1); k <= len(lines); k++ {
+		size += len(lines[k-1])
+		if budget -= size; budget < 0 {
+			break
+		}
+		_, err := cueyaml.Extract(name, data[:size])
 		if err != nil && strings.HasPrefix(err.Error(), name+":") && strings.HasSuffix(err.Error(), ": "+msg) {
 			return k
 		}
