@@ -89,12 +89,12 @@ func crossChecks(r *reporter, f *File) diag.List {
 	// The environments as decoded: positions are looked up only for errors.
 	for _, e := range f.Envs {
 		if clustersDeclared && !slices.Contains(f.Clusters, e.Cluster) {
-			known := strings.Join(f.Clusters, ", ")
-			if known == "" {
-				known = "none"
+			declared := strings.Join(f.Clusters, ", ")
+			if declared == "" {
+				declared = "none"
 			}
 			diags.Errorf(pos(e.Name, "cluster"), path(e.Name, "cluster"),
-				"cluster %q is not declared under clusters (declared: %s)", e.Cluster, known)
+				"cluster %q is not declared under clusters (declared: %s)", e.Cluster, declared)
 		}
 		unique(e, "namespace", e.In.Namespace, "namespace")
 		unique(e, "hostname", e.In.Hostnames.Gateway, "hostnames", "gateway")
@@ -138,7 +138,7 @@ func crossChecks(r *reporter, f *File) diag.List {
 			}
 		}
 	}
-	return append(diags, uniqueServers(r, f)...)
+	return append(diags, uniqueServers(r, f, engine)...)
 }
 
 // nullValues refuses a null under values: with Flux. The values reach the
@@ -177,17 +177,14 @@ func GlobsOverlap(a, b string) bool {
 
 // uniqueServers: with Argo CD, each cluster is an API server, so two
 // clusters cannot share one.
-func uniqueServers(r *reporter, f *File) diag.List {
+func uniqueServers(r *reporter, f *File, engine string) diag.List {
 	var diags diag.List
-	if engine, _ := r.doc.LookupPath(cue.ParsePath("gitops.engine")).String(); engine != "argocd" {
+	if engine != "argocd" {
 		return nil
 	}
 	first := map[string]string{} // server -> cluster
 	for _, c := range f.Clusters {
-		server := InCluster
-		if s := r.doc.LookupPath(cue.MakePath(cue.Str("clusters"), cue.Str(c), cue.Str("server"))); s.Exists() {
-			server, _ = s.String()
-		}
+		server := Server(r.doc.LookupPath(cue.MakePath(cue.Str("clusters"), cue.Str(c))))
 		prev, ok := first[server]
 		if !ok {
 			first[server] = c
@@ -205,6 +202,15 @@ func uniqueServers(r *reporter, f *File) diag.List {
 // InCluster is the API server Argo CD reaches its own cluster at, the
 // server of a cluster that sets none.
 const InCluster = "https://kubernetes.default.svc"
+
+// Server is the API server of a cluster as the file gives it: its server,
+// else InCluster.
+func Server(cluster cue.Value) string {
+	if s, err := cluster.LookupPath(cue.ParsePath("server")).String(); err == nil {
+		return s
+	}
+	return InCluster
+}
 
 // checkVersion refuses a chart version apkgen was not tested with, unless
 // the override says allowUntestedVersion, which makes it a warning.

@@ -50,8 +50,7 @@ type source struct {
 // envTask is an environment to evaluate.
 type envTask struct {
 	name, pattern, cluster string
-	first                  bool      // the first environment of its cluster
-	raw                    cue.Value // as written, in the main context
+	first                  bool // the first environment of its cluster
 	// key is the evaluation's cache key; cacheable is false when the
 	// cache is off or the environment cannot be keyed.
 	key       buildcache.Key
@@ -182,7 +181,6 @@ func evaluate(src source, r *reporter, sch, doc cue.Value, sectionErrors bool, t
 		}
 		all = append(all, diags[i]...)
 		if envs[i] != nil {
-			envs[i].Raw = tasks[i].raw
 			out = append(out, envs[i])
 		}
 	}

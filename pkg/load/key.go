@@ -13,9 +13,9 @@ import (
 // plain data, so every environment is keyed in parallel, where CUE values
 // may be read by one goroutine only.
 
-// envSyntax returns the syntax of the file's top-level field name and of
-// each environment, by name. ok is false when the file has a shape keys
-// cannot be read off (a CUE file with comprehensions, say).
+// envSyntax returns the syntax of the file's charts field and of each
+// environment, by name. ok is false when environments is not a plain
+// mapping of plain fields.
 func envSyntax(f *ast.File) (charts ast.Expr, envs map[string]ast.Expr, ok bool) {
 	envs = map[string]ast.Expr{}
 	for _, d := range f.Decls {

@@ -76,8 +76,6 @@ type Env struct {
 	// evaluation is kept per environment.
 	In  model.Input
 	Out model.Output
-	// Raw is the environment as written, for positions.
-	Raw cue.Value
 }
 
 // InputError is a problem with a file apkgen was asked to read (missing,
@@ -383,14 +381,19 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 	}
 
 	envs := doc.LookupPath(cue.ParsePath("environments"))
-	byCluster := map[string][]string{}
-	for _, n := range fieldNames(envs) {
+	names := fieldNames(envs)
+	clusterOf := map[string]string{}
+	firstOn := map[string]string{} // cluster -> its first environment by name
+	for _, n := range names {
 		c, _ := envs.LookupPath(cue.MakePath(cue.Str(n), cue.Str("cluster"))).String()
-		byCluster[c] = append(byCluster[c], n)
+		clusterOf[n] = c
+		if _, ok := firstOn[c]; !ok {
+			firstOn[c] = n
+		}
 	}
 	patterns := Patterns(sch)
 	var tasks []envTask
-	for _, n := range fieldNames(envs) {
+	for _, n := range names {
 		envPath := []string{"environments", n}
 		raw := envs.LookupPath(cue.MakePath(cue.Str(n)))
 		if d := r.checkName(n, envPath, "envName", "environment"); len(d) > 0 {
@@ -412,9 +415,8 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 				"unknown pattern %q; known patterns: %s", pattern, strings.Join(patterns, ", "))
 			continue
 		}
-		cluster, _ := raw.LookupPath(cue.ParsePath("cluster")).String()
-		tasks = append(tasks, envTask{name: n, pattern: pattern, cluster: cluster,
-			first: len(byCluster[cluster]) > 0 && byCluster[cluster][0] == n, raw: raw})
+		cluster := clusterOf[n]
+		tasks = append(tasks, envTask{name: n, pattern: pattern, cluster: cluster, first: firstOn[cluster] == n})
 	}
 	envs2, evaluated, envDiags, err := evaluate(src, r, sch, doc, sectionErrors, tasks)
 	if err != nil {

@@ -152,10 +152,7 @@ func sortReleases(m map[string]*Release) []*Release {
 
 func cluster(f *load.File, name string) (*Cluster, error) {
 	cv := f.Value.LookupPath(cue.MakePath(cue.Str("clusters"), cue.Str(name)))
-	c := &Cluster{Name: name, Server: InCluster}
-	if s := cv.LookupPath(cue.ParsePath("server")); s.Exists() {
-		c.Server, _ = s.String()
-	}
+	c := &Cluster{Name: name, Server: load.Server(cv)}
 	infra := f.Schema.LookupPath(cue.MakePath(cue.Def("Infrastructure"))).
 		FillPath(cue.ParsePath("in.cluster"), cv)
 	var out struct {
