@@ -71,7 +71,7 @@ func compileFile(f *load.File, check bool, cache *buildcache.Cache) (*Compiled, 
 	}
 	t, err := generate.Generate(p)
 	if err != nil {
-		return nil, &UsageError{Msg: err.Error()}
+		return nil, &BugError{Err: err} // the schema admits only what generates
 	}
 	c := &Compiled{File: f, Plan: p, Tree: t}
 	if check {
@@ -109,7 +109,7 @@ type BuildResult struct {
 
 // Build compiles the file and writes the tree.
 func Build(o BuildOptions) (*BuildResult, error) {
-	c, dir, t, _, err := target(o, true)
+	c, dir, t, old, err := target(o, true)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func Build(o BuildOptions) (*BuildResult, error) {
 			return nil, err
 		}
 	}
-	change, err := write.Tree(dir, t)
+	change, err := write.Replace(dir, old, t)
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +130,11 @@ func Build(o BuildOptions) (*BuildResult, error) {
 // the folder holds now.
 func target(o BuildOptions, verify bool) (c *Compiled, dir string, t tree.Tree, old map[string][]byte, err error) {
 	f, err := load.ReadFile(o.File, o.Load)
+	if err != nil {
+		return nil, "", nil, nil, err
+	}
+	// A mistaken --env is said before any work (kustomize, chart pulls).
+	selected, err := selectEnvs(f, o.Envs)
 	if err != nil {
 		return nil, "", nil, nil, err
 	}
@@ -146,20 +151,20 @@ func target(o BuildOptions, verify bool) (c *Compiled, dir string, t tree.Tree, 
 			return nil, "", nil, nil, err
 		}
 	}
-	if len(o.Envs) > 0 {
-		if t, err = onlyEnvs(c, t, old, o.Envs); err != nil {
-			return nil, "", nil, nil, err
-		}
+	if selected != nil {
+		t = onlyEnvs(t, old, selected)
 	}
 	return c, dir, t, old, nil
 }
 
-// onlyEnvs takes the new tree's shared files and those of the selected
-// environments, and the files of every other environment from disk.
-func onlyEnvs(c *Compiled, next tree.Tree, old map[string][]byte, envs []string) (tree.Tree, error) {
+// selectEnvs checks the --env names against the file; nil means all.
+func selectEnvs(f *load.File, envs []string) (map[string]bool, error) {
+	if len(envs) == 0 {
+		return nil, nil
+	}
 	known := map[string]bool{}
-	var names []string // sorted, as the plan's environments are
-	for _, e := range c.Plan.Environments {
+	var names []string // sorted, as the file's environments are
+	for _, e := range f.Envs {
 		known[e.Name] = true
 		names = append(names, e.Name)
 	}
@@ -167,10 +172,16 @@ func onlyEnvs(c *Compiled, next tree.Tree, old map[string][]byte, envs []string)
 	for _, e := range envs {
 		if !known[e] {
 			return nil, &UsageError{Msg: fmt.Sprintf("--env %s: no such environment in %s (environments: %s)",
-				e, c.File.Name, strings.Join(names, ", "))}
+				e, f.Name, strings.Join(names, ", "))}
 		}
 		selected[e] = true
 	}
+	return selected, nil
+}
+
+// onlyEnvs takes the new tree's shared files and those of the selected
+// environments, and the files of every other environment from disk.
+func onlyEnvs(next tree.Tree, old map[string][]byte, selected map[string]bool) tree.Tree {
 	t := tree.Tree{}
 	for p, b := range next {
 		if env := generate.EnvOf(p); env == "" || selected[env] {
@@ -187,7 +198,7 @@ func onlyEnvs(c *Compiled, next tree.Tree, old map[string][]byte, envs []string)
 			t[p] = b
 		}
 	}
-	return t, nil
+	return t
 }
 
 // withRendered adds the rendered releases to the compiled tree. Every

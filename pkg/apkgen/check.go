@@ -71,7 +71,12 @@ type DiffResult struct {
 // Diff compiles the file and says, per environment, how the tree a build
 // would write differs from the owned folder on disk or at a revision.
 func Diff(o DiffOptions) (*DiffResult, error) {
-	c, err := CompileWith(o.File, o.Load)
+	f, err := load.ReadFile(o.File, o.Load)
+	if err != nil {
+		return nil, err
+	}
+	// No kustomize builds: a comparison needs none (see Check).
+	c, err := compileFile(f, false, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -116,6 +116,13 @@ func TestVerifyFailures(t *testing.T) {
 	code, out, errs = run("verify", "-f", f, "--chart-dir", filepath.Dir(charttest.ChartDir(t)))
 	expect(t, code, out, errs, ExitFailure, "rendering")
 
+	// A mistaken --env is a usage error before any chart is pulled: the
+	// repository here does not answer.
+	f = envFile(t, "charts:\n  apk: {repository: http://127.0.0.1:1/charts}\n", "")
+	root := t.TempDir()
+	code, out, errs = run("build", "-f", f, "-o", root, "--render", "--env", "nope")
+	expect(t, code, out, errs, ExitInvalid, "--env nope: no such environment")
+
 	code, out, errs = run("verify", "-f", filepath.Join(t.TempDir(), "missing.yaml"))
 	if code != ExitInvalid {
 		t.Errorf("missing file: exit %d\n%s%s", code, out, errs)

@@ -155,6 +155,12 @@ func Tree(dir string, t tree.Tree) (Change, error) {
 	if err != nil {
 		return Change{}, err
 	}
+	return Replace(dir, old, t)
+}
+
+// Replace is Tree for a caller that has just read the folder (ReadOwned):
+// old is what it read.
+func Replace(dir string, old map[string][]byte, t tree.Tree) (Change, error) {
 	change := Diff(old, t)
 	if change.Empty() {
 		return change, nil
