@@ -5,6 +5,7 @@ package verify
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -63,18 +64,18 @@ func Check(t tree.Tree, c *buildcache.Cache) (Stats, error) {
 
 func build(t tree.Tree, keep bool, c *buildcache.Cache, st *Stats) (map[string]resmap.ResMap, error) {
 	dirs := Dirs(t)
-	t, err := offlineTree(t, dirs)
+	t, listed, err := offlineTree(t, dirs)
 	if err != nil {
 		return nil, err
 	}
 	paths := t.Paths()
 	refs := make(map[string][]string, len(dirs))
 	for _, dir := range dirs {
-		r, err := references(t, paths, dir)
-		if err != nil {
-			return nil, err
-		}
-		refs[dir] = r
+		refs[dir] = references(paths, dir, listed[dir])
+	}
+	sets := make(map[string][]string, len(dirs))
+	for _, dir := range dirs {
+		sets[dir] = readSet(paths, refs, dir)
 	}
 	if st != nil {
 		st.Dirs = len(dirs)
@@ -84,7 +85,7 @@ func build(t tree.Tree, keep bool, c *buildcache.Cache, st *Stats) (map[string]r
 	if c != nil && !keep {
 		todo = nil
 		for _, dir := range dirs {
-			key := buildKey(t, readSet(paths, refs, dir))
+			key := buildKey(t, sets[dir])
 			if _, ok := c.Get(key); ok {
 				continue
 			}
@@ -94,18 +95,18 @@ func build(t tree.Tree, keep bool, c *buildcache.Cache, st *Stats) (map[string]r
 	}
 	workers := par.Workers(len(todo), minDirsPerWorker)
 	ks := make([]*krusty.Kustomizer, workers)
-	maps := make([]resmap.ResMap, len(todo))
+	results := make([]resmap.ResMap, len(todo))
 	errs := make([]error, len(todo))
 	par.For(len(todo), workers, func(w, i int) {
 		if ks[w] == nil {
 			ks[w] = krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 		}
 		dir := todo[i]
-		fs, err := mount(t, readSet(paths, refs, dir))
+		fs, err := mount(t, sets[dir])
 		if err == nil {
 			var m resmap.ResMap
 			if m, err = ks[w].Run(fs, path.Join(Root, dir)); keep {
-				maps[i] = m
+				results[i] = m
 			}
 		}
 		if err != nil {
@@ -128,7 +129,7 @@ func build(t tree.Tree, keep bool, c *buildcache.Cache, st *Stats) (map[string]r
 	}
 	out := make(map[string]resmap.ResMap, len(dirs))
 	for i, dir := range todo {
-		out[dir] = maps[i]
+		out[dir] = results[i]
 	}
 	return out, nil
 }
@@ -143,22 +144,21 @@ func buildKey(t tree.Tree, files []string) buildcache.Key {
 	return buildcache.NewKey("kustomize build", parts...)
 }
 
-// offlineTree returns the tree with every kustomization made offline; the
-// tree passed in is left as it is.
-func offlineTree(t tree.Tree, dirs []string) (tree.Tree, error) {
-	out := make(tree.Tree, len(t))
-	for p, b := range t {
-		out[p] = b
-	}
+// offlineTree returns the tree with every kustomization made offline, and
+// what each lists as resources or components; the tree passed in is left
+// as it is.
+func offlineTree(t tree.Tree, dirs []string) (tree.Tree, map[string][]string, error) {
+	out := maps.Clone(t)
+	listed := make(map[string][]string, len(dirs))
 	for _, dir := range dirs {
 		file := dir + "/kustomization.yaml"
-		b, err := offline(t[file])
+		b, refs, err := offline(t[file])
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", dir, err)
+			return nil, nil, fmt.Errorf("%s: %w", dir, err)
 		}
-		out[file] = b
+		out[file], listed[dir] = b, refs
 	}
-	return out, nil
+	return out, listed, nil
 }
 
 // readSet lists what building dir can read: the files under dir and under
@@ -195,18 +195,11 @@ func mount(t tree.Tree, files []string) (filesys.FileSystem, error) {
 	return fs, nil
 }
 
-// references returns the directories of the tree that the kustomization in
-// dir lists as resources or components.
-func references(t tree.Tree, paths []string, dir string) ([]string, error) {
-	var k struct {
-		Resources  []string `json:"resources"`
-		Components []string `json:"components"`
-	}
-	if err := yaml.Unmarshal(t[dir+"/kustomization.yaml"], &k); err != nil {
-		return nil, fmt.Errorf("%s/kustomization.yaml: %w", dir, err)
-	}
+// references returns the directories of the tree among what the
+// kustomization in dir lists as resources or components.
+func references(paths []string, dir string, listed []string) []string {
 	var out []string
-	for _, r := range append(k.Resources, k.Components...) {
+	for _, r := range listed {
 		d := path.Join(dir, r)
 		if d == ".." || strings.HasPrefix(d, "../") || strings.HasPrefix(d, "/") {
 			continue // outside the tree
@@ -215,7 +208,7 @@ func references(t tree.Tree, paths []string, dir string) ([]string, error) {
 			out = append(out, d) // else a file of dir, or missing: kustomize says which
 		}
 	}
-	return out, nil
+	return out
 }
 
 // under returns the paths below dir, from the sorted paths.
@@ -248,25 +241,32 @@ func mountFile(fs filesys.FileSystem, p string, b []byte) error {
 	return fs.WriteFile(path.Join(Root, p), b)
 }
 
-// offline returns a kustomization without what needs the network: its
-// helmCharts and its http(s) resources.
-func offline(b []byte) ([]byte, error) {
+// offline returns a kustomization without what needs the network (its
+// helmCharts and its http(s) resources), and its local resources and
+// components.
+func offline(b []byte) ([]byte, []string, error) {
 	var k map[string]any
 	if err := yaml.Unmarshal(b, &k); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	_, charts := k["helmCharts"]
 	delete(k, "helmCharts")
 	resources, _ := k["resources"].([]any)
 	local := slices.DeleteFunc(slices.Clone(resources), func(r any) bool { return isRemote(fmt.Sprint(r)) })
+	components, _ := k["components"].([]any)
+	var listed []string
+	for _, r := range append(slices.Clone(local), components...) {
+		listed = append(listed, fmt.Sprint(r))
+	}
 	if !charts && len(local) == len(resources) {
-		return b, nil
+		return b, listed, nil
 	}
 	k["resources"] = local
 	// A kustomization left with nothing to do is an error to kustomize;
 	// metadata makes it non-empty and changes no output.
 	k["metadata"] = map[string]any{"name": "offline"}
-	return yaml.Marshal(k)
+	out, err := yaml.Marshal(k)
+	return out, listed, err
 }
 
 // isRemote reports whether a kustomize resource is fetched over HTTP(S).
