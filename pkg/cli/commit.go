@@ -104,9 +104,10 @@ func (g *gitFlags) run(e *env, opts apkgen.BuildOptions, asJSON bool) int {
 		if err != nil {
 			return report(e, err)
 		}
+		var target *gitops.PushTarget
 		if g.push {
 			// A push that cannot happen must not leave a commit behind.
-			if _, err := co.PushTarget("origin", g.branch); err != nil {
+			if target, err = co.PushTarget("origin", g.branch); err != nil {
 				return report(e, err)
 			}
 		}
@@ -119,7 +120,7 @@ func (g *gitFlags) run(e *env, opts apkgen.BuildOptions, asJSON bool) int {
 		}
 		if g.push {
 			// Also when nothing was committed: an earlier commit may wait.
-			if err := co.Push(ctx, res, "origin", g.branch); err != nil {
+			if err := co.Push(ctx, res, target); err != nil {
 				if !asJSON {
 					printCommit(e, res, co.Root())
 				}

@@ -28,17 +28,7 @@ func projectRoot(t testing.TB) string {
 // buildApkgen builds cmd/apkgen into a temporary folder and returns its path.
 func buildApkgen(t testing.TB) string {
 	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go is not on PATH: cannot build the apkgen binary")
-	}
-	bin := filepath.Join(t.TempDir(), "apkgen")
-	cmd := exec.Command(goBin, "build", "-o", bin, "./cmd/apkgen")
-	cmd.Dir = projectRoot(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return buildApkgenFrom(t, projectRoot(t))
 }
 
 func needPreCommit(t *testing.T) {
@@ -287,10 +277,15 @@ func TestPreCommitTryRepo(t *testing.T) {
 }
 
 // buildApkgenFrom builds the apkgen of another checkout.
-func buildApkgenFrom(t *testing.T, dir string) string {
+// buildApkgenFrom builds cmd/apkgen of the project at dir (a clone, say).
+func buildApkgenFrom(t testing.TB, dir string) string {
 	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go is not on PATH: cannot build the apkgen binary")
+	}
 	bin := filepath.Join(t.TempDir(), "apkgen")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/apkgen")
+	cmd := exec.Command(goBin, "build", "-o", bin, "./cmd/apkgen")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -170,18 +170,18 @@ func Open(dir string, o Options) (*Checkout, error) {
 		return nil, err
 	}
 	// Before anything is built: a checkout mid-merge cannot take a commit.
-	if err := noConflicts(repo); err != nil {
+	idx, err := repo.Storer.Index()
+	if err != nil {
+		return nil, secrets(nil).wrap(err, "reading the index")
+	}
+	if err := noConflicts(idx); err != nil {
 		return nil, err
 	}
 	return &Checkout{repo: repo, root: realPath(wt.Filesystem.Root()), s: s, o: o}, nil
 }
 
 // noConflicts refuses an index with unresolved conflicts.
-func noConflicts(repo *git.Repository) error {
-	idx, err := repo.Storer.Index()
-	if err != nil {
-		return secrets(nil).wrap(err, "reading the index")
-	}
+func noConflicts(idx *index.Index) error {
 	for _, e := range idx.Entries {
 		if e.Stage != 0 { // (go-git's index.Merged is 1, not the 0 a merged entry has)
 			return inputErrorf("--commit: the index has unresolved conflicts (%s); resolve them first", e.Name)
@@ -246,7 +246,7 @@ func (c *Checkout) commit(dir string, input []byte) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := noConflicts(c.repo); err != nil { // the index may have changed since Open
+	if err := noConflicts(idx); err != nil { // the index may have changed since Open
 		return nil, err
 	}
 
@@ -286,8 +286,9 @@ func (c *Checkout) commit(dir string, input []byte) (*Result, error) {
 			res.Modified = append(res.Modified, p)
 		}
 	}
+	finish(res, prefix)
 	if len(res.Added)+len(res.Modified)+len(res.Removed) == 0 {
-		return finish(res, prefix), nil
+		return res, nil // nothing to commit: Empty
 	}
 	owned, err := writeTree(st, next)
 	if err != nil {
@@ -298,7 +299,6 @@ func (c *Checkout) commit(dir string, input []byte) (*Result, error) {
 		return nil, err
 	}
 
-	finish(res, prefix)
 	now := time.Now()
 	commit := &object.Commit{
 		Author:       object.Signature{Name: c.s.author.Name, Email: c.s.author.Email, When: now},
@@ -412,7 +412,10 @@ func message(res *Result, prefix string, s *signer, input []byte) string {
 // ownedIndex is the user's index with the owned folder's entries replaced
 // by the new tree's (stat data from disk, so that git sees them clean).
 func (c *Checkout) ownedIndex(idx *index.Index, prefix, dir string, next map[string]entry) (*index.Index, error) {
-	out := &index.Index{Version: idx.Version, ResolveUndo: idx.ResolveUndo}
+	// go-git writes no index extensions (the tree cache, resolve-undo):
+	// git rebuilds the tree cache, and a conflict-free index has no
+	// resolve-undo worth keeping.
+	out := &index.Index{Version: idx.Version}
 	for _, e := range idx.Entries {
 		if rel, ok := strings.CutPrefix(e.Name, prefix+"/"); ok && !write.Preserved(rel) {
 			continue
@@ -429,8 +432,9 @@ func (c *Checkout) ownedIndex(idx *index.Index, prefix, dir string, next map[str
 		}
 		out.Entries = append(out.Entries, ie)
 	}
-	sort.Slice(out.Entries, func(i, j int) bool { return out.Entries[i].Name < out.Entries[j].Name })
-	// The cache of tree hashes (Cache) is left out: git rebuilds it.
+	// A dry run of the encoder (which also sorts the entries): an index
+	// that cannot be written fails here, before the commit is made, not
+	// after it.
 	if err := index.NewEncoder(io.Discard).Encode(out); err != nil {
 		return nil, fmt.Errorf("the index cannot be rewritten: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,12 +55,12 @@ func Publish(ctx context.Context, r RemoteOptions, o Options) (*Result, error) {
 	if r.Backoff <= 0 {
 		r.Backoff = 500 * time.Millisecond
 	}
-	for _, b := range []struct{ flag, name string }{{"--branch", r.Branch}, {"--base", r.Base}} {
-		if b.name == "" && b.flag == "--base" {
-			continue
-		}
-		if err := plumbing.NewBranchReferenceName(b.name).Validate(); err != nil || b.name == "" {
-			return nil, inputErrorf("%s %q: not a valid branch name", b.flag, b.name)
+	if err := checkBranch("--branch", r.Branch); err != nil {
+		return nil, err
+	}
+	if r.Base != "" {
+		if err := checkBranch("--base", r.Base); err != nil {
+			return nil, err
 		}
 	}
 	auth, list, err := Auth(r.URL, o.Env)
@@ -159,7 +160,6 @@ func (p *publisher) once(ctx context.Context) (res *Result, raced bool, err erro
 	if res, err = co.Commit(owned, input); err != nil {
 		return nil, false, err
 	}
-	res.Branch = p.r.Branch
 	if res.Empty() || !p.r.Push {
 		return res, false, nil
 	}
@@ -297,8 +297,16 @@ func remoteHash(ctx context.Context, remote *git.Remote, auth transport.AuthMeth
 	return plumbing.ZeroHash, nil
 }
 
-// pushTarget is where a push goes, checked before anything is committed.
-type pushTarget struct {
+// checkBranch refuses a branch name git would not take, given as flag.
+func checkBranch(flag, name string) error {
+	if name == "" || plumbing.NewBranchReferenceName(name).Validate() != nil {
+		return inputErrorf("%s %q: not a valid branch name", flag, name)
+	}
+	return nil
+}
+
+// PushTarget is where a push goes, checked before anything is committed.
+type PushTarget struct {
 	local, dst plumbing.ReferenceName
 	remote     *git.Remote
 	url        string
@@ -307,9 +315,11 @@ type pushTarget struct {
 }
 
 // PushTarget checks what a push needs (a branch checked out, a valid
-// destination branch, the remote, usable credentials). The CLI calls it
-// before building, so that a push that cannot happen commits nothing.
-func (c *Checkout) PushTarget(remoteName, branch string) (*pushTarget, error) {
+// destination branch, the remote, usable credentials) and returns where it
+// goes: branch of the remote (usually "origin"), or HEAD's branch's name
+// when branch is "". The CLI calls it before building, so that a push that
+// cannot happen commits nothing, and pushes to what it returned.
+func (c *Checkout) PushTarget(remoteName, branch string) (*PushTarget, error) {
 	head, err := c.repo.Storer.Reference(plumbing.HEAD)
 	if err != nil {
 		return nil, c.sec.wrap(err, "reading HEAD")
@@ -317,14 +327,14 @@ func (c *Checkout) PushTarget(remoteName, branch string) (*pushTarget, error) {
 	if head.Type() != plumbing.SymbolicReference {
 		return nil, inputErrorf("--push: HEAD is detached; check out a branch first")
 	}
-	t := &pushTarget{local: head.Target()}
+	t := &PushTarget{local: head.Target()}
 	if branch == "" {
 		branch = t.local.Short()
 	}
-	t.dst = plumbing.NewBranchReferenceName(branch)
-	if err := t.dst.Validate(); err != nil {
-		return nil, inputErrorf("--branch %q: not a valid branch name", branch)
+	if err := checkBranch("--branch", branch); err != nil {
+		return nil, err
 	}
+	t.dst = plumbing.NewBranchReferenceName(branch)
 	t.remote, err = c.repo.Remote(remoteName)
 	if err != nil || len(t.remote.Config().URLs) == 0 {
 		return nil, inputErrorf("--push: the repository has no remote %q", remoteName)
@@ -336,27 +346,22 @@ func (c *Checkout) PushTarget(remoteName, branch string) (*pushTarget, error) {
 	return t, nil
 }
 
-// Push pushes the branch HEAD is on to the branch of the same name, or
-// branch, of the remote (usually "origin"). It never forces: when the remote
+// Push pushes the branch HEAD was on to t. It never forces: when the remote
 // branch has commits this checkout lacks, it says so, and the local commit
 // stays. res, when not nil, records the push (Pushed is false when the
 // remote branch already was the local one).
-func (c *Checkout) Push(ctx context.Context, res *Result, remoteName, branch string) error {
-	t, err := c.PushTarget(remoteName, branch)
-	if err != nil {
-		return err
-	}
+func (c *Checkout) Push(ctx context.Context, res *Result, t *PushTarget) error {
 	local, dst, remote, auth, rawURL := t.local, t.dst, t.remote, t.auth, t.url
-	branch = dst.Short()
-	c.sec = t.sec
+	branch := dst.Short()
+	sec := append(slices.Clone(c.sec), t.sec...)
 	shown := Redact(rawURL, t.sec...)
 	ours, err := c.repo.Storer.Reference(local)
 	if err != nil {
-		return c.sec.wrap(err, "reading %s", local)
+		return sec.wrap(err, "reading %s", local)
 	}
 	var progress bytes.Buffer
 	err = c.repo.PushContext(ctx, &git.PushOptions{
-		RemoteName: remoteName,
+		RemoteName: remote.Config().Name,
 		RefSpecs:   []config.RefSpec{config.RefSpec(local + ":" + dst)},
 		Auth:       auth,
 		Progress:   &progress,
@@ -368,8 +373,8 @@ func (c *Checkout) Push(ctx context.Context, res *Result, remoteName, branch str
 			return &Error{msg: fmt.Sprintf("pushing %s to %s: the remote branch has commits this checkout does not have; "+
 				"pull, then run apkgen build --commit --push again%s", branch, shown, kept), err: err}
 		}
-		err = c.sec.wrap(err, "pushing %s to %s%s%s", branch, shown, hint(err, "the remote rejected the push"), kept)
-		return withRemoteMessages(err, &progress, c.sec)
+		err = sec.wrap(err, "pushing %s to %s%s%s", branch, shown, hint(err, "the remote rejected the push"), kept)
+		return withRemoteMessages(err, &progress, sec)
 	}
 	if res != nil {
 		res.Branch = branch

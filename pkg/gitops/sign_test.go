@@ -2,6 +2,7 @@ package gitops_test
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
+
+	"github.com/apkgen/apkgen/pkg/gitops"
 )
 
 // newKey makes an OpenPGP key in-process and returns its armored private
@@ -113,5 +116,59 @@ func TestSignedCommit(t *testing.T) {
 	r := s.apkgen(repo, []string{"APKGEN_GPG_KEY=" + locked, "APKGEN_GPG_PASSPHRASE=wrong " + passphrase}, "build", "-f", in, "--commit", botID)
 	if r.code != 2 || !strings.Contains(r.stderr, "passphrase") || strings.Contains(r.stderr, passphrase) {
 		t.Errorf("wrong passphrase: %s", r)
+	}
+}
+
+// Every way a signing key can be unusable is an input error that says
+// which, before anything is built; no key at all means no signature.
+func TestLoadSignKeyErrors(t *testing.T) {
+	private, public := newKey(t, "")
+	locked, _ := newKey(t, "s3cret")
+	env := func(vars ...string) gitops.Getenv {
+		return func(k string) string {
+			for i := 0; i+1 < len(vars); i += 2 {
+				if vars[i] == k {
+					return vars[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key.asc")
+	if err := os.WriteFile(keyFile, []byte(private), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		file string
+		env  gitops.Getenv
+		want string // "" for a usable key, "none" for no key
+	}{
+		{"no key", "", env(), "none"},
+		{"key file", keyFile, env(), ""},
+		{"missing file", filepath.Join(dir, "nope.asc"), env(), "--sign-key: open"},
+		{"not armored", "", env("APKGEN_GPG_KEY", "not a key"), "APKGEN_GPG_KEY: not an armored OpenPGP key"},
+		{"public key only", "", env("APKGEN_GPG_KEY", public), "holds no private key"},
+		{"passphrase unset", "", env("APKGEN_GPG_KEY", locked), "set APKGEN_GPG_PASSPHRASE"},
+		{"wrong passphrase", "", env("APKGEN_GPG_KEY", locked, "APKGEN_GPG_PASSPHRASE", "wrong"), "wrong passphrase"},
+		{"right passphrase", "", env("APKGEN_GPG_KEY", locked, "APKGEN_GPG_PASSPHRASE", "s3cret"), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			key, err := gitops.LoadSignKey(tc.file, tc.env)
+			var input *gitops.InputError
+			switch {
+			case tc.want == "none":
+				if key != nil || err != nil {
+					t.Errorf("got %v, %v; want no key", key, err)
+				}
+			case tc.want == "":
+				if key == nil || err != nil {
+					t.Errorf("got %v, %v; want a key", key, err)
+				}
+			case !errors.As(err, &input) || !strings.Contains(err.Error(), tc.want):
+				t.Errorf("got %v; want an input error with %q", err, tc.want)
+			}
+		})
 	}
 }
