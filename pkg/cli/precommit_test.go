@@ -276,7 +276,6 @@ func TestPreCommitTryRepo(t *testing.T) {
 	}
 }
 
-// buildApkgenFrom builds the apkgen of another checkout.
 // buildApkgenFrom builds cmd/apkgen of the project at dir (a clone, say).
 func buildApkgenFrom(t testing.TB, dir string) string {
 	t.Helper()
