@@ -21,8 +21,6 @@ type RenderOptions struct {
 	// ChartDir, when set, is the only place charts are looked for: a folder
 	// of chart archives (.tgz) or unpacked charts. No network is used.
 	ChartDir string
-	// CacheDir caches pulled charts; "" uses charts.DefaultCacheDir.
-	CacheDir string
 	// PlainHTTP talks to oci:// registries over plain HTTP.
 	PlainHTTP bool
 }
@@ -34,11 +32,8 @@ func (o RenderOptions) source() (*charts.Source, error) {
 		}
 		return &charts.Source{Dir: o.ChartDir}, nil
 	}
-	dir := o.CacheDir
-	if dir == "" {
-		dir = charts.DefaultCacheDir() // "" when caching is off: pull every time
-	}
-	return &charts.Source{CacheDir: dir, PlainHTTP: o.PlainHTTP}, nil
+	// No cache folder when caching is off: every chart is pulled.
+	return &charts.Source{CacheDir: charts.DefaultCacheDir(), PlainHTTP: o.PlainHTTP}, nil
 }
 
 // Hydrate renders every release of the plan, in environment and release

@@ -52,7 +52,7 @@ type Finding struct {
 
 func (f Finding) String() string { return f.Check + ": " + f.Message }
 
-// Sort orders findings by check, cluster, environments and message.
+// Sort orders findings by check, cluster and message.
 func Sort(fs []Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
 		a, b := fs[i], fs[j]

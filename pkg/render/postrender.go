@@ -3,7 +3,6 @@ package render
 import (
 	"bytes"
 	"encoding/json"
-	"helm.sh/helm/v3/pkg/postrender"
 	"sync"
 
 	"sigs.k8s.io/kustomize/api/builtins"
@@ -20,32 +19,52 @@ import (
 // not safe for concurrent builds (helm-controller guards it the same way).
 var kustomizeMu sync.Mutex
 
-// chain runs post-renderers one after the other.
-type chain []postrender.PostRenderer
+// postRenderer is what the engine runs after Helm, in one kustomize pass:
+// the release's patches (a HelmRelease's postRenderers[].kustomize.patches,
+// or the patches beside an Argo CD kustomization's helmCharts), then, for
+// Flux, helm-controller's last post-renderer: every object gets the labels
+// of the HelmRelease it comes from.
+type postRenderer struct {
+	patches []plan.Patch
+	labels  map[string]string // nil: none
+}
 
-func (c chain) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
+func (p postRenderer) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
+	if len(bytes.TrimSpace(in.Bytes())) == 0 {
+		return in, nil
+	}
+	kustomizeMu.Lock()
+	defer kustomizeMu.Unlock()
+	var m resmap.ResMap
 	var err error
-	for _, pr := range c {
-		if len(bytes.TrimSpace(in.Bytes())) == 0 {
-			return in, nil
+	if len(p.patches) > 0 {
+		m, err = patch(in.Bytes(), p.patches)
+	} else {
+		m, err = resmap.NewFactory(provider.NewDefaultDepProvider().GetResourceFactory()).NewResMapFromBytes(in.Bytes())
+	}
+	if err != nil {
+		return nil, err
+	}
+	if p.labels != nil {
+		t := builtins.LabelTransformerPlugin{
+			Labels:     p.labels,
+			FieldSpecs: []kustypes.FieldSpec{{Path: "metadata/labels", CreateIfNotPresent: true}},
 		}
-		if in, err = pr.Run(in); err != nil {
+		if err := t.Transform(m); err != nil {
 			return nil, err
 		}
 	}
-	return in, nil
+	out, err := m.AsYaml()
+	return bytes.NewBuffer(out), err
 }
 
-// kustomizePatches is a HelmRelease's postRenderers[].kustomize.patches:
-// the rendered chart becomes the only resource of a kustomization with
-// those patches, built like helm-controller builds it (no load
-// restrictions, no plugins).
-type kustomizePatches []plan.Patch
-
-func (k kustomizePatches) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
+// patch makes the rendered chart the only resource of a kustomization with
+// the patches, built like helm-controller builds it (no load restrictions,
+// no plugins).
+func patch(rendered []byte, ps []plan.Patch) (resmap.ResMap, error) {
 	const input = "helm-output.yaml"
-	patches := make([]plan.Object, len(k))
-	for i, p := range k {
+	patches := make([]plan.Object, len(ps))
+	for i, p := range ps {
 		patches[i] = p.Object()
 	}
 	kust, err := json.Marshal(map[string]any{
@@ -58,46 +77,14 @@ func (k kustomizePatches) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
 		return nil, err
 	}
 	fs := filesys.MakeFsInMemory()
-	if err := fs.WriteFile(input, in.Bytes()); err != nil {
+	if err := fs.WriteFile(input, rendered); err != nil {
 		return nil, err
 	}
 	if err := fs.WriteFile("kustomization.yaml", kust); err != nil {
 		return nil, err
 	}
-	kustomizeMu.Lock()
-	defer kustomizeMu.Unlock()
-	m, err := krusty.MakeKustomizer(&krusty.Options{
+	return krusty.MakeKustomizer(&krusty.Options{
 		LoadRestrictions: kustypes.LoadRestrictionsNone,
 		PluginConfig:     kustypes.DisabledPluginConfig(),
 	}).Run(fs, ".")
-	if err != nil {
-		return nil, err
-	}
-	out, err := m.AsYaml()
-	return bytes.NewBuffer(out), err
-}
-
-// originLabels is helm-controller's last post-renderer: every object gets
-// the labels of the HelmRelease it comes from.
-type originLabels struct{ name, namespace string }
-
-func (o originLabels) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
-	kustomizeMu.Lock()
-	defer kustomizeMu.Unlock()
-	m, err := resmap.NewFactory(provider.NewDefaultDepProvider().GetResourceFactory()).NewResMapFromBytes(in.Bytes())
-	if err != nil {
-		return nil, err
-	}
-	t := builtins.LabelTransformerPlugin{
-		Labels: map[string]string{
-			"helm.toolkit.fluxcd.io/name":      o.name,
-			"helm.toolkit.fluxcd.io/namespace": o.namespace,
-		},
-		FieldSpecs: []kustypes.FieldSpec{{Path: "metadata/labels", CreateIfNotPresent: true}},
-	}
-	if err := t.Transform(m); err != nil {
-		return nil, err
-	}
-	out, err := m.AsYaml()
-	return bytes.NewBuffer(out), err
 }

@@ -48,7 +48,9 @@ type Object struct {
 	// Hook is true for a Helm hook (helm.sh/hook): Helm runs it around an
 	// install or upgrade; post-renderers do not see it.
 	Hook bool
-	// Source is the chart template it comes from, when known.
+	// Source is the chart template it comes from, when Helm's output says:
+	// always for hooks; for manifests only without a post-renderer, whose
+	// kustomize pass drops Helm's "# Source:" comments.
 	Source string
 }
 
@@ -131,7 +133,7 @@ func renderValues(in Input, values map[string]any) (*Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	rel, err := template(ch, vals, r.ReleaseName, in.Namespace, r.CRDs != "Skip", postRenderers(r, in.Namespace, in.Engine))
+	rel, err := template(ch, vals, r.ReleaseName, in.Namespace, !r.SkipsCRDs(), postRenderers(r, in.Namespace, in.Engine))
 	if err != nil {
 		return nil, err
 	}
@@ -152,20 +154,20 @@ func renderValues(in Input, values map[string]any) (*Output, error) {
 	return out, nil
 }
 
-// postRenderers chains what the engine runs after Helm: the release's
+// postRenderers is what the engine runs after Helm: the release's
 // kustomize patches, then, for Flux, helm-controller's origin labels.
 func postRenderers(r *plan.Release, namespace, engine string) postrender.PostRenderer {
-	var c chain
-	if len(r.PostRender) > 0 {
-		c = append(c, kustomizePatches(r.PostRender))
-	}
+	p := postRenderer{patches: r.PostRender}
 	if engine == Flux {
-		c = append(c, originLabels{name: r.Key, namespace: namespace})
+		p.labels = map[string]string{
+			"helm.toolkit.fluxcd.io/name":      r.Key,
+			"helm.toolkit.fluxcd.io/namespace": namespace,
+		}
 	}
-	if len(c) == 0 {
+	if len(p.patches) == 0 && p.labels == nil {
 		return nil
 	}
-	return c
+	return p
 }
 
 func jsonCopy(v map[string]any) (map[string]any, error) {

@@ -279,14 +279,14 @@ func TestRenderError(t *testing.T) {
 // hooks, with and without the crds/ folder and with a post-renderer.
 func TestTemplateIsHelmInstall(t *testing.T) {
 	c := testChart(t)
-	patches := kustomizePatches{{
+	withPatches := postRenderers(&plan.Release{Key: "apk", PostRender: []plan.Patch{{
 		Target: map[string]any{"kind": "ConfigMap"},
 		Patch:  "- op: add\n  path: /metadata/annotations\n  value: {patched: \"yes\"}\n",
-	}}
+	}}}, "dev", Flux)
 	for _, tc := range []struct {
 		crds bool
-		pr   chain
-	}{{false, nil}, {true, nil}, {true, chain{patches, originLabels{"apk", "dev"}}}} {
+		pr   postrender.PostRenderer
+	}{{false, nil}, {true, nil}, {true, withPatches}} {
 		values := map[string]any{"skipCrds": true, "certmanager": map[string]any{"enabled": false}}
 		load := func() *chart.Chart {
 			ch, err := c.Load()
@@ -305,11 +305,7 @@ func TestTemplateIsHelmInstall(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var pr postrender.PostRenderer
-		if tc.pr != nil {
-			pr = tc.pr
-		}
-		got, err := template(load(), values, "apk-dev", "dev", tc.crds, pr)
+		got, err := template(load(), values, "apk-dev", "dev", tc.crds, tc.pr)
 		if err != nil {
 			t.Fatal(err)
 		}
