@@ -206,8 +206,14 @@ func (s *Source) fromCacheOrPull(c plan.Chart) (*Chart, error) {
 	}
 	digest = got
 	ch := &Chart{Name: c.Name, Version: c.Version, Digest: digest, From: from, archive: b}
-	if _, err := ch.Load(); err != nil {
+	loaded, err := ch.Load()
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", from, err)
+	}
+	// Whatever the repository's index or tag says, the archive must be the
+	// chart asked for.
+	if m := loaded.Metadata; m.Name != c.Name || m.Version != c.Version {
+		return nil, fmt.Errorf("%s holds chart %s %s, not %s %s", from, m.Name, m.Version, c.Name, c.Version)
 	}
 	if s.CacheDir != "" {
 		if err := s.store(c, b, digest); err != nil {

@@ -93,6 +93,42 @@ func TestHTTPDigestMismatch(t *testing.T) {
 	}
 }
 
+// TestHTTPWrongChart refuses an archive that matches the index's digest but
+// is another chart: the index is the repository's word, the archive the
+// fact.
+func TestHTTPWrongChart(t *testing.T) {
+	url, served := charttest.HTTPRepo(t, charttest.ChartDir(t))
+	p := filepath.Join(served, "apk-helm-1.3.0-1.tgz")
+	old, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := os.ReadFile(charttest.Package(t, filepath.Join(charttest.ChartDir(t), "charts", "cert-manager"), t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, other, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	index := filepath.Join(served, "index.yaml")
+	b, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldSum, newSum := sha256.Sum256(old), sha256.Sum256(other)
+	fixed := strings.Replace(string(b), hex.EncodeToString(oldSum[:]), hex.EncodeToString(newSum[:]), 1)
+	if fixed == string(b) {
+		t.Fatal("the index does not hold the archive's digest")
+	}
+	if err := os.WriteFile(index, []byte(fixed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = (&Source{CacheDir: t.TempDir()}).Get(apk(url))
+	if err == nil || !strings.Contains(err.Error(), "not apk-helm 1.3.0-1") {
+		t.Fatalf("err = %v, want the archive refused for holding another chart", err)
+	}
+}
+
 // TestHTTPMissingVersion names the index and the version.
 func TestHTTPMissingVersion(t *testing.T) {
 	url, _ := charttest.HTTPRepo(t, charttest.ChartDir(t))

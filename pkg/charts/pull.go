@@ -119,8 +119,5 @@ func pullOCI(c plan.Chart, plainHTTP bool) ([]byte, string, string, error) {
 	if res.Chart == nil || len(res.Chart.Data) == 0 {
 		return nil, "", "", fmt.Errorf("%s holds no chart", ref)
 	}
-	if res.Chart.Meta != nil && (res.Chart.Meta.Name != c.Name || res.Chart.Meta.Version != c.Version) {
-		return nil, "", "", fmt.Errorf("%s holds chart %s %s", ref, res.Chart.Meta.Name, res.Chart.Meta.Version)
-	}
 	return res.Chart.Data, res.Chart.Digest, "oci://" + ref, nil
 }
