@@ -21,12 +21,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
 	yaml3 "gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
+	"github.com/apkgen/apkgen/internal/kubeschema"
 	"github.com/apkgen/apkgen/pkg/apkgen"
 	"github.com/apkgen/apkgen/pkg/load"
 	"github.com/apkgen/apkgen/pkg/plan"
@@ -97,56 +97,13 @@ func byKindName(t *testing.T, objs []argoObject) map[string]argoObject {
 	return out
 }
 
-// argoSchemas compiles testdata/schemas' Argo CD schemas, by kind.
-func argoSchemas(t *testing.T) map[string]*jsonschema.Schema {
-	t.Helper()
-	c := jsonschema.NewCompiler()
-	out := map[string]*jsonschema.Schema{}
-	for kind, file := range map[string]string{
-		"Application":    "application-argoproj-v1alpha1.json",
-		"ApplicationSet": "applicationset-argoproj-v1alpha1.json",
-		"AppProject":     "appproject-argoproj-v1alpha1.json",
-	} {
-		f, err := os.Open(filepath.Join("../../testdata/schemas", file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		doc, err := jsonschema.UnmarshalJSON(f)
-		f.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
-		if err := c.AddResource(file, doc); err != nil {
-			t.Fatal(err)
-		}
-		if out[kind], err = c.Compile(file); err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
-	}
-	return out
-}
-
-// validate checks an object against its kind's schema, as JSON.
-func validate(schemas map[string]*jsonschema.Schema, o obj) error {
-	s, ok := schemas[str(o, "kind")]
-	if !ok {
-		return fmt.Errorf("no schema for kind %q", str(o, "kind"))
-	}
-	b, err := json.Marshal(o)
-	if err != nil {
-		return err
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	return s.Validate(inst)
-}
-
 // TestArgoCDSchemas validates every Argo CD object apkgen writes for an
 // Argo CD example against Argo CD v3.5.1's CRD schemas, made strict.
 func TestArgoCDSchemas(t *testing.T) {
-	schemas := argoSchemas(t)
+	schemas, err := kubeschema.Load("../../testdata/schemas")
+	if err != nil {
+		t.Fatal(err)
+	}
 	examples, _ := filepath.Glob("../../examples/*-argocd.yaml")
 	if len(examples) == 0 {
 		t.Fatal("no examples/*-argocd.yaml")
@@ -164,7 +121,7 @@ func TestArgoCDSchemas(t *testing.T) {
 		kinds := map[string]int{}
 		for _, o := range argoObjects(t, c.Tree) {
 			kinds[str(o.obj, "kind")]++
-			if err := validate(schemas, o.obj); err != nil {
+			if err := schemas.Validate(o.obj); err != nil {
 				t.Errorf("%s: %s %s: %v", o.file, str(o.obj, "kind"), str(o.obj, "metadata.name"), err)
 			}
 		}
@@ -177,7 +134,7 @@ func TestArgoCDSchemas(t *testing.T) {
 		"metadata": obj{"name": "x"},
 		"spec": obj{"project": "p", "destination": obj{"server": "s"},
 			"source": obj{"repoURL": "r"}, "syncPolicy": obj{"syncOption": []any{"x"}}}}
-	if validate(schemas, bad) == nil {
+	if schemas.Validate(bad) == nil {
 		t.Error("an Application with spec.syncPolicy.syncOption validated; the schema is not strict")
 	}
 }
@@ -236,11 +193,7 @@ func TestArgoCDDeploysFluxReleases(t *testing.T) {
 		eq(t, what+" skipTests", get(hc, "skipTests"), true)
 		eq(t, what+" upgrade.crds", str(hr, "spec.upgrade.crds"), str(hr, "spec.install.crds"))
 		eq(t, what+" includeCRDs", get(hc, "includeCRDs"), str(hr, "spec.install.crds") != "Skip")
-		var fluxPatches []any
-		for _, pr := range asList(get(hr, "spec.postRenderers")) {
-			fluxPatches = append(fluxPatches, asList(get(pr, "kustomize.patches"))...)
-		}
-		jsonEq(t, what+" post-render patches", k["patches"], fluxPatches)
+		jsonEq(t, what+" post-render patches", k["patches"], postRenderPatches(hr))
 
 		// The Application that deploys the folder.
 		var app *argoObject

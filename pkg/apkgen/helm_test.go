@@ -303,20 +303,7 @@ func fluxRender(t *testing.T, helm string, archives map[string][]byte, hr obj) r
 	if err != nil {
 		t.Fatalf("helm %s: %v", strings.Join(args, " "), err)
 	}
-	var patches []any
-	for _, pr := range asList(get(hr, "spec.postRenderers")) {
-		patches = append(patches, asList(get(pr, "kustomize.patches"))...)
-	}
-	fs := filesys.MakeFsInMemory()
-	kb, _ := yaml.Marshal(obj{"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-		"resources": []any{"rendered.yaml"}, "patches": patches})
-	fs.WriteFile("/k/kustomization.yaml", kb)
-	fs.WriteFile("/k/rendered.yaml", out)
-	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, "/k")
-	if err != nil {
-		t.Fatalf("post-render %s: %v", str(hr, "metadata.name"), err)
-	}
-	return toRendered(t, m)
+	return toRendered(t, kustomizeStream(t, out, postRenderPatches(hr)))
 }
 
 // TestArgoCDHelmInflation renders every release of the Argo CD example as

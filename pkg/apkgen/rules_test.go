@@ -14,6 +14,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
@@ -327,10 +328,7 @@ func TestCRDPolicy(t *testing.T) {
 		eq(t, e.Name+" install.crds", str(hr, "spec.install.crds"), "Skip")
 		eq(t, e.Name+" upgrade.crds", str(hr, "spec.upgrade.crds"), "Skip")
 		eq(t, e.Name+" skipCrds", get(values(hr), "skipCrds"), true)
-		var patches []any
-		for _, pr := range get(hr, "spec.postRenderers").([]any) {
-			patches = append(patches, get(pr, "kustomize.patches").([]any)...)
-		}
+		patches := postRenderPatches(hr)
 		rendered := crd("apis.dp.wso2.com") + crd("apipolicies.dp.wso2.com") +
 			crd("authentications.dp.wso2.com") + crd("tokenissuers.dp.wso2.com") + crd("backends.dp.wso2.com") +
 			"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: apk-wso2-apk-adapter\n---\n"
@@ -367,9 +365,9 @@ func crd(name string) string {
 	return "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: " + name + "\n---\n"
 }
 
-// kustomizeNames runs kustomize on a stream with Flux-style patches (items
-// {patch, target}) and returns kind/name of what is left, sorted.
-func kustomizeNames(t *testing.T, stream string, patches []any) []string {
+// kustomizeStream runs kustomize on a YAML stream with Flux-style patches
+// (items {patch, target}), as a post-renderer does.
+func kustomizeStream(t *testing.T, stream []byte, patches []any) resmap.ResMap {
 	t.Helper()
 	fs := filesys.MakeFsInMemory()
 	k := obj{"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
@@ -381,15 +379,30 @@ func kustomizeNames(t *testing.T, stream string, patches []any) []string {
 	if err := fs.WriteFile("/k/kustomization.yaml", kb); err != nil {
 		t.Fatal(err)
 	}
-	if err := fs.WriteFile("/k/rendered.yaml", []byte(stream)); err != nil {
+	if err := fs.WriteFile("/k/rendered.yaml", stream); err != nil {
 		t.Fatal(err)
 	}
 	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, "/k")
 	if err != nil {
 		t.Fatalf("kustomize: %v", err)
 	}
+	return m
+}
+
+// postRenderPatches lists a HelmRelease's post-render kustomize patches.
+func postRenderPatches(hr obj) []any {
+	var patches []any
+	for _, pr := range asList(get(hr, "spec.postRenderers")) {
+		patches = append(patches, asList(get(pr, "kustomize.patches"))...)
+	}
+	return patches
+}
+
+// kustomizeNames is kustomizeStream's result as kind/name, sorted.
+func kustomizeNames(t *testing.T, stream string, patches []any) []string {
+	t.Helper()
 	var out []string
-	for _, r := range m.Resources() {
+	for _, r := range kustomizeStream(t, []byte(stream), patches).Resources() {
 		out = append(out, r.GetKind()+"/"+r.GetName())
 	}
 	slices.Sort(out)
