@@ -10,12 +10,8 @@ package apkgen_test
 // for the real chart, named the way the real chart names them.
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
@@ -29,6 +25,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
+	"github.com/apkgen/apkgen/internal/charttest"
 	"github.com/apkgen/apkgen/pkg/plan"
 	"github.com/apkgen/apkgen/pkg/write"
 )
@@ -135,76 +132,44 @@ func clusterTemplate(apiVersion, kind, name string) string {
 	return fmt.Sprintf("---\napiVersion: %s\nkind: %s\nmetadata:\n  name: %s\n", apiVersion, kind, name)
 }
 
-// chartArchive packs a model chart as `helm package` would.
-func chartArchive(t *testing.T, name, version string) []byte {
+// modelChart writes a model chart into a folder of its own and returns it.
+func modelChart(t *testing.T, name, version string) string {
 	t.Helper()
-	files := map[string]string{"Chart.yaml": fmt.Sprintf("apiVersion: v2\nname: %s\nversion: %s\n", name, version)}
-	for f, s := range commonTemplates {
-		files[f] = s
-	}
 	model, ok := modelCharts[name]
 	if !ok {
 		t.Fatalf("no model of chart %s", name)
 	}
-	for f, s := range model {
-		files[f] = s
-	}
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(gz)
-	for _, f := range slices.Sorted(func(yield func(string) bool) {
-		for f := range files {
-			if !yield(f) {
-				return
-			}
-		}
-	}) {
-		body := []byte(files[f])
-		if err := tw.WriteHeader(&tar.Header{Name: name + "/" + f, Mode: 0o644, Size: int64(len(body))}); err != nil {
+	dir := filepath.Join(t.TempDir(), name)
+	files := map[string]string{"Chart.yaml": fmt.Sprintf("apiVersion: v2\nname: %s\nversion: %s\n", name, version)}
+	maps.Copy(files, commonTemplates)
+	maps.Copy(files, model)
+	for f, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		tw.Write(body)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := gz.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return dir
 }
 
 // chartRepo serves the model charts of the given releases as a Helm
-// repository on 127.0.0.1.
-func chartRepo(t *testing.T, releases []*plan.Release) (url string, archives map[string][]byte) {
+// repository on 127.0.0.1 (packed and indexed by Helm) and returns its URL
+// and the folder of the archives, <name>-<version>.tgz.
+func chartRepo(t *testing.T, releases []*plan.Release) (url, archives string) {
 	t.Helper()
-	archives = map[string][]byte{}
-	index := "apiVersion: v1\nentries:\n"
-	seen := map[string]bool{}
+	var dirs []string
+	seen := map[plan.Chart]bool{}
 	for _, r := range releases {
-		file := r.Chart.Name + "-" + r.Chart.Version + ".tgz"
-		if seen[file] {
-			continue
+		c := plan.Chart{Name: r.Chart.Name, Version: r.Chart.Version}
+		if !seen[c] {
+			seen[c] = true
+			dirs = append(dirs, modelChart(t, c.Name, c.Version))
 		}
-		seen[file] = true
-		archives[file] = chartArchive(t, r.Chart.Name, r.Chart.Version)
-		index += fmt.Sprintf("  %s:\n    - {apiVersion: v2, name: %s, version: %q, urls: [%s]}\n", r.Chart.Name, r.Chart.Name, r.Chart.Version, file)
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := strings.TrimPrefix(r.URL.Path, "/")
-		if name == "index.yaml" {
-			fmt.Fprint(w, index)
-			return
-		}
-		b, ok := archives[name]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Write(b)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL, archives
+	return charttest.HTTPRepo(t, dirs...)
 }
 
 // rendered is a rendering's objects by kind/namespace/name.
@@ -278,13 +243,10 @@ func argoRender(t *testing.T, helm, root, dir, repo string) rendered {
 // fluxRender renders a HelmRelease as helm-controller does: the chart at
 // its version with the release's name, namespace and values (its crds/
 // folder unless install.crds is Skip, no tests), then its post-renderers.
-func fluxRender(t *testing.T, helm string, archives map[string][]byte, hr obj) rendered {
+func fluxRender(t *testing.T, helm, archives string, hr obj) rendered {
 	t.Helper()
 	dir := t.TempDir()
-	chart := filepath.Join(dir, "chart.tgz")
-	if err := os.WriteFile(chart, archives[str(hr, "spec.chart.spec.chart")+"-"+str(hr, "spec.chart.spec.version")+".tgz"], 0o644); err != nil {
-		t.Fatal(err)
-	}
+	chart := filepath.Join(archives, str(hr, "spec.chart.spec.chart")+"-"+str(hr, "spec.chart.spec.version")+".tgz")
 	values, err := yaml.Marshal(get(hr, "spec.values"))
 	if err != nil {
 		t.Fatal(err)
