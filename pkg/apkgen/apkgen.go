@@ -104,6 +104,9 @@ type BuildOptions struct {
 type BuildResult struct {
 	Dir    string // the owned folder
 	Change write.Change
+	// Files are the owned folder's files as the build left them (what
+	// write.ReadOwned would read back).
+	Files tree.Tree
 	*Compiled
 }
 
@@ -122,7 +125,7 @@ func Build(o BuildOptions) (*BuildResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &BuildResult{Dir: dir, Change: change, Compiled: c}, nil
+	return &BuildResult{Dir: dir, Change: change, Files: t, Compiled: c}, nil
 }
 
 // target compiles the file (verifying the tree when verify is set) and

@@ -87,12 +87,12 @@ func (g *gitFlags) run(e *env, opts apkgen.BuildOptions, asJSON bool) int {
 	var where string
 	if g.repo != "" {
 		r := gitops.RemoteOptions{URL: g.repo, Branch: g.branch, Base: g.base, Push: g.push,
-			Build: func(root string) (string, []byte, error) {
+			Build: func(root string) (gitops.Built, error) {
 				b, err := build(root)
 				if err != nil {
-					return "", nil, err
+					return gitops.Built{}, err
 				}
-				return b.Dir, b.File.Data, nil
+				return built(b), nil
 			}}
 		var err error
 		if res, err = gitops.Publish(ctx, r, o); err != nil {
@@ -115,7 +115,7 @@ func (g *gitFlags) run(e *env, opts apkgen.BuildOptions, asJSON bool) int {
 		if err != nil {
 			return report(e, err)
 		}
-		if res, err = co.Commit(b.Dir, b.File.Data); err != nil {
+		if res, err = co.Commit(built(b)); err != nil {
 			return report(e, err)
 		}
 		if g.push {
@@ -142,6 +142,11 @@ func (g *gitFlags) run(e *env, opts apkgen.BuildOptions, asJSON bool) int {
 		fmt.Fprintln(e.stdout, "not pushed (no --push): the commit was made in a temporary clone, now removed")
 	}
 	return ExitOK
+}
+
+// built is what gitops commits of a build.
+func built(b *apkgen.BuildResult) gitops.Built {
+	return gitops.Built{Dir: b.Dir, Files: b.Files, Input: b.File.Data}
 }
 
 func printCommit(e *env, res *gitops.Result, where string) {

@@ -193,22 +193,31 @@ func noConflicts(idx *index.Index) error {
 // Root is the working tree's root folder.
 func (c *Checkout) Root() string { return c.root }
 
-// Commit commits the owned folder dir as it is on disk: the files apkgen
+// Built is what a build wrote: the owned folder, its files (as
+// write.ReadOwned reads them back) and the environments file as the build
+// read it, whose SHA-256 goes into the message.
+type Built struct {
+	Dir   string
+	Files map[string][]byte
+	Input []byte
+}
+
+// Commit commits the owned folder b.Dir as the build wrote it: the files apkgen
 // wrote replace the folder's entries of HEAD's tree, clusters/*/flux-system
 // keeps what HEAD has, and nothing outside the folder changes. The index
 // gets the folder's new entries; every other entry, staged or not, stays as
 // it was. When the tree equals HEAD's, nothing is committed and the Result
-// is Empty. input is the environments file as the build read it: its
-// SHA-256 goes into the message.
-func (c *Checkout) Commit(dir string, input []byte) (*Result, error) {
-	res, err := c.commit(dir, input)
+// is Empty.
+func (c *Checkout) Commit(b Built) (*Result, error) {
+	res, err := c.commit(b)
 	if err != nil {
 		return nil, c.sec.wrap(err, "committing")
 	}
 	return res, nil
 }
 
-func (c *Checkout) commit(dir string, input []byte) (*Result, error) {
+func (c *Checkout) commit(b Built) (*Result, error) {
+	dir := b.Dir
 	prefix, err := PathIn(c.root, dir)
 	if err != nil {
 		return nil, err
@@ -250,10 +259,7 @@ func (c *Checkout) commit(dir string, input []byte) (*Result, error) {
 		return nil, err
 	}
 
-	files, err := write.ReadOwned(dir)
-	if err != nil {
-		return nil, err
-	}
+	files := b.Files
 	old := map[string]entry{}
 	if parentTree != nil {
 		if sub, err := parentTree.Tree(prefix); err == nil {
@@ -303,7 +309,7 @@ func (c *Checkout) commit(dir string, input []byte) (*Result, error) {
 	commit := &object.Commit{
 		Author:       object.Signature{Name: c.s.author.Name, Email: c.s.author.Email, When: now},
 		Committer:    object.Signature{Name: c.s.committer.Name, Email: c.s.committer.Email, When: now},
-		Message:      message(res, prefix, c.s, input),
+		Message:      message(res, prefix, c.s, b.Input),
 		TreeHash:     rootTree,
 		ParentHashes: parents,
 	}

@@ -32,10 +32,9 @@ type RemoteOptions struct {
 	Branch string // the branch to commit to; created from Base when missing
 	Base   string // the branch to start from; empty: the remote's default branch
 	Push   bool   // false: build and commit in the temporary clone only
-	// Build writes the tree into the working tree at root and returns the
-	// owned folder and the environments file as it read it. It runs again
-	// on every retry.
-	Build func(root string) (ownedDir string, input []byte, err error)
+	// Build writes the tree into the working tree at root and says what it
+	// wrote. It runs again on every retry.
+	Build func(root string) (Built, error)
 	// Attempts is how many pushes are tried before giving up (0: 5);
 	// Backoff is the first wait between them (0: 500ms), doubled each time,
 	// with jitter.
@@ -152,12 +151,12 @@ func (p *publisher) once(ctx context.Context) (res *Result, raced bool, err erro
 		return nil, false, err
 	}
 
-	owned, input, err := p.r.Build(dir)
+	built, err := p.r.Build(dir)
 	if err != nil {
 		return nil, false, err
 	}
 	co := &Checkout{repo: repo, root: realPath(dir), s: p.s, o: p.o, sec: p.sec}
-	if res, err = co.Commit(owned, input); err != nil {
+	if res, err = co.Commit(built); err != nil {
 		return nil, false, err
 	}
 	if res.Empty() || !p.r.Push {

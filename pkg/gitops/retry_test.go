@@ -55,14 +55,15 @@ func TestPublishRebuildsAfterALostRace(t *testing.T) {
 		var log bytes.Buffer
 		res, err := gitops.Publish(context.Background(), gitops.RemoteOptions{
 			URL: "file://" + bare, Branch: branch, Push: true, Attempts: 3, Backoff: time.Millisecond,
-			Build: func(root string) (string, []byte, error) {
+			Build: func(root string) (gitops.Built, error) {
 				builds++
 				if builds == 1 || loseEvery {
 					otherBot() // moves the branch between apkgen's fetch and its push
 				}
 				dir := filepath.Join(root, "deploy")
-				_, err := write.Tree(dir, tree.Tree{tree.Marker: []byte(tree.MarkerText), "tree.yaml": fmt.Appendf(nil, "run: %d\n", runs)})
-				return dir, []byte("# the input\n"), err
+				files := tree.Tree{tree.Marker: []byte(tree.MarkerText), "tree.yaml": fmt.Appendf(nil, "run: %d\n", runs)}
+				_, err := write.Tree(dir, files)
+				return gitops.Built{Dir: dir, Files: files, Input: []byte("# the input\n")}, err
 			},
 		}, gitops.Options{Author: "apkgen-bot <bot@example.com>", InputFile: input, Log: &log})
 		return res, builds, log.String(), err
