@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"math/big"
 	"reflect"
 	"sort"
 	"strconv"
@@ -71,6 +72,13 @@ func Marshal(o any) ([]byte, error) {
 }
 
 func node(v reflect.Value, rank map[string]int) (*yaml.Node, error) {
+	// Integers beyond int64 come as *big.Int (what cue.Value.Decode and
+	// jsonnum make of them), written out whole.
+	if v.IsValid() && v.CanInterface() {
+		if b, ok := v.Interface().(*big.Int); ok && b != nil {
+			return &yaml.Node{Kind: yaml.ScalarNode, Value: b.String()}, nil
+		}
+	}
 	for v.Kind() == reflect.Interface || v.Kind() == reflect.Pointer {
 		if v.IsNil() {
 			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}, nil

@@ -42,6 +42,19 @@ func render(t *testing.T, in Input) *Output {
 	return out
 }
 
+// renderBytes renders and returns the output's bytes.
+func renderBytes(t *testing.T, in Input) []byte {
+	t.Helper()
+	b, err := render(t, in).Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) == 0 {
+		t.Fatal("an empty rendering")
+	}
+	return b
+}
+
 func find(out *Output, kind, name string) *Object {
 	for i, o := range out.Objects {
 		if o.Kind() == kind && o.Name() == name {
@@ -71,8 +84,7 @@ func password(t *testing.T, out *Output, rel string) string {
 func TestDeterministic(t *testing.T) {
 	c := testChart(t)
 	in := Input{Chart: c, Release: rel("apk-dev", nil), Namespace: "dev", Engine: Flux}
-	a, _ := render(t, in).Bytes()
-	b, _ := render(t, in).Bytes()
+	a, b := renderBytes(t, in), renderBytes(t, in)
 	if !bytes.Equal(a, b) {
 		t.Fatal("two renders differ")
 	}
@@ -151,9 +163,7 @@ data:
 	}
 	in := Input{Chart: c, Release: &plan.Release{Key: "rnd", ReleaseName: "r", CRDs: "Skip"}, Namespace: "ns"}
 	a := render(t, in)
-	b := render(t, in)
-	ab, _ := a.Bytes()
-	bb, _ := b.Bytes()
+	ab, bb := renderBytes(t, in), renderBytes(t, in)
 	if !bytes.Equal(ab, bb) {
 		t.Fatalf("two renders differ:\n%s\n%s", ab, bb)
 	}
