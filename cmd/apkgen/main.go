@@ -3,8 +3,10 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 
 	"github.com/apkgen/apkgen/pkg/cli"
 )
@@ -25,5 +27,24 @@ func main() {
 		debug.SetGCPercent(gcPercent)
 		debug.SetMemoryLimit(memoryLimit)
 	}
-	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:]))
+}
+
+// run is main without the exit, so that a CPU profile is complete first.
+// APKGEN_CPUPROFILE=FILE profiles the whole command (docs/benchmarks.md).
+func run(args []string) int {
+	if path := os.Getenv("APKGEN_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "apkgen: APKGEN_CPUPROFILE:", err)
+			return 3
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "apkgen: APKGEN_CPUPROFILE:", err)
+			return 3
+		}
+		defer pprof.StopCPUProfile()
+	}
+	return cli.Main(args, os.Stdout, os.Stderr)
 }

@@ -26,16 +26,17 @@ func envsFile(b *testing.B, n int) string {
 	return file
 }
 
-// benchEach runs op on the generated file of each size, as sub-benchmarks
-// envs=N, with allocations and the time per environment (to read the growth
-// off).
-func benchEach(b *testing.B, sizes []int, op func(b *testing.B, file string) error) {
+// benchEach runs, for each size, the operation prepare returns on the
+// generated file of that size, as sub-benchmarks envs=N, with allocations
+// and the time per environment (to read the growth off). prepare runs
+// outside the timer, once per sub-benchmark, before the loop.
+func benchEach(b *testing.B, sizes []int, prepare func(b *testing.B, file string) func() error) {
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("envs=%d", n), func(b *testing.B) {
-			file := envsFile(b, n)
+			op := prepare(b, envsFile(b, n))
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := op(b, file); err != nil {
+				if err := op(); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -47,32 +48,38 @@ func benchEach(b *testing.B, sizes []int, op func(b *testing.B, file string) err
 // BenchmarkCompile runs load, plan, generate and verify: everything but
 // writing.
 func BenchmarkCompile(b *testing.B) {
-	benchEach(b, benchSizes, func(_ *testing.B, file string) error {
-		_, err := apkgen.Compile(file)
-		return err
+	benchEach(b, benchSizes, func(_ *testing.B, file string) func() error {
+		return func() error {
+			_, err := apkgen.Compile(file)
+			return err
+		}
 	})
 }
 
 // BenchmarkBuild is Compile plus writing the tree into a fresh folder
 // (removed again outside the timer).
 func BenchmarkBuild(b *testing.B) {
-	benchEach(b, benchSizes, func(b *testing.B, file string) error {
-		root := filepath.Join(b.TempDir(), "repo")
-		if _, err := apkgen.Build(apkgen.BuildOptions{File: file, Root: root}); err != nil {
-			return err
+	benchEach(b, benchSizes, func(b *testing.B, file string) func() error {
+		return func() error {
+			root := filepath.Join(b.TempDir(), "repo")
+			if _, err := apkgen.Build(apkgen.BuildOptions{File: file, Root: root}); err != nil {
+				return err
+			}
+			b.StopTimer()
+			defer b.StartTimer()
+			return os.RemoveAll(root)
 		}
-		b.StopTimer()
-		defer b.StartTimer()
-		return os.RemoveAll(root)
 	})
 }
 
 // BenchmarkValidate is load alone: the file schema, every environment's
 // pattern and the cross-environment rules.
 func BenchmarkValidate(b *testing.B) {
-	benchEach(b, []int{1000}, func(_ *testing.B, file string) error {
-		_, err := load.ReadFile(file, load.Options{})
-		return err
+	benchEach(b, []int{1000}, func(_ *testing.B, file string) func() error {
+		return func() error {
+			_, err := load.ReadFile(file, load.Options{})
+			return err
+		}
 	})
 }
 
@@ -91,29 +98,23 @@ func warmCache(b *testing.B, file string) *buildcache.Cache {
 // evaluation in the cache: the pre-commit hook's case, run after run on a
 // file that changed a little.
 func BenchmarkValidateWarm(b *testing.B) {
-	var cache *buildcache.Cache
-	benchEach(b, []int{1000}, func(b *testing.B, file string) error {
-		if cache == nil {
-			b.StopTimer()
-			cache = warmCache(b, file)
-			b.StartTimer()
+	benchEach(b, []int{1000}, func(b *testing.B, file string) func() error {
+		cache := warmCache(b, file)
+		return func() error {
+			_, err := load.ReadFile(file, load.Options{Cache: cache})
+			return err
 		}
-		_, err := load.ReadFile(file, load.Options{Cache: cache})
-		return err
 	})
 }
 
 // BenchmarkCompileWarm is BenchmarkCompile with everything in the cache
 // (warmed once per size: a warm compile leaves it as it was).
 func BenchmarkCompileWarm(b *testing.B) {
-	caches := map[string]*buildcache.Cache{}
-	benchEach(b, benchSizes, func(b *testing.B, file string) error {
-		if caches[file] == nil {
-			b.StopTimer()
-			caches[file] = warmCache(b, file)
-			b.StartTimer()
+	benchEach(b, benchSizes, func(b *testing.B, file string) func() error {
+		cache := warmCache(b, file)
+		return func() error {
+			_, err := apkgen.CompileWith(file, load.Options{Cache: cache})
+			return err
 		}
-		_, err := apkgen.CompileWith(file, load.Options{Cache: caches[file]})
-		return err
 	})
 }
