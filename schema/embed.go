@@ -10,8 +10,10 @@ import (
 	"sort"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
 )
 
 // FS holds the CUE files of package apkgen.
@@ -56,6 +58,27 @@ func embedded() []Source {
 	return srcs
 }
 
+// PackageError is an extra file that is not of package apkgen, so it
+// would not be unified with the schema.
+type PackageError struct {
+	File string
+	Pos  token.Pos // the package clause, when there is one
+}
+
+func (e *PackageError) Error() string {
+	return "a policy file must start with `package apkgen`"
+}
+
+// packagePos is the position of f's package clause, else NoPos.
+func packagePos(f *ast.File) token.Pos {
+	for _, d := range f.Decls {
+		if p, ok := d.(*ast.Package); ok {
+			return p.Pos()
+		}
+	}
+	return token.NoPos
+}
+
 // Build compiles the embedded schema in ctx, with extra files unified in. A
 // failure without extra files is a bug in apkgen.
 func Build(ctx *cue.Context, extra ...Source) (cue.Value, error) {
@@ -66,7 +89,7 @@ func Build(ctx *cue.Context, extra ...Source) (cue.Value, error) {
 			return cue.Value{}, err
 		}
 		if f.PackageName() != "apkgen" {
-			return cue.Value{}, fmt.Errorf("%s: a policy file must start with `package apkgen`", s.Name)
+			return cue.Value{}, &PackageError{File: s.Name, Pos: packagePos(f)}
 		}
 		if err := inst.AddSyntax(f); err != nil {
 			return cue.Value{}, err

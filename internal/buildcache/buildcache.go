@@ -28,7 +28,7 @@ const EnvVar = "APKGEN_CACHE_DIR"
 // format is mixed into every key. Change it when apkgen changes what it
 // stores, or how it computes a stored result from the hashed inputs (e.g. a
 // new input filled into a pattern).
-const format = "apkgen-cache-1"
+const format = "apkgen-cache-2"
 
 // Key identifies one piece of work.
 type Key = cache.ActionID

@@ -435,6 +435,7 @@ clusters:
   a: {}
   a-apk: {server: https://a-apk.example.com}
   a-cert: {server: https://a-cert.example.com}
+  a-cert-manager: {server: https://a-cert-manager.example.com}
 environments:
   a:
     pattern: dp-per-namespace
@@ -451,11 +452,17 @@ environments:
     cluster: a-cert
     namespace: a-cert
     hostnames: {gateway: c.gw.example.com, system: c.apk.example.com}
-  a-cert-manager:
+  a-apk-shared:
     pattern: dp-per-namespace
     cluster: a
-    namespace: a-cert-manager
+    namespace: a-apk-shared
     hostnames: {gateway: d.gw.example.com, system: d.apk.example.com}
+  a-cert-manager:
+    pattern: cp-vm-dp-k8s
+    cluster: a-cert-manager
+    namespace: a-cert-manager
+    hostnames: {gateway: e.gw.example.com, system: e.apk.example.com}
+    controlPlane: {host: apim.example.com, credentialsSecret: apim}
 `)
 	objs := argoObjects(t, b.Tree)
 	byKindName(t, objs) // fails on a duplicate

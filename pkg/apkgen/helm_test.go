@@ -6,7 +6,7 @@ package apkgen_test
 // are rendered the way helm-controller renders them (the chart with the
 // release's values, then its post-renderers). The charts are small models
 // of the real ones, served on 127.0.0.1: each renders its values, a
-// crds/ folder, a test hook, and the cluster-scoped objects CHARTS.md lists
+// crds/ folder, a test hook, and the cluster-scoped objects docs/reference.md §3 lists
 // for the real chart, named the way the real chart names them.
 
 import (

@@ -41,6 +41,7 @@ const crdNamespace = "kube-system"
 //	apps/<env>/<release>/           helmCharts inflation plus the post-render patches
 //	infrastructure/<cluster>/<rel>/ the cluster's releases (cert-manager), the same way
 //	infrastructure/<cluster>/apk-crds/ the CRD bundle, fetched and patched by kustomize
+//	infrastructure/<cluster>/apk-shared/ cluster-scoped objects the releases share
 //	argocd/<cluster>/bootstrap.yaml AppProject and root Application: apply once
 //	argocd/<cluster>/               the root's source: infrastructure project and Applications
 //	argocd/<cluster>/<env>/         the environment's AppProject and Applications
@@ -66,12 +67,13 @@ func ArgoCD(p *plan.Plan) (tree.Tree, error) {
 	return g.done()
 }
 
-// argoInfrastructure writes the cluster's releases and CRD bundle, and into
-// root their AppProject and Applications. It returns root's files.
+// argoInfrastructure writes the cluster's releases, shared objects and CRD
+// bundle, and into root their AppProject and Applications. It returns
+// root's files.
 func (g *gen) argoInfrastructure(c *plan.Cluster, root string) []string {
 	infra := path.Join("infrastructure", c.Name)
 	project := c.Name + "-infrastructure"
-	proj := newProject(project, fmt.Sprintf("apkgen: what cluster %s gets once (CRDs, cert-manager)", c.Name), g.p.GitOps.RepoURL)
+	proj := newProject(project, fmt.Sprintf("apkgen: what cluster %s gets once (CRDs, cert-manager, shared RBAC)", c.Name), g.p.GitOps.RepoURL)
 	proj.allow(c.Server, crdNamespace, c.CRDs.ClusterScoped...)
 	var apps []plan.Object
 	for _, r := range c.Releases {
@@ -83,6 +85,17 @@ func (g *gen) argoInfrastructure(c *plan.Cluster, root string) []string {
 		// No finalizer: what a cluster gets once outlives its Application.
 		apps = append(apps, inWave(waveInfra, g.application(c.Name+"-"+r.Key, project, dir, c.Server, r.Namespace,
 			appOptions{prune: true, crds: hasCRDs(r.ClusterScoped)})))
+	}
+
+	// The objects the cluster's releases share, in a folder of their own.
+	if len(c.Objects) > 0 {
+		shared := path.Join(infra, "apk-shared")
+		g.write(shared+"/kustomization.yaml", kustomization("", g.writeObjects(shared, c.Objects...), nil))
+		for _, o := range c.Objects {
+			proj.allow(c.Server, crdNamespace, clusterObject(o))
+		}
+		apps = append(apps, inWave(waveInfra, g.application(c.Name+"-apk-shared", project, shared, c.Server, crdNamespace,
+			appOptions{prune: true})))
 	}
 
 	// The CRD bundle: kustomize fetches the file and drops what it must not apply.
@@ -265,6 +278,18 @@ func (p *project) allow(server, namespace string, objs ...plan.ClusterObject) {
 			p.cluster = append(p.cluster, o)
 		}
 	}
+}
+
+// clusterObject names a cluster-scoped object for an AppProject.
+func clusterObject(o plan.Object) plan.ClusterObject {
+	apiVersion, _ := o["apiVersion"].(string)
+	group, _, found := strings.Cut(apiVersion, "/")
+	if !found {
+		group = "" // the core group: apiVersion v1
+	}
+	kind, _ := o["kind"].(string)
+	name, _ := o["metadata"].(map[string]any)["name"].(string)
+	return plan.ClusterObject{Group: group, Kind: kind, Name: name}
 }
 
 // allowRelease permits what a release deploys.

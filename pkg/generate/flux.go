@@ -126,8 +126,8 @@ func releasePatch(r *plan.Release) map[string]any {
 	}
 }
 
-// fluxCluster writes infrastructure/<cluster> (the cluster's releases and
-// the CRD bundle) and clusters/<cluster> (what flux bootstrap points at).
+// fluxCluster writes infrastructure/<cluster> (the cluster's releases,
+// shared objects and the CRD bundle) and clusters/<cluster> (what flux bootstrap points at).
 func (g *gen) fluxCluster(c *plan.Cluster) {
 	infra := path.Join("infrastructure", c.Name)
 	var resources []string
@@ -145,6 +145,9 @@ func (g *gen) fluxCluster(c *plan.Cluster) {
 		repo["metadata"].(map[string]any)["namespace"] = r.Namespace
 		add(repo)
 		add(clusterRelease(r))
+	}
+	for _, o := range c.Objects {
+		add(o)
 	}
 	b := c.CRDs
 	add(plan.Object{

@@ -3,7 +3,6 @@ package load
 import (
 	"bytes"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -50,7 +49,6 @@ type source struct {
 // envTask is an environment to evaluate.
 type envTask struct {
 	name, pattern, cluster string
-	first                  bool // the first environment of its cluster
 	// key is the evaluation's cache key; cacheable is false when the
 	// cache is off or the environment cannot be keyed.
 	key       buildcache.Key
@@ -128,7 +126,7 @@ func keyTasks(src source, sectionErrors bool, tasks []envTask) {
 			return
 		}
 		t.key = buildcache.NewKey("env", src.schemaID, []byte(t.pattern), []byte(t.name),
-			[]byte(strconv.FormatBool(t.first)), charts.Bytes(), env.Bytes())
+			charts.Bytes(), env.Bytes())
 		t.cacheable = true
 	})
 }
@@ -195,10 +193,8 @@ func (w *worker) eval(t envTask) (diag.List, *Env, error) {
 	envPath := []string{"environments", t.name}
 	raw := w.doc.LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(t.name)))
 	pat := w.sch.LookupPath(cue.MakePath(cue.Def("Patterns"), cue.Str(t.pattern)))
-	ctxVal := w.doc.Context().Encode(map[string]any{
-		"name":           t.name,
-		"firstOnCluster": t.first,
-	}).FillPath(fileChartsPath, w.fileCharts)
+	ctxVal := w.doc.Context().Encode(map[string]any{"name": t.name}).
+		FillPath(fileChartsPath, w.fileCharts)
 	// The inputs are filled in one unification: each FillPath on the
 	// pattern would evaluate it whole again.
 	ev := pat.Unify(w.empty.FillPath(inPath, raw).FillPath(ctxPath, ctxVal))

@@ -273,6 +273,13 @@ func buildSchema(ctx *cue.Context, policies []schema.Source) (cue.Value, error) 
 // policyError reports a policy file that does not compile, at its positions.
 func policyError(err error) error {
 	var out diag.List
+	if pe, ok := errors.AsType[*schema.PackageError](err); ok {
+		pos := diag.Pos{File: pe.File}
+		if pe.Pos.IsValid() {
+			pos.Line, pos.Col = pe.Pos.Line(), pe.Pos.Column()
+		}
+		return append(out, diag.Diagnostic{Pos: pos, Message: pe.Error()})
+	}
 	for _, e := range cueerrors.Errors(err) {
 		format, args := e.Msg()
 		p := e.Position()
@@ -382,14 +389,10 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 
 	envs := doc.LookupPath(cue.ParsePath("environments"))
 	names := fieldNames(envs)
-	clusterOf := map[string]string{}
-	firstOn := map[string]string{} // cluster -> its first environment by name
-	for _, n := range names {
-		c, _ := envs.LookupPath(cue.MakePath(cue.Str(n), cue.Str("cluster"))).String()
-		clusterOf[n] = c
-		if _, ok := firstOn[c]; !ok {
-			firstOn[c] = n
-		}
+	if envs.Kind() == cue.StructKind && len(names) == 0 {
+		// A bad merge that empties the map must not prune the whole tree.
+		diags.Errorf(r.lookupPos([]string{"environments"}), "environments",
+			"no environment: a build would remove every environment's files; declare at least one")
 	}
 	patterns := Patterns(sch)
 	var tasks []envTask
@@ -415,8 +418,8 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 				"unknown pattern %q; known patterns: %s", pattern, strings.Join(patterns, ", "))
 			continue
 		}
-		cluster := clusterOf[n]
-		tasks = append(tasks, envTask{name: n, pattern: pattern, cluster: cluster, first: firstOn[cluster] == n})
+		cluster, _ := raw.LookupPath(cue.ParsePath("cluster")).String()
+		tasks = append(tasks, envTask{name: n, pattern: pattern, cluster: cluster})
 	}
 	envs2, evaluated, envDiags, err := evaluate(src, r, sch, doc, sectionErrors, tasks)
 	if err != nil {

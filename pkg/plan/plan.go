@@ -48,6 +48,9 @@ type Cluster struct {
 	Releases []*Release
 	// CRDs is the APK CRD bundle, applied once per cluster.
 	CRDs CRDBundle
+	// Objects are cluster-scoped objects the cluster's releases share
+	// (ClusterRole gateway-api-admission), applied once per cluster.
+	Objects []Object
 }
 
 // CRDBundle is a file of CRDs in a git repository.
@@ -158,12 +161,14 @@ func cluster(f *load.File, name string) (*Cluster, error) {
 	var out struct {
 		Releases map[string]*Release `json:"releases"`
 		CRDs     CRDBundle           `json:"crds"`
+		Objects  []Object            `json:"objects"`
 	}
 	if err := infra.LookupPath(cue.ParsePath("out")).Decode(&out); err != nil {
 		return nil, err
 	}
 	c.Releases = sortReleases(out.Releases)
 	c.CRDs = out.CRDs
+	c.Objects = out.Objects
 	return c, nil
 }
 
