@@ -127,6 +127,7 @@ func report(e *env, err error) int {
 	var list diag.List
 	var usage *apkgen.UsageError
 	var notOwned *write.NotOwnedError
+	var notFolder *write.NotFolderError
 	var input *load.InputError
 	var gitInput *gitops.InputError
 	switch {
@@ -136,7 +137,7 @@ func report(e *env, err error) int {
 			return ExitInvalid
 		}
 		return ExitOK
-	case errors.As(err, &usage), errors.As(err, &notOwned), errors.As(err, &input), errors.As(err, &gitInput):
+	case errors.As(err, &usage), errors.As(err, &notOwned), errors.As(err, &notFolder), errors.As(err, &input), errors.As(err, &gitInput):
 		fmt.Fprintf(e.stderr, "apkgen: %v\n", err)
 		return ExitInvalid
 	}

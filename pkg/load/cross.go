@@ -17,8 +17,12 @@ import (
 var looksLikeProduction = regexp.MustCompile(`(^|[-.])(prod|production|prd|live)([-.]|$)`)
 
 // crossChecks are the rules no single environment can see. Each error
-// names both places.
-func crossChecks(r *reporter, f *File) diag.List {
+// names both places. partial are the environments with errors of their
+// own, holding only what they say as written (cluster, namespace,
+// hostnames): the rules on those fields see them too, so that one run
+// reports every mistake; the rules on what a pattern computes see only
+// f.Envs.
+func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 	var diags diag.List
 	pos := func(env string, field ...string) diag.Pos {
 		return r.lookupPos(append([]string{"environments", env}, field...))
@@ -37,6 +41,9 @@ func crossChecks(r *reporter, f *File) diag.List {
 	// is one error; the names it shares with its neighbours follow from it.
 	crowded := map[string]bool{}
 	unique := func(e *Env, what, value string, field ...string) {
+		if value == "" {
+			return // absent or not a string: an error of its own
+		}
 		key := what + "\x00" + e.Cluster + "\x00" + value
 		if prev, ok := claimed[key]; ok && prev.env != e.Name && !crowded[e.Cluster] {
 			diags.Errorf(pos(e.Name, field...), path(e.Name, field...),
@@ -73,8 +80,10 @@ func crossChecks(r *reporter, f *File) diag.List {
 		}
 	}
 
+	all := slices.Concat(f.Envs, partial)
+	slices.SortFunc(all, func(a, b *Env) int { return strings.Compare(a.Name, b.Name) })
 	onCluster := map[string][]*Env{}
-	for _, e := range f.Envs {
+	for _, e := range all {
 		onCluster[e.Cluster] = append(onCluster[e.Cluster], e)
 	}
 	for _, e := range f.Envs {
@@ -87,8 +96,8 @@ func crossChecks(r *reporter, f *File) diag.List {
 	var known map[string][]string // #KnownVersions
 	_ = f.Schema.LookupPath(cue.MakePath(cue.Def("KnownVersions"))).Decode(&known)
 	// The environments as decoded: positions are looked up only for errors.
-	for _, e := range f.Envs {
-		if clustersDeclared && !slices.Contains(f.Clusters, e.Cluster) {
+	for _, e := range all {
+		if clustersDeclared && e.Cluster != "" && !slices.Contains(f.Clusters, e.Cluster) {
 			declared := strings.Join(f.Clusters, ", ")
 			if declared == "" {
 				declared = "none"
@@ -99,6 +108,8 @@ func crossChecks(r *reporter, f *File) diag.List {
 		unique(e, "namespace", e.In.Namespace, "namespace")
 		unique(e, "hostname", e.In.Hostnames.Gateway, "hostnames", "gateway")
 		unique(e, "hostname", e.In.Hostnames.System, "hostnames", "system")
+	}
+	for _, e := range f.Envs {
 		if engine != "argocd" {
 			for _, key := range slices.Sorted(maps.Keys(e.In.Values)) {
 				diags = append(diags, nullValues(r, e.In.Values[key], []string{"environments", e.Name, "values", key})...)

@@ -396,6 +396,7 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 	}
 	patterns := Patterns(sch)
 	var tasks []envTask
+	var named []string // the environments whose names are valid
 	for _, n := range names {
 		envPath := []string{"environments", n}
 		raw := envs.LookupPath(cue.MakePath(cue.Str(n)))
@@ -408,6 +409,7 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 				`environment name "base" is reserved (apps/base holds the shared release bases)`)
 			continue
 		}
+		named = append(named, n)
 		pv := raw.LookupPath(cue.ParsePath("pattern"))
 		pattern, err := pv.String()
 		if err != nil {
@@ -428,12 +430,34 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 	diags = append(diags, envDiags...)
 	f.Envs, f.Evaluated = envs2, evaluated
 	if diags.HasErrors() {
-		// Cross-environment rules on what is valid so far, for a complete report.
-		return nil, append(diags, crossChecks(r, f)...)
+		// Cross-environment rules on what is known so far, for a complete report.
+		return nil, append(diags, crossChecks(r, f, partialEnvs(envs, named, envs2))...)
 	}
 	f.Value = fileDef.Unify(settings)
-	diags = append(diags, crossChecks(r, f)...)
+	diags = append(diags, crossChecks(r, f, nil)...)
 	return f, diags
+}
+
+// partialEnvs are the named environments that did not evaluate, with
+// what they say as written of the fields the cross-environment rules
+// compare: a field that is not a string stays empty (its own error).
+func partialEnvs(envs cue.Value, named []string, evaluated []*Env) []*Env {
+	var out []*Env
+	for _, n := range named {
+		if slices.ContainsFunc(evaluated, func(e *Env) bool { return e.Name == n }) {
+			continue
+		}
+		raw := envs.LookupPath(cue.MakePath(cue.Str(n)))
+		str := func(path string) string {
+			s, _ := raw.LookupPath(cue.ParsePath(path)).String()
+			return s
+		}
+		e := &Env{Name: n, Pattern: str("pattern"), Cluster: str("cluster")}
+		e.In.Namespace = str("namespace")
+		e.In.Hostnames.Gateway, e.In.Hostnames.System = str("hostnames.gateway"), str("hostnames.system")
+		out = append(out, e)
+	}
+	return out
 }
 
 // emptyEnvironments builds the file with `environments: {}` for the

@@ -14,14 +14,17 @@ import (
 
 // Credentials never belong in the environments file: it is committed, and
 // what apkgen generates from it is committed too. These catch the usual
-// shapes: a credential-named key with a value, a private key, a URL with a
-// password in it.
+// shapes: a credential-named key with a value, a container environment
+// variable named like a credential with its value ({name: DB_PASSWORD,
+// value: ...}), a private key, a JSON Web Token, a URL with a password in it.
 var (
 	credentialKey = regexp.MustCompile(`(?i)(password|passwd|passphrase|token|secret|apikey|api_key|privatekey|private_key|credentials?)$`)
 	// Keys that name a Secret (or a key inside one) rather than hold one.
 	referenceKey = regexp.MustCompile(`(?i)(secretname|secretref|existingsecret|secretkey|passwordkey|tokenkey|credentialssecret|keyref|name)$`)
 	privateKey   = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`)
 	urlPassword  = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*://[^/@\s:]+:[^/@\s]+@`)
+	// A JSON Web Token: a JSON header and payload, base64url, and a signature.
+	jwt = regexp.MustCompile(`^eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*$`)
 )
 
 const secretAdvice = "create a Kubernetes Secret and reference it by name " +
@@ -53,6 +56,12 @@ func scanSecrets(name string, f *ast.File) diag.List {
 				walk(d, path, at)
 			}
 		case *ast.StructLit:
+			if pos, ok := envVarCredential(n); ok {
+				diags.Errorf(fromToken(name, pos), strings.Join(append(append([]string(nil), path...), "value"), "."),
+					"environment variable %q looks like a credential; its value must not be written in the environments file: "+
+						"set valueFrom.secretKeyRef to a key of a Kubernetes Secret instead", envVarName(n))
+				return
+			}
 			for _, d := range n.Elts {
 				walk(d, path, at)
 			}
@@ -85,6 +94,8 @@ func scanSecrets(name string, f *ast.File) diag.List {
 				diags.Errorf(pos, p, "a private key must not be written in the environments file; %s", secretAdvice)
 			case strings.Contains(s, "@") && urlPassword.MatchString(s):
 				diags.Errorf(pos, p, "this URL carries a password; %s", secretAdvice)
+			case strings.HasPrefix(s, "eyJ") && jwt.MatchString(s):
+				diags.Errorf(pos, p, "this looks like a JSON Web Token; %s", secretAdvice)
 			case s != "" && isCredential(key):
 				diags.Errorf(pos, p, "%q looks like a credential; it must not be written in the environments file: %s", key, secretAdvice)
 			}
@@ -92,4 +103,47 @@ func scanSecrets(name string, f *ast.File) diag.List {
 	}
 	walk(f, nil, token.NoPos)
 	return diags
+}
+
+// envVarCredential reports a container environment variable written with
+// its value, {name: X, value: "..."}, whose name looks like a credential,
+// and the position of its value's field.
+func envVarCredential(s *ast.StructLit) (token.Pos, bool) {
+	name := envVarName(s)
+	if name == "" || !credentialKey.MatchString(name) {
+		return token.NoPos, false
+	}
+	for _, d := range s.Elts {
+		if f, ok := d.(*ast.Field); ok {
+			if label, _, _ := ast.LabelName(f.Label); label == "value" {
+				if v, ok := stringLit(f.Value); ok && v != "" {
+					return f.Label.Pos(), true
+				}
+			}
+		}
+	}
+	return token.NoPos, false
+}
+
+// envVarName is the string under the struct's field "name", if any.
+func envVarName(s *ast.StructLit) string {
+	for _, d := range s.Elts {
+		if f, ok := d.(*ast.Field); ok {
+			if label, _, _ := ast.LabelName(f.Label); label == "name" {
+				v, _ := stringLit(f.Value)
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+// stringLit is the value of a string literal.
+func stringLit(n ast.Expr) (string, bool) {
+	lit, ok := n.(*ast.BasicLit)
+	if !ok || lit.Kind != token.STRING {
+		return "", false
+	}
+	s, err := literal.Unquote(lit.Value)
+	return s, err == nil
 }

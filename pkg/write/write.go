@@ -18,6 +18,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/apkgen/apkgen/internal/par"
 	"github.com/apkgen/apkgen/pkg/tree"
@@ -35,6 +36,14 @@ func (e *NotOwnedError) Error() string {
 }
 
 func (e *NotOwnedError) Unwrap() error { return ErrNotOwned }
+
+// NotFolderError is an output folder that is a file, or inside one: a
+// mistaken -o or gitops.path.
+type NotFolderError struct{ Path string }
+
+func (e *NotFolderError) Error() string {
+	return fmt.Sprintf("%s: a file is in the way of the output folder; choose another -o or gitops.path", e.Path)
+}
 
 // Preserved reports whether a path inside the owned folder belongs to
 // someone else and survives every build: flux bootstrap writes its own
@@ -64,11 +73,11 @@ func ReadOwned(dir string) (map[string][]byte, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string][]byte{}, nil
 	}
+	if errors.Is(err, syscall.ENOTDIR) || err == nil && !st.IsDir() {
+		return nil, &NotFolderError{Path: shown}
+	}
 	if err != nil {
 		return nil, err
-	}
-	if !st.IsDir() {
-		return nil, fmt.Errorf("%s: exists and is not a folder", shown)
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {

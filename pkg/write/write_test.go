@@ -164,8 +164,13 @@ func TestTreeRefusesFolderNotOwned(t *testing.T) {
 func TestTreeRefusesFile(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "deploy")
 	writeFile(t, dir, "not a folder\n")
-	if _, err := Tree(dir, newTree()); err == nil || !strings.Contains(err.Error(), "is not a folder") {
-		t.Fatalf("Tree onto a file: err = %v", err)
+	var notFolder *NotFolderError
+	if _, err := Tree(dir, newTree()); !errors.As(err, &notFolder) || notFolder.Path != dir {
+		t.Fatalf("Tree onto a file: err = %v, want a NotFolderError for %s", err, dir)
+	}
+	// Inside a file: the path's parent is not a folder.
+	if _, err := Tree(filepath.Join(dir, "deploy"), newTree()); !errors.As(err, &notFolder) {
+		t.Fatalf("Tree inside a file: err = %v, want a NotFolderError", err)
 	}
 	if b, _ := os.ReadFile(dir); string(b) != "not a folder\n" {
 		t.Errorf("the file changed: %q", b)
