@@ -3,15 +3,14 @@
 package schema
 
 import (
-	"crypto/sha256"
 	"embed"
-	"fmt"
 	"io/fs"
 	"sort"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
+	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 )
@@ -34,15 +33,10 @@ type Source struct {
 	Data []byte
 }
 
-// Digest hashes the schema's sources, the embedded ones and extra: two
-// schemas with the same digest evaluate alike.
-func Digest(extra ...Source) []byte {
-	h := sha256.New()
-	for _, s := range append(embedded(), extra...) {
-		fmt.Fprintf(h, "%d:%s%d:", len(s.Name), s.Name, len(s.Data))
-		h.Write(s.Data)
-	}
-	return h.Sum(nil)
+// Sources are the schema's sources: the embedded ones, then extra. Two
+// schemas of the same sources evaluate alike.
+func Sources(extra ...Source) []Source {
+	return append(embedded(), extra...)
 }
 
 // embedded returns apkgen's own CUE files, sorted by name.
@@ -58,38 +52,27 @@ func embedded() []Source {
 	return srcs
 }
 
-// PackageError is an extra file that is not of package apkgen, so it
-// would not be unified with the schema.
-type PackageError struct {
-	File string
-	Pos  token.Pos // the package clause, when there is one
-}
-
-func (e *PackageError) Error() string {
-	return "a policy file must start with `package apkgen`"
-}
-
-// packagePos is the position of f's package clause, else NoPos.
-func packagePos(f *ast.File) token.Pos {
+// packagePos is where a file's package clause is, else its start.
+func packagePos(s Source, f *ast.File) token.Pos {
 	for _, d := range f.Decls {
 		if p, ok := d.(*ast.Package); ok {
 			return p.Pos()
 		}
 	}
-	return token.NoPos
+	return token.NewFile(s.Name, -1, len(s.Data)+1).Pos(0, token.NoRelPos)
 }
 
 // Build compiles the embedded schema in ctx, with extra files unified in. A
 // failure without extra files is a bug in apkgen.
 func Build(ctx *cue.Context, extra ...Source) (cue.Value, error) {
 	inst := build.NewContext().NewInstance("apkgen", nil)
-	for _, s := range append(embedded(), extra...) {
+	for _, s := range Sources(extra...) {
 		f, err := parser.ParseFile(s.Name, s.Data, parser.ParseComments)
 		if err != nil {
 			return cue.Value{}, err
 		}
 		if f.PackageName() != "apkgen" {
-			return cue.Value{}, &PackageError{File: s.Name, Pos: packagePos(f)}
+			return cue.Value{}, cueerrors.Newf(packagePos(s, f), "a policy file must start with `package apkgen`")
 		}
 		if err := inst.AddSyntax(f); err != nil {
 			return cue.Value{}, err

@@ -156,8 +156,28 @@ func target(o BuildOptions, verify bool) (c *Compiled, dir string, t tree.Tree, 
 	}
 	if selected != nil {
 		t = onlyEnvs(t, old, selected)
+		// The others' files are as they were on disk: the mix is what gets
+		// written, so the mix must build too.
+		if verify {
+			if _, err := verifyMix(t, o.Load.Cache); err != nil {
+				return nil, "", nil, nil, err
+			}
+		}
 	}
 	return c, dir, t, old, nil
+}
+
+// verifyMix builds the tree of a --env build: the selected environments'
+// new files beside the others' files from disk. A failure is the files on
+// disk no longer fitting the new shared ones, not an apkgen bug.
+func verifyMix(t tree.Tree, cache *buildcache.Cache) (verify.Stats, error) {
+	st, err := verify.Check(t, cache)
+	if err != nil {
+		return st, &UsageError{Msg: fmt.Sprintf("--env: with only these environments rebuilt, "+
+			"the tree would not build (the other environments' files on disk no longer fit): %v; "+
+			"build without --env", err)}
+	}
+	return st, nil
 }
 
 // selectEnvs checks the --env names against the file; nil means all.

@@ -538,7 +538,9 @@ func TestArgoCDBuildOneEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stale := []byte("# stale\n")
+	// A stale file is the file with a comment added: it still builds, as
+	// the tree --env writes must.
+	stale := map[string][]byte{}
 	files := map[string]bool{ // path -> rewritten by --env test
 		"argocd/nonprod/dev/application-dev-apk.yaml":        false,
 		"apps/dev/apk/kustomization.yaml":                    false,
@@ -549,7 +551,8 @@ func TestArgoCDBuildOneEnv(t *testing.T) {
 		"infrastructure/nonprod/apk-crds/kustomization.yaml": true,
 	}
 	for p := range files {
-		if err := os.WriteFile(filepath.Join(res.Dir, p), stale, 0o644); err != nil {
+		stale[p] = append(bytes.Clone(res.Files[p]), "# stale\n"...)
+		if err := os.WriteFile(filepath.Join(res.Dir, p), stale[p], 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -561,7 +564,7 @@ func TestArgoCDBuildOneEnv(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := !bytes.Equal(b, stale); got != rewritten {
+		if got := !bytes.Equal(b, stale[p]); got != rewritten {
 			t.Errorf("%s: rewritten %v, want %v", p, got, rewritten)
 		}
 	}

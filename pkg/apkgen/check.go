@@ -3,9 +3,9 @@ package apkgen
 import (
 	"errors"
 	"path"
-	"strings"
 
 	"github.com/apkgen/apkgen/pkg/generate"
+	"github.com/apkgen/apkgen/pkg/gitops"
 	"github.com/apkgen/apkgen/pkg/load"
 	"github.com/apkgen/apkgen/pkg/review"
 	"github.com/apkgen/apkgen/pkg/tree"
@@ -85,9 +85,9 @@ func Diff(o DiffOptions) (*DiffResult, error) {
 	if o.Against == "" {
 		old, err = write.ReadOwned(dir)
 	} else {
-		old, err = write.ReadOwnedAt(o.Root, c.Plan.GitOps.Path, o.Against)
+		old, err = gitops.ReadOwnedAt(o.Root, c.Plan.GitOps.Path, o.Against)
 	}
-	var refErr *write.RefError
+	var refErr *gitops.RefError
 	if errors.As(err, &refErr) {
 		return nil, &UsageError{Msg: err.Error()}
 	}
@@ -97,7 +97,7 @@ func Diff(o DiffOptions) (*DiffResult, error) {
 	root := shownRoot(c)
 	return &DiffResult{
 		Dir: dir, Root: root, Old: old, New: t,
-		Report:   review.Compare(old, t, root, Scope),
+		Report:   review.Compare(old, t, root, scope),
 		Compiled: c,
 	}, nil
 }
@@ -107,19 +107,15 @@ func (r *DiffResult) Unified() string { return review.Unified(r.Old, r.New, r.Ro
 
 func shownRoot(c *Compiled) string { return path.Clean(c.Plan.GitOps.Path) }
 
-// Scope is the group a path of the tree belongs to in reports: its
-// environment; else the cluster whose folder holds it (infrastructure,
-// clusters, argocd); else the shared files (bases, README, marker).
-func Scope(p string) (kind, name string) {
+// scope is the group a path of the tree belongs to in reports: its
+// environment; else its cluster; else the shared files (bases, README,
+// marker).
+func scope(p string) (kind, name string) {
 	if env := generate.EnvOf(p); env != "" {
 		return review.KindEnvironment, env
 	}
-	parts := strings.Split(p, "/")
-	if len(parts) >= 3 {
-		switch parts[0] {
-		case "infrastructure", "clusters", "argocd":
-			return review.KindCluster, parts[1]
-		}
+	if c := generate.ClusterOf(p); c != "" {
+		return review.KindCluster, c
 	}
 	return review.KindShared, ""
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/apkgen/apkgen/pkg/generate"
 	"github.com/apkgen/apkgen/pkg/load"
 	"github.com/apkgen/apkgen/pkg/manifest"
+	"github.com/apkgen/apkgen/pkg/model"
 	"github.com/apkgen/apkgen/pkg/plan"
 	"github.com/apkgen/apkgen/pkg/prove"
 	"github.com/apkgen/apkgen/pkg/render"
@@ -115,7 +116,7 @@ func fileName(o render.Object, ns, releaseNS string, taken map[string]bool) stri
 	}
 	base := prefix + kind + "-" + o.Name()
 	candidates := []string{base}
-	if g := render.Group(o.APIVersion()); g != "" {
+	if g := model.Group(o.APIVersion()); g != "" {
 		candidates = append(candidates, prefix+kind+"."+g+"-"+o.Name())
 	}
 	for _, c := range candidates {
@@ -180,8 +181,9 @@ func Verify(o VerifyOptions) (*VerifyResult, error) {
 // Prove runs every check on the rendered releases, findings sorted.
 func Prove(p *plan.Plan, rels []*prove.Release, schemas *kubeschema.Set) ([]prove.Finding, error) {
 	var out []prove.Finding
-	out = append(out, prove.Collisions(p, rels)...)
-	out = append(out, prove.Namespaces(p, rels)...)
+	scopes := prove.Scopes(rels)
+	out = append(out, prove.Collisions(p, rels, scopes)...)
+	out = append(out, prove.Namespaces(p, rels, scopes)...)
 	out = append(out, prove.Schemas(schemas, rels)...)
 	out = append(out, prove.Landings(rels)...)
 	for _, r := range rels {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pelletier/go-toml/v2"
@@ -39,9 +40,17 @@ func compile(t *testing.T, yamlText string) *built {
 	return compileFile(t, file)
 }
 
+// compiledFiles are the files compileFile built, by path: tests only read
+// what it returns, so each example is compiled and built once.
+var compiledFiles sync.Map
+
 func compileFile(t *testing.T, file string) *built {
 	t.Helper()
-	c, err := apkgen.Compile(file)
+	if b, ok := compiledFiles.Load(file); ok {
+		return b.(*built)
+	}
+	// verify.Build below is what Compile's verification would do.
+	c, err := apkgen.CompileUnverified(file)
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}
@@ -59,6 +68,7 @@ func compileFile(t *testing.T, file string) *built {
 			b.dirs[dir] = append(b.dirs[dir], o)
 		}
 	}
+	compiledFiles.Store(file, b)
 	return b
 }
 

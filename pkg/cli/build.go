@@ -14,7 +14,6 @@ const buildSynopsis = `build [-f FILE] [-o DIR] [--env NAME]... [--policy FILE.c
 
 func runBuild(e *env, args []string) int {
 	fs := flagSet(e, "build", buildSynopsis)
-	file := fs.StringP("file", "f", "environments.yaml", "the environments file (YAML, JSON or CUE)")
 	root := fs.StringP("output", "o", ".", "root of the GitOps repository checkout; the tree goes to DIR/<gitops.path>")
 	envs := fs.StringArray("env", nil, "rebuild only this environment (repeatable); the others' files stay as they are")
 	loadOpts := loadFlags(fs)
@@ -28,28 +27,28 @@ func runBuild(e *env, args []string) int {
 	if code, ok := parse(e, fs, args); !ok {
 		return code
 	}
-	if *format != "text" && *format != "json" {
-		return usageError(e, fmt.Sprintf("--format %q: want text or json", *format))
+	if code, ok := checkFormat(e, fs, *format, "text", "json"); !ok {
+		return code
 	}
 	if msg := g.check(fs); msg != "" {
-		return usageError(e, msg)
+		return usageError(e, fs, "%s", msg)
 	}
-	opts := apkgen.BuildOptions{File: *file, Root: *root, Envs: *envs}
+	opts := apkgen.BuildOptions{File: loadOpts.file, Root: *root, Envs: *envs}
 	if *hydrate {
 		opts.Render = ropts
 	} else if ropts.ChartDir != "" || ropts.PlainHTTP {
-		return usageError(e, "--chart-dir and --plain-http go with --render")
+		return usageError(e, fs, "--chart-dir and --plain-http go with --render")
 	}
 	useColor, err := e.color(*color)
 	if err != nil {
 		return report(e, err)
 	}
 	if *check {
-		if g.commit {
-			return usageError(e, "--check writes nothing; it cannot be combined with --commit, --push or --repo")
+		if g.committing() {
+			return usageError(e, fs, "--check writes nothing; it cannot be combined with --commit, --push or --repo")
 		}
 		if *format != "text" {
-			return usageError(e, "--check prints text; --format json goes with a build")
+			return usageError(e, fs, "--check prints text; --format json goes with a build")
 		}
 	}
 	// Only once every flag is known good: opening the cache creates it.
@@ -57,7 +56,7 @@ func runBuild(e *env, args []string) int {
 	if *check {
 		return runCheck(e, opts, useColor)
 	}
-	if g.commit {
+	if g.committing() {
 		return g.run(e, opts, *format == "json")
 	}
 	res, err := apkgen.Build(opts)
@@ -65,6 +64,7 @@ func runBuild(e *env, args []string) int {
 		return report(e, err)
 	}
 	printDiags(e, res.File.Warnings)
+	loadOpts.work(e, res.File, &res.Verified)
 	c := res.Change
 	if *format == "json" {
 		return printJSON(e, gitops.ChangeReport(res.Plan.GitOps.Path, c.Added, c.Modified, c.Removed))

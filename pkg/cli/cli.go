@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -19,6 +21,7 @@ import (
 	"github.com/apkgen/apkgen/pkg/diag"
 	"github.com/apkgen/apkgen/pkg/gitops"
 	"github.com/apkgen/apkgen/pkg/load"
+	"github.com/apkgen/apkgen/pkg/verify"
 	"github.com/apkgen/apkgen/pkg/write"
 )
 
@@ -102,6 +105,22 @@ func flagSet(e *env, name, synopsis string) *pflag.FlagSet {
 	return fs
 }
 
+// usageError reports a mistaken use of the command fs parsed (exit 2).
+func usageError(e *env, fs *pflag.FlagSet, format string, args ...any) int {
+	fmt.Fprintf(e.stderr, "apkgen %s: %s\n", fs.Name(), fmt.Sprintf(format, args...))
+	return ExitInvalid
+}
+
+// checkFormat checks a --format value against the formats the command
+// writes; it returns an exit code when the value is not one of them.
+func checkFormat(e *env, fs *pflag.FlagSet, value string, formats ...string) (int, bool) {
+	if slices.Contains(formats, value) {
+		return 0, true
+	}
+	want := strings.Join(formats[:len(formats)-1], ", ") + " or " + formats[len(formats)-1]
+	return usageError(e, fs, "--format %q: want %s", value, want), false
+}
+
 // parse parses flags; it returns an exit code when the command must stop.
 func parse(e *env, fs *pflag.FlagSet, args []string) (int, bool) {
 	if err := fs.Parse(args); err != nil {
@@ -115,8 +134,7 @@ func parse(e *env, fs *pflag.FlagSet, args []string) (int, bool) {
 		return ExitOK, false
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "apkgen %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		return ExitInvalid, false
+		return usageError(e, fs, "unexpected argument %q", fs.Arg(0)), false
 	}
 	return 0, true
 }
@@ -149,14 +167,33 @@ func report(e *env, err error) int {
 type loadOptions struct {
 	opts    load.Options
 	noCache bool
+	file    string // -f: the environments file
+	verbose bool   // -v: say what was done and what came from the cache
 }
 
+// loadFlags registers the flags of the commands that load an environments
+// file: -f, --policy, --strict and --no-cache.
 func loadFlags(fs *pflag.FlagSet) *loadOptions {
 	o := &loadOptions{}
+	fs.StringVarP(&o.file, "file", "f", "environments.yaml", "the environments file (YAML, JSON or CUE)")
 	fs.StringArrayVar(&o.opts.Policies, "policy", nil, "a CUE file of package apkgen with your own rules, unified with the schema (repeatable)")
 	fs.BoolVar(&o.opts.Strict, "strict", false, "treat warnings as errors")
 	fs.BoolVar(&o.noCache, "no-cache", false, "neither reuse nor keep evaluations and kustomize builds ($"+buildcache.EnvVar+"=off: no cache at all)")
+	fs.BoolVarP(&o.verbose, "verbose", "v", false, "say on stderr how much was evaluated and built, the rest coming from the cache")
 	return o
+}
+
+// work says, with -v, how much a command evaluated and built; verified is
+// nil for a command that builds no kustomize folder.
+func (o *loadOptions) work(e *env, f *load.File, verified *verify.Stats) {
+	if !o.verbose {
+		return
+	}
+	fmt.Fprintf(e.stderr, "apkgen: evaluated %d of %s", f.Evaluated, plural(len(f.Envs), "environment"))
+	if verified != nil {
+		fmt.Fprintf(e.stderr, ", built %d of %s", verified.Built, plural(verified.Dirs, "kustomize folder"))
+	}
+	fmt.Fprintln(e.stderr)
 }
 
 // get returns the options as parsed, with the cache unless it is off.

@@ -33,11 +33,12 @@ func (g *gitFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&g.signer, "sign-key", "", "sign the commit with this armored OpenPGP private key (default: the key in APKGEN_GPG_KEY, if set; passphrase in APKGEN_GPG_PASSPHRASE)")
 }
 
+// committing reports whether the build commits: --push and --repo imply
+// --commit.
+func (g *gitFlags) committing() bool { return g.commit || g.push || g.repo != "" }
+
 // check validates the combination; it returns a usage message, or "".
 func (g *gitFlags) check(fs *pflag.FlagSet) string {
-	if g.push || g.repo != "" {
-		g.commit = true
-	}
 	switch {
 	case g.repo != "" && g.branch == "":
 		return "--repo needs --branch: the branch to commit to"
@@ -48,7 +49,7 @@ func (g *gitFlags) check(fs *pflag.FlagSet) string {
 	case g.branch != "" && !g.push && g.repo == "":
 		return "--branch goes with --push or --repo"
 	}
-	if !g.commit {
+	if !g.committing() {
 		for _, f := range []string{"author", "committer", "sign-key"} {
 			if fs.Changed(f) {
 				return "--" + f + " goes with --commit"
@@ -68,12 +69,13 @@ func (g *gitFlags) run(e *env, opts apkgen.BuildOptions, asJSON bool) int {
 		InputFile: opts.File, Version: version(), Log: e.stderr,
 	}
 	var warnings diag.List // of the last build; a retried build repeats them
-	build := func(root string) (*apkgen.BuildResult, error) {
+	// build builds into root, inside the repository at repoRoot.
+	build := func(root, repoRoot string) (*apkgen.BuildResult, error) {
 		o := opts
 		o.Root = root
 		// A folder the commit would refuse is refused before writing.
 		o.BeforeWrite = func(dir string) error {
-			_, err := gitops.PathIn(root, dir)
+			_, err := gitops.PathIn(repoRoot, dir)
 			return err
 		}
 		b, err := apkgen.Build(o)
@@ -88,7 +90,7 @@ func (g *gitFlags) run(e *env, opts apkgen.BuildOptions, asJSON bool) int {
 	if g.repo != "" {
 		r := gitops.RemoteOptions{URL: g.repo, Branch: g.branch, Base: g.base, Push: g.push,
 			Build: func(root string) (gitops.Built, error) {
-				b, err := build(root)
+				b, err := build(root, root) // the clone's root
 				if err != nil {
 					return gitops.Built{}, err
 				}
@@ -107,11 +109,11 @@ func (g *gitFlags) run(e *env, opts apkgen.BuildOptions, asJSON bool) int {
 		var target *gitops.PushTarget
 		if g.push {
 			// A push that cannot happen must not leave a commit behind.
-			if target, err = co.PushTarget("origin", g.branch); err != nil {
+			if target, err = co.PushTarget(g.branch); err != nil {
 				return report(e, err)
 			}
 		}
-		b, err := build(opts.Root)
+		b, err := build(opts.Root, co.Root())
 		if err != nil {
 			return report(e, err)
 		}
@@ -166,9 +168,4 @@ func printJSON(e *env, v any) int {
 	}
 	fmt.Fprintf(e.stdout, "%s\n", b)
 	return ExitOK
-}
-
-func usageError(e *env, msg string) int {
-	fmt.Fprintf(e.stderr, "apkgen build: %s\n", msg)
-	return ExitInvalid
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/apkgen/apkgen/pkg/apkgen"
@@ -10,7 +9,6 @@ import (
 
 func runDiff(e *env, args []string) int {
 	fs := flagSet(e, "diff", "diff [-f FILE] [-o DIR] [--against REF] [--unified | --format text|markdown|json] [--policy FILE.cue]...")
-	file := fs.StringP("file", "f", "environments.yaml", "the environments file (YAML, JSON or CUE)")
 	root := fs.StringP("output", "o", ".", "root of the GitOps repository checkout; the tree is DIR/<gitops.path>")
 	against := fs.String("against", "", "compare with the owned folder as committed at this Git revision (branch, tag, commit) of the repository holding DIR, not with the files on disk")
 	unified := fs.Bool("unified", false, "print a plain unified diff of the files")
@@ -20,25 +18,22 @@ func runDiff(e *env, args []string) int {
 	if code, ok := parse(e, fs, args); !ok {
 		return code
 	}
-	switch *output {
-	case "text", "markdown", "json":
-	default:
-		fmt.Fprintf(e.stderr, "apkgen diff: --format %q: want text, markdown or json\n", *output)
-		return ExitInvalid
+	if code, ok := checkFormat(e, fs, *output, "text", "markdown", "json"); !ok {
+		return code
 	}
 	if *unified && *output != "text" {
-		fmt.Fprintf(e.stderr, "apkgen diff: --unified and --format %s: choose one\n", *output)
-		return ExitInvalid
+		return usageError(e, fs, "--unified and --format %s: choose one", *output)
 	}
 	useColor, err := e.color(*color)
 	if err != nil {
 		return report(e, err)
 	}
-	res, err := apkgen.Diff(apkgen.DiffOptions{File: *file, Root: *root, Against: *against, Load: loadOpts.get(e)})
+	res, err := apkgen.Diff(apkgen.DiffOptions{File: loadOpts.file, Root: *root, Against: *against, Load: loadOpts.get(e)})
 	if err != nil {
 		return report(e, err)
 	}
 	printDiags(e, res.File.Warnings)
+	loadOpts.work(e, res.File, nil)
 	switch {
 	case *unified:
 		io.WriteString(e.stdout, review.ColorUnified(res.Unified(), useColor))

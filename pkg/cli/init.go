@@ -21,16 +21,14 @@ func runInit(e *env, args []string) int {
 	}
 	starter, err := examples.FS.ReadFile(*pattern + ".yaml")
 	if *pattern == "" || err != nil {
-		fmt.Fprintf(e.stderr, "apkgen init: --pattern must be one of %s\n", strings.Join(knownPatterns(), ", "))
-		return ExitInvalid
+		return usageError(e, flags, "--pattern must be one of %s", strings.Join(knownPatterns(), ", "))
 	}
 	if *file == "-" {
 		e.stdout.Write(starter)
 		return ExitOK
 	}
 	if _, err := os.Stat(*file); err == nil && !*force {
-		fmt.Fprintf(e.stderr, "apkgen init: %s exists; use --force to overwrite it\n", *file)
-		return ExitInvalid
+		return usageError(e, flags, "%s exists; use --force to overwrite it", *file)
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return report(e, err)
 	}

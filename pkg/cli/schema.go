@@ -12,6 +12,9 @@ func runSchema(e *env, args []string) int {
 	if code, ok := parse(e, fs, args); !ok {
 		return code
 	}
+	if code, ok := checkFormat(e, fs, *format, "cue", "json"); !ok {
+		return code
+	}
 	switch *format {
 	case "json":
 		b, err := schema.JSONSchema()
@@ -27,9 +30,6 @@ func runSchema(e *env, args []string) int {
 			}
 			fmt.Fprintf(e.stdout, "// schema/%s\n%s\n", name, b)
 		}
-	default:
-		fmt.Fprintf(e.stderr, "apkgen schema: --format %q: use cue or json\n", *format)
-		return ExitInvalid
 	}
 	return ExitOK
 }

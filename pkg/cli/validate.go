@@ -8,16 +8,16 @@ import (
 
 func runValidate(e *env, args []string) int {
 	fs := flagSet(e, "validate", "validate [-f FILE] [--policy FILE.cue]... [--strict]")
-	file := fs.StringP("file", "f", "environments.yaml", "the environments file (YAML, JSON or CUE)")
 	opts := loadFlags(fs)
 	if code, ok := parse(e, fs, args); !ok {
 		return code
 	}
-	f, err := load.ReadFile(*file, opts.get(e))
+	f, err := load.ReadFile(opts.file, opts.get(e))
 	if err != nil {
 		return report(e, err)
 	}
 	printDiags(e, f.Warnings)
+	opts.work(e, f, nil)
 	fmt.Fprintf(e.stdout, "%s: valid (%s)\n", f.Name, plural(len(f.Envs), "environment"))
 	return ExitOK
 }

@@ -45,18 +45,18 @@ func renderFlags(fs *pflag.FlagSet) *apkgen.RenderOptions {
 func runVerify(e *env, args []string) int {
 	fs := flagSet(e, "verify", "verify [-f FILE] [--chart-dir DIR] [--plain-http] [--policy FILE.cue]... [--strict]")
 	usage := fs.Usage
-	fs.Usage = func() { usage(); fmt.Fprint(e.stderr, verifyHelp) }
-	file := fs.StringP("file", "f", "environments.yaml", "the environments file (YAML, JSON or CUE)")
+	fs.Usage = func() { usage(); fmt.Fprint(fs.Output(), verifyHelp) }
 	ropts := renderFlags(fs)
 	opts := loadFlags(fs)
 	if code, ok := parse(e, fs, args); !ok {
 		return code
 	}
-	res, err := apkgen.Verify(apkgen.VerifyOptions{File: *file, Load: opts.get(e), Render: *ropts})
+	res, err := apkgen.Verify(apkgen.VerifyOptions{File: opts.file, Load: opts.get(e), Render: *ropts})
 	if err != nil {
 		return report(e, err)
 	}
 	printDiags(e, res.File.Warnings)
+	opts.work(e, res.File, &res.Verified)
 	for _, f := range res.Findings {
 		fmt.Fprintln(e.stdout, f.String())
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/apkgen/apkgen/pkg/model"
 	"github.com/apkgen/apkgen/pkg/plan"
 	"github.com/apkgen/apkgen/pkg/tree"
 )
@@ -84,7 +85,7 @@ func (g *gen) argoInfrastructure(c *plan.Cluster, root string) []string {
 		proj.allow(c.Server, r.Namespace, plan.ClusterObject{Kind: "Namespace", Name: r.Namespace})
 		// No finalizer: what a cluster gets once outlives its Application.
 		apps = append(apps, inWave(waveInfra, g.application(c.Name+"-"+r.Key, project, dir, c.Server, r.Namespace,
-			appOptions{prune: true, crds: hasCRDs(r.ClusterScoped)})))
+			appOptions{crds: hasCRDs(r.ClusterScoped)})))
 	}
 
 	// The objects the cluster's releases share, in a folder of their own.
@@ -95,7 +96,7 @@ func (g *gen) argoInfrastructure(c *plan.Cluster, root string) []string {
 			proj.allow(c.Server, crdNamespace, clusterObject(o))
 		}
 		apps = append(apps, inWave(waveInfra, g.application(c.Name+"-apk-shared", project, shared, c.Server, crdNamespace,
-			appOptions{prune: true})))
+			appOptions{})))
 	}
 
 	// The CRD bundle: kustomize fetches the file and drops what it must not apply.
@@ -120,14 +121,14 @@ func (g *gen) argoEnv(c *plan.Cluster, e *plan.Environment, dir string) {
 		e.Name, e.Pattern, e.Namespace, c.Name), g.p.GitOps.RepoURL)
 	proj.allow(c.Server, e.Namespace, plan.ClusterObject{Kind: "Namespace", Name: e.Namespace})
 	apps := []plan.Object{inWave(waveEnv, g.application(e.Name+"-namespace", project, envDir, c.Server, e.Namespace,
-		appOptions{prune: true, cascade: true}))}
+		appOptions{cascade: true}))}
 	waves := releaseWaves(e.Releases)
 	for _, r := range e.Releases {
 		rdir := path.Join(envDir, r.Key)
 		g.helmFolder(rdir, r)
 		proj.allowRelease(c.Server, r)
 		apps = append(apps, inWave(waves[r.Key], g.application(e.Name+"-"+r.Key, project, rdir, c.Server, r.Namespace,
-			appOptions{prune: true, cascade: true, crds: hasCRDs(r.ClusterScoped)})))
+			appOptions{cascade: true, crds: hasCRDs(r.ClusterScoped)})))
 	}
 	files := g.writeObjects(dir, append([]plan.Object{inWave(waveProjects, proj.object())}, apps...)...)
 	g.write(dir+"/kustomization.yaml", kustomization("", files, nil))
@@ -145,7 +146,7 @@ func (g *gen) argoBootstrap(c *plan.Cluster, root string) {
 		map[string]any{"group": "argoproj.io", "kind": "AppProject"},
 		map[string]any{"group": "argoproj.io", "kind": "Application"},
 	}
-	g.write(root+"/bootstrap.yaml", obj, g.application(name, name, root, plan.InCluster, ArgoNamespace, appOptions{prune: true}))
+	g.write(root+"/bootstrap.yaml", obj, g.application(name, name, root, plan.InCluster, ArgoNamespace, appOptions{}))
 }
 
 // helmFolder writes the kustomization that renders a release as Flux's
@@ -206,10 +207,11 @@ func hasCRDs(objs []plan.ClusterObject) bool {
 
 // appOptions are how an Application syncs.
 type appOptions struct {
-	prune   bool // delete what is no longer in Git
 	cascade bool // deleting the Application deletes what it deployed
 	crds    bool // applies CRDs: server-side, as big ones overflow the last-applied annotation
-	keep    bool // never prune or delete what it deployed
+	// keep: never prune or delete what it deployed; otherwise what is no
+	// longer in Git is deleted.
+	keep bool
 }
 
 // inWave puts an object of the root Application's sync into a sync wave.
@@ -244,7 +246,7 @@ func (g *gen) application(name, project, dir, server, namespace string, o appOpt
 			},
 			"destination": map[string]any{"server": server, "namespace": namespace},
 			"syncPolicy": map[string]any{
-				"automated":   map[string]any{"prune": o.prune, "selfHeal": true},
+				"automated":   map[string]any{"prune": !o.keep, "selfHeal": true},
 				"syncOptions": opts,
 				"retry": map[string]any{
 					"limit":   5,
@@ -258,19 +260,21 @@ func (g *gen) application(name, project, dir, server, namespace string, o appOpt
 // project builds an AppProject: where its Applications may deploy and which
 // cluster-scoped objects they may own.
 type project struct {
-	name, description string
-	repos             []string
-	dests             []string // server + "\x00" + namespace
-	cluster           []plan.ClusterObject
+	name, description, repo string
+	dests                   []destination
+	cluster                 []plan.ClusterObject
 }
 
+// destination is a namespace of a cluster an AppProject deploys to.
+type destination struct{ server, namespace string }
+
 func newProject(name, description, repo string) *project {
-	return &project{name: name, description: description, repos: []string{repo}}
+	return &project{name: name, description: description, repo: repo}
 }
 
 // allow permits the namespace of server as a destination, and objs.
 func (p *project) allow(server, namespace string, objs ...plan.ClusterObject) {
-	if d := server + "\x00" + namespace; !slices.Contains(p.dests, d) {
+	if d := (destination{server, namespace}); !slices.Contains(p.dests, d) {
 		p.dests = append(p.dests, d)
 	}
 	for _, o := range objs {
@@ -283,13 +287,9 @@ func (p *project) allow(server, namespace string, objs ...plan.ClusterObject) {
 // clusterObject names a cluster-scoped object for an AppProject.
 func clusterObject(o plan.Object) plan.ClusterObject {
 	apiVersion, _ := o["apiVersion"].(string)
-	group, _, found := strings.Cut(apiVersion, "/")
-	if !found {
-		group = "" // the core group: apiVersion v1
-	}
 	kind, _ := o["kind"].(string)
 	name, _ := o["metadata"].(map[string]any)["name"].(string)
-	return plan.ClusterObject{Group: group, Kind: kind, Name: name}
+	return plan.ClusterObject{Group: model.Group(apiVersion), Kind: kind, Name: name}
 }
 
 // allowRelease permits what a release deploys.
@@ -303,12 +303,11 @@ func (p *project) allowRelease(server string, r *plan.Release) {
 func (p *project) object() plan.Object {
 	dests := make([]any, len(p.dests))
 	for i, d := range p.dests {
-		server, ns, _ := strings.Cut(d, "\x00")
-		dests[i] = map[string]any{"server": server, "namespace": ns}
+		dests[i] = map[string]any{"server": d.server, "namespace": d.namespace}
 	}
 	spec := map[string]any{
 		"description":  p.description,
-		"sourceRepos":  p.repos,
+		"sourceRepos":  []string{p.repo},
 		"destinations": dests,
 	}
 	if len(p.cluster) > 0 {

@@ -66,6 +66,21 @@ func EnvOf(p string) string {
 	return ""
 }
 
+// ClusterOf returns the cluster whose folder holds a path of the tree
+// (infrastructure/<cluster>, clusters/<cluster>, argocd/<cluster>), or "".
+// A path of an environment's may be in its cluster's folder too: EnvOf
+// tells those apart.
+func ClusterOf(p string) string {
+	parts := strings.Split(p, "/")
+	if len(parts) >= 3 {
+		switch parts[0] {
+		case "infrastructure", "clusters", "argocd":
+			return parts[1]
+		}
+	}
+	return ""
+}
+
 // gen collects the files of a tree and the first error.
 type gen struct {
 	t   tree.Tree

@@ -22,9 +22,9 @@ func Readme(p *plan.Plan) []byte {
 	var b strings.Builder
 	b.WriteString(manifest.MarkdownHeader)
 	b.WriteString("# WSO2 APK environments\n\n")
+	l := layoutOf(p)
 	b.WriteString("apkgen generated this folder from the environments file. Do not edit it: change that file and run\n" +
-		"`apkgen build`, which rewrites or removes every file here (except `clusters/<cluster>/flux-system/`,\n" +
-		"which belongs to `flux bootstrap`).\n")
+		"`apkgen build`, which rewrites or removes every file here" + l.notOurs + ".\n")
 
 	b.WriteString("\n## Environments\n\n")
 	b.WriteString("| Environment | Pattern | Cluster | Namespace | Gateway hostname | System hostname | Charts |\n")
@@ -43,45 +43,52 @@ func Readme(p *plan.Plan) []byte {
 		"version); an arrow is an APK agent's connection to its API Manager control plane.\n\n")
 	b.WriteString(mermaid(p))
 
-	// The layout, and per cluster what to point the engine at.
-	type layout struct {
-		folders   []string // "| folder | holds |" rows
-		bootstrap string   // the sentence before the table
-		column    string   // its last column's heading
-		entry     func(cluster string) string
+	b.WriteString("\n## Layout\n\n| Folder | Holds |\n| --- | --- |\n")
+	b.WriteString(strings.Join(l.folders, "\n") + "\n")
+	fmt.Fprintf(&b, "\n%s\n\n| Cluster | API server | Environments | %s |\n| --- | --- | --- | --- |\n", l.bootstrap, l.column)
+	for _, c := range p.Clusters {
+		fmt.Fprintf(&b, "| %s | %s | %s | `%s` |\n", c.Name, c.Server, strings.Join(c.Environments, ", "), l.entry(c.Name))
 	}
-	l := map[string]layout{
-		"flux": {
-			folders: []string{
-				"| `apps/base/<release>/` | a HelmRepository and a HelmRelease per chart, shared by the environments |",
-				"| `apps/<environment>/` | the environment's namespace, objects and the values of its releases |",
-				"| `infrastructure/<cluster>/` | what a cluster gets once: cert-manager, the APK CRDs |",
-				"| `clusters/<cluster>/` | the Flux Kustomizations of the cluster: infrastructure first, then its environments |",
-			},
-			bootstrap: "Bootstrap Flux on each cluster with the path of its folder:",
-			column:    "`flux bootstrap --path`",
-			entry:     func(c string) string { return path.Join(path.Clean(p.GitOps.Path), "clusters", c) },
-		},
-		"argocd": {
+	return []byte(b.String())
+}
+
+// layout is what the README says of an engine's folders, and per cluster
+// what to point the engine at.
+type layout struct {
+	notOurs   string   // what a build leaves alone, as a clause
+	folders   []string // "| folder | holds |" rows
+	bootstrap string   // the sentence before the table
+	column    string   // its last column's heading
+	entry     func(cluster string) string
+}
+
+// layoutOf is the layout of the plan's engine (Generate admits no other).
+func layoutOf(p *plan.Plan) layout {
+	root := path.Clean(p.GitOps.Path)
+	if p.GitOps.Engine == "argocd" {
+		return layout{
 			folders: []string{
 				"| `apps/<environment>/` | the environment's namespace and objects, and one kustomize folder per release that inflates its chart |",
-				"| `infrastructure/<cluster>/` | what a cluster gets once: cert-manager, the APK CRDs |",
+				"| `infrastructure/<cluster>/` | what a cluster gets once: cert-manager, the APK CRDs, the ClusterRole its APK releases share |",
 				"| `argocd/<cluster>/` | the cluster's Applications and AppProjects, in sync waves: projects, infrastructure, environments |",
 			},
 			bootstrap: "Apply each cluster's root Application once, by hand; it deploys the rest:",
 			column:    "`kubectl apply -n argocd -f`",
-			entry:     func(c string) string { return path.Join(path.Clean(p.GitOps.Path), "argocd", c, "bootstrap.yaml") },
-		},
-	}[p.GitOps.Engine]
-	if l.entry != nil {
-		b.WriteString("\n## Layout\n\n| Folder | Holds |\n| --- | --- |\n")
-		b.WriteString(strings.Join(l.folders, "\n") + "\n")
-		fmt.Fprintf(&b, "\n%s\n\n| Cluster | API server | Environments | %s |\n| --- | --- | --- | --- |\n", l.bootstrap, l.column)
-		for _, c := range p.Clusters {
-			fmt.Fprintf(&b, "| %s | %s | %s | `%s` |\n", c.Name, c.Server, strings.Join(c.Environments, ", "), l.entry(c.Name))
+			entry:     func(c string) string { return path.Join(root, "argocd", c, "bootstrap.yaml") },
 		}
 	}
-	return []byte(b.String())
+	return layout{
+		notOurs: " (except `clusters/<cluster>/flux-system/`,\nwhich belongs to `flux bootstrap`)",
+		folders: []string{
+			"| `apps/base/<release>/` | a HelmRepository and a HelmRelease per chart, shared by the environments |",
+			"| `apps/<environment>/` | the environment's namespace, objects and the values of its releases |",
+			"| `infrastructure/<cluster>/` | what a cluster gets once: cert-manager, the APK CRDs, the ClusterRole its APK releases share |",
+			"| `clusters/<cluster>/` | the Flux Kustomizations of the cluster: infrastructure first, then its environments |",
+		},
+		bootstrap: "Bootstrap Flux on each cluster with the path of its folder:",
+		column:    "`flux bootstrap --path`",
+		entry:     func(c string) string { return path.Join(root, "clusters", c) },
+	}
 }
 
 // mermaid draws the clusters as subgraphs holding one subgraph per
@@ -102,9 +109,6 @@ func mermaid(p *plan.Plan) string {
 		fmt.Fprintf(&b, "  subgraph c%d[%s]\n", ci+1, label("cluster "+c.Name))
 		for _, name := range c.Environments {
 			e := envs[name]
-			if e == nil {
-				continue
-			}
 			id := fmt.Sprintf("e%d", index[name])
 			fmt.Fprintf(&b, "    subgraph %s[%s]\n", id, label("namespace "+e.Namespace+" · "+e.Name))
 			for _, r := range e.Releases {

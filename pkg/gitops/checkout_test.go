@@ -311,6 +311,32 @@ func TestCommitRefusedBeforeWriting(t *testing.T) {
 	}
 }
 
+// The owned folder may be a link to another folder of the same
+// repository: -o names a subfolder, not the repository's root, and the
+// commit holds the files where the link points.
+func TestCommitThroughLinkInsideRepository(t *testing.T) {
+	s := newSandbox(t)
+	in := example(t, t.TempDir(), "environments.yaml", "")
+	repo := t.TempDir()
+	s.git(repo, "init", "--quiet", "-b", "main")
+	for _, dir := range []string{"sub", "other/deploy"} {
+		if err := os.MkdirAll(filepath.Join(repo, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("../other/deploy", filepath.Join(repo, "sub", "deploy")); err != nil {
+		t.Fatal(err)
+	}
+	r := s.apkgen(repo, nil, "build", "-f", in, "-o", filepath.Join(repo, "sub"), "--commit", "--author", "Bot <bot@example.com>")
+	if r.code != 0 {
+		t.Fatalf("build --commit through a link inside the repository: %s", r)
+	}
+	files := s.git(repo, "ls-tree", "-r", "--name-only", "HEAD")
+	if !strings.Contains(files, "other/deploy/.apkgen") {
+		t.Errorf("the commit lacks the owned folder's files at other/deploy:\n%s", files)
+	}
+}
+
 // With --commit, a missing environments file reads as it does without:
 // the build reads the file, and the commit hashes what the build read.
 func TestCommitMissingInput(t *testing.T) {

@@ -93,8 +93,8 @@ func inputProvenance(file string) provenance {
 		return p
 	}
 	if wt, err := repo.Worktree(); err == nil {
-		if rel, err := filepath.Rel(realPath(wt.Filesystem.Root()), realPath(abs)); err == nil && !strings.HasPrefix(rel, "..") {
-			p.name = filepath.ToSlash(rel)
+		if rel, ok := within(wt.Filesystem.Root(), abs); ok {
+			p.name = rel
 		}
 	}
 	if head, err := repo.Head(); err == nil {
@@ -113,7 +113,7 @@ func realPath(p string) string {
 	// parent: that is where writing it would go.
 	rest := ""
 	for cur := abs; ; {
-		if r, err := write.RealPath(cur); err == nil {
+		if r, err := filepath.EvalSymlinks(cur); err == nil {
 			return filepath.Join(r, rest)
 		}
 		parent := filepath.Dir(cur)
@@ -130,11 +130,21 @@ func realPath(p string) string {
 // folder that is not strictly inside (a link out of it, say) is an input
 // error: call it before writing, so that a refused commit writes nothing.
 func PathIn(root, dir string) (string, error) {
-	rel, err := filepath.Rel(realPath(root), realPath(dir))
-	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+	rel, ok := within(root, dir)
+	if !ok || rel == "." {
 		return "", inputErrorf("--commit: the owned folder %s must be a folder inside the repository at %s", dir, realPath(root))
 	}
-	return filepath.ToSlash(rel), nil
+	return rel, nil
+}
+
+// within returns target's slash-separated path relative to root, symbolic
+// links resolved on both sides, and whether target is root or inside it.
+func within(root, target string) (string, bool) {
+	rel, err := filepath.Rel(realPath(root), realPath(target))
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", false
+	}
+	return filepath.ToSlash(rel), true
 }
 
 // Checkout is a git working tree that holds the owned folder.

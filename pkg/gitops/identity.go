@@ -16,8 +16,8 @@ func (id Identity) ok() bool { return id.Name != "" && id.Email != "" }
 
 var identityRe = regexp.MustCompile(`^\s*([^<>]*?)\s*<([^<>\s]+)>\s*$`)
 
-// ParseIdentity reads "Name <email>".
-func ParseIdentity(s string) (Identity, error) {
+// parseIdentity reads "Name <email>".
+func parseIdentity(s string) (Identity, error) {
 	m := identityRe.FindStringSubmatch(s)
 	if m == nil || m[1] == "" {
 		return Identity{}, inputErrorf("%q: want an identity of the form \"Name <email>\"", s)
@@ -33,7 +33,7 @@ func ParseIdentity(s string) (Identity, error) {
 func resolveIdentities(authorFlag, committerFlag string, env Getenv, cfg *config.Config) (author, committer Identity, err error) {
 	pick := func(flag, kind string) (Identity, error) {
 		if flag != "" {
-			return ParseIdentity(flag)
+			return parseIdentity(flag)
 		}
 		id := Identity{Name: env.get("GIT_" + kind + "_NAME"), Email: env.get("GIT_" + kind + "_EMAIL")}
 		if cfg != nil {

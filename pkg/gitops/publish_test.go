@@ -177,6 +177,35 @@ func TestPublishFailures(t *testing.T) {
 	}
 }
 
+// A build that fails in the clone (here: deploy/ holds a person's files,
+// not apkgen's) is reported as without --repo, exit 2, and nothing is
+// pushed.
+func TestPublishBuildFails(t *testing.T) {
+	s := newSandbox(t)
+	bare := s.bareRepo(t.TempDir(), "gitops", true)
+	work := t.TempDir()
+	s.git(work, "clone", "--quiet", bare, ".")
+	if err := os.MkdirAll(filepath.Join(work, "deploy"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(work, "deploy", "hand.yaml"), []byte("kind: ConfigMap\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.git(work, "add", ".")
+	s.git(work, "commit", "--quiet", "-m", "a file by hand")
+	s.git(work, "push", "--quiet", "origin", "main")
+	head := s.git(bare, "rev-parse", "main")
+
+	in := example(t, t.TempDir(), "environments.yaml", "")
+	r := s.apkgen(t.TempDir(), nil, "build", "-f", in, "--repo", "file://"+bare, "--branch", "main", "--push", botID)
+	if r.code != 2 || !strings.Contains(r.stderr, "deploy: folder is not empty and was not created by apkgen") {
+		t.Fatalf("want exit 2 naming the folder, got %s", r)
+	}
+	if got := s.git(bare, "rev-parse", "main"); got != head {
+		t.Errorf("main moved from %s to %s", head, got)
+	}
+}
+
 // In a checkout, --push pushes the branch to origin; when that fails, the
 // local commit stays.
 func TestCheckoutPush(t *testing.T) {

@@ -315,10 +315,11 @@ type PushTarget struct {
 
 // PushTarget checks what a push needs (a branch checked out, a valid
 // destination branch, the remote, usable credentials) and returns where it
-// goes: branch of the remote (usually "origin"), or HEAD's branch's name
-// when branch is "". The CLI calls it before building, so that a push that
-// cannot happen commits nothing, and pushes to what it returned.
-func (c *Checkout) PushTarget(remoteName, branch string) (*PushTarget, error) {
+// goes: branch of origin, or HEAD's branch's name when branch is "". The
+// CLI calls it before building, so that a push that cannot happen commits
+// nothing, and pushes to what it returned.
+func (c *Checkout) PushTarget(branch string) (*PushTarget, error) {
+	const remoteName = "origin"
 	head, err := c.repo.Storer.Reference(plumbing.HEAD)
 	if err != nil {
 		return nil, c.sec.wrap(err, "reading HEAD")

@@ -19,17 +19,23 @@ import (
 // the checked value, where that value starts in CUE's error paths, and the
 // schema it was checked against (for "did you mean").
 type scope struct {
-	prefix []string  // the user's path of the value checked, e.g. environments.dev
-	marker string    // CUE paths hold the value's fields after this selector ("in" for patterns)
-	schema cue.Value // the definition the value was unified with
-	at     cue.Value // the value as written, for positions when CUE has none
+	prefix []string // the user's path of the value checked, e.g. environments.dev
+	marker string   // CUE paths hold the value's fields after this selector ("in" for patterns)
+	// computed: the value is computed from what the user wrote (a
+	// pattern's output), so its fields are not in the file: errors are
+	// reported at prefix.
+	computed bool
+	schema   cue.Value // the definition the value was unified with
+	at       cue.Value // the value as written, for positions when CUE has none
 }
 
 // userPath maps a CUE error path to the user's path: it drops the
 // definitions (and, with a marker, everything up to it) and adds the prefix.
 func (s *scope) userPath(path []string) []string {
 	path = unquote(path)
-	if s.marker != "" {
+	if s.computed {
+		path = nil
+	} else if s.marker != "" {
 		if i := slices.Index(path, s.marker); i >= 0 {
 			path = path[i+1:]
 		} else {
@@ -112,19 +118,16 @@ func (r *reporter) report(err error, s *scope) diag.List {
 			order = append(order, key)
 		}
 		pos := r.inFile(e)
-		switch {
-		default:
-			if alt, val, ok := r.alternative(msg, path); ok {
-				ent.alts = append(ent.alts, alt)
-				ent.value = val
-				ent.rule = r.ruleAt(e)
-				if ent.d.Pos.Line == 0 {
-					ent.d.Pos = pos
-				}
-				continue
+		if alt, val, ok := r.alternative(msg, path); ok {
+			ent.alts = append(ent.alts, alt)
+			ent.value = val
+			ent.rule = r.ruleAt(e)
+			if ent.d.Pos.Line == 0 {
+				ent.d.Pos = pos
 			}
-			msg = r.reword(msg)
+			continue
 		}
+		msg = r.reword(msg)
 		if pos.Line == 0 {
 			pos = r.lookupPos(path)
 		}

@@ -40,8 +40,6 @@ type source struct {
 	opts Options
 	// policies are the --policy files, read once.
 	policies []schema.Source
-	// schemaID hashes the schema's sources, policies included.
-	schemaID []byte
 	// syntax is the file as parsed (not evaluated), for cache keys.
 	syntax *ast.File
 }
@@ -49,11 +47,13 @@ type source struct {
 // envTask is an environment to evaluate.
 type envTask struct {
 	name, pattern, cluster string
-	// key is the evaluation's cache key; cacheable is false when the
-	// cache is off or the environment cannot be keyed.
-	key       buildcache.Key
-	cacheable bool
+	// key is the evaluation's cache key, zero when the cache is off or
+	// the environment cannot be keyed.
+	key buildcache.Key
 }
+
+// cacheable reports whether the task has a cache key.
+func (t envTask) cacheable() bool { return t.key != buildcache.Key{} }
 
 // worker evaluates environments in one CUE context.
 type worker struct {
@@ -100,34 +100,35 @@ func parseWorker(src source, main *reporter, sectionErrors bool) (*worker, error
 // keyTasks gives each task its cache key: the schema, the environment as
 // written and what the pattern's context holds. Only data can be keyed by
 // what it says: an environments file written in CUE may hold constraints
-// and references, so its environments are always evaluated.
+// and references, so its environments are always evaluated. Nor is a file
+// with errors outside its environments keyed: a build never uses its
+// evaluations.
 func keyTasks(src source, sectionErrors bool, tasks []envTask) {
-	if src.opts.Cache == nil || format(src.name) == "cue" {
+	if src.opts.Cache == nil || format(src.name) == "cue" || sectionErrors {
 		return
 	}
 	chartsSyntax, envs, ok := envSyntax(src.syntax)
 	if !ok {
 		return
 	}
-	// What the patterns read as the file's charts (see fileCharts).
 	var charts bytes.Buffer
-	switch {
-	case sectionErrors:
-		charts.WriteString("none")
-	case chartsSyntax != nil:
-		if !writeData(&charts, chartsSyntax) {
-			return
-		}
+	if chartsSyntax != nil && !writeData(&charts, chartsSyntax) {
+		return
 	}
+	// The schema's sources, policies included.
+	var sources [][]byte
+	for _, s := range schema.Sources(src.policies...) {
+		sources = append(sources, []byte(s.Name), s.Data)
+	}
+	schemaID := buildcache.NewKey("schema", sources...)
 	par.For(len(tasks), par.Workers(len(tasks), minEnvsPerWorker), func(_, i int) {
 		t := &tasks[i]
 		var env bytes.Buffer
 		if e, ok := envs[t.name]; !ok || !writeData(&env, e) {
 			return
 		}
-		t.key = buildcache.NewKey("env", src.schemaID, []byte(t.pattern), []byte(t.name),
+		t.key = buildcache.NewKey("env", schemaID[:], []byte(t.pattern), []byte(t.name),
 			charts.Bytes(), env.Bytes())
-		t.cacheable = true
 	})
 }
 
@@ -143,7 +144,7 @@ func evaluate(src source, r *reporter, sch, doc cue.Value, sectionErrors bool, t
 	// Cache hits are read and decoded in parallel; only the misses reach a
 	// worker. An entry that does not decode is evaluated again.
 	par.For(len(tasks), par.Workers(len(tasks), minEnvsPerWorker), func(_, i int) {
-		if !tasks[i].cacheable {
+		if !tasks[i].cacheable() {
 			return
 		}
 		if data, ok := src.opts.Cache.Get(tasks[i].key); ok {
@@ -188,7 +189,6 @@ func evaluate(src source, r *reporter, sch, doc cue.Value, sectionErrors bool, t
 // eval unifies an environment with its pattern, reports what is wrong with
 // it, and decodes what the pattern computes.
 func (w *worker) eval(t envTask) (diag.List, *Env, error) {
-	var diags diag.List
 	r := w.r
 	envPath := []string{"environments", t.name}
 	raw := w.doc.LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(t.name)))
@@ -208,7 +208,7 @@ func (w *worker) eval(t envTask) (diag.List, *Env, error) {
 	}
 	if err := evOut.Validate(cue.Concrete(true)); err != nil {
 		// Only what the user wrote can make a pattern's output invalid.
-		return r.reportAll(err, &scope{prefix: envPath, marker: "out", at: raw}, nil), nil, nil
+		return r.reportAll(err, &scope{prefix: envPath, computed: true, at: raw}, nil), nil, nil
 	}
 	data, err := exportEnv(evIn, evOut)
 	if err != nil {
@@ -218,10 +218,10 @@ func (w *worker) eval(t envTask) (diag.List, *Env, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", strings.Join(envPath, "."), err)
 	}
-	if t.cacheable {
+	if t.cacheable() {
 		w.cache.Put(t.key, data)
 	}
-	return diags, e, nil
+	return nil, e, nil
 }
 
 // decode makes the environment from its evaluation's JSON.

@@ -48,8 +48,9 @@ func envSyntax(f *ast.File) (charts ast.Expr, envs map[string]ast.Expr, ok bool)
 }
 
 // writeData writes a data literal (what YAML and JSON make: structs,
-// lists, strings, numbers, booleans, null) so that two literals are written
-// alike only if they are the same data. It returns false for anything else.
+// lists, strings, numbers, booleans and null, the last three as BasicLit)
+// so that two literals are written alike only if they are the same data.
+// It returns false for anything else.
 func writeData(b *bytes.Buffer, n ast.Expr) bool {
 	switch n := n.(type) {
 	case *ast.StructLit:
@@ -86,12 +87,6 @@ func writeData(b *bytes.Buffer, n ast.Expr) bool {
 		b.WriteString(n.Kind.String())
 		b.WriteByte(' ')
 		b.WriteString(strconv.Quote(n.Value))
-	case *ast.Ident:
-		// JSON's true, false and null.
-		if n.Name != "true" && n.Name != "false" && n.Name != "null" {
-			return false
-		}
-		b.WriteString(n.Name)
 	case *ast.UnaryExpr:
 		if n.Op != token.SUB && n.Op != token.ADD {
 			return false

@@ -177,7 +177,7 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	for _, d := range secrets {
 		r.secretPaths[d.Path] = true
 	}
-	src := source{name: name, data: data, opts: opts, policies: policies, schemaID: schema.Digest(policies...), syntax: syntax}
+	src := source{name: name, data: data, opts: opts, policies: policies, syntax: syntax}
 	f, diags := validate(src, r, sch, doc)
 	diags = append(diags, secrets...)
 	if opts.Strict {
@@ -273,13 +273,6 @@ func buildSchema(ctx *cue.Context, policies []schema.Source) (cue.Value, error) 
 // policyError reports a policy file that does not compile, at its positions.
 func policyError(err error) error {
 	var out diag.List
-	if pe, ok := errors.AsType[*schema.PackageError](err); ok {
-		pos := diag.Pos{File: pe.File}
-		if pe.Pos.IsValid() {
-			pos.Line, pos.Col = pe.Pos.Line(), pe.Pos.Column()
-		}
-		return append(out, diag.Diagnostic{Pos: pos, Message: pe.Error()})
-	}
 	for _, e := range cueerrors.Errors(err) {
 		format, args := e.Msg()
 		p := e.Position()
@@ -304,11 +297,10 @@ func parseSyntax(name string, data []byte, fmtName string) (*ast.File, error) {
 	case "json":
 		var expr ast.Expr
 		if expr, err = cuejson.Extract(name, data); err == nil {
-			s, ok := expr.(*ast.StructLit)
-			if !ok {
-				return nil, diag.List{{Pos: diag.Pos{File: name, Line: 1, Col: 1}, Message: "the environments file must be a JSON object"}}
-			}
-			f = &ast.File{Filename: name, Decls: s.Elts}
+			f = &ast.File{Filename: name, Decls: []ast.Decl{&ast.EmbedDecl{Expr: expr}}}
+			if s, ok := expr.(*ast.StructLit); ok {
+				f.Decls = s.Elts
+			} // else checkTop says what the top must be, as for YAML
 		}
 	case "cue":
 		f, err = parser.ParseFile(name, data)

@@ -166,7 +166,7 @@ func TestLargeFileSyntaxError(t *testing.T) {
 	b.WriteString("environments:\n  dev:\n    pattern: dp-per-namespace\n   cluster: c00001\n")
 	_, err := Parse("big.yaml", []byte(b.String()), Options{})
 	var l diag.List
-	if !errors.As(err, &l) || len(l) == 0 || !strings.Contains(l[0].Message, "invalid YAML") || l[0].Pos.Line < 20003 {
-		t.Fatalf("got %v, want an invalid YAML error at the end of the file", err)
+	if !errors.As(err, &l) || len(l) == 0 || !strings.Contains(l[0].Message, "invalid YAML") || l[0].Pos.Line != 20007 {
+		t.Fatalf("got %v, want an invalid YAML error at line 20007, the misindented cluster", err)
 	}
 }

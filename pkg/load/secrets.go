@@ -76,11 +76,8 @@ func scanSecrets(name string, f *ast.File) diag.List {
 				walk(e, append(append([]string(nil), path...), strconv.Itoa(i)), e.Pos())
 			}
 		case *ast.BasicLit:
-			if n.Kind != token.STRING {
-				return
-			}
-			s, err := literal.Unquote(n.Value)
-			if err != nil {
+			s, ok := stringLit(n)
+			if !ok {
 				return
 			}
 			key := ""

@@ -3,15 +3,20 @@
 // generators read them. No CUE value outlives loading.
 package model
 
+import "strings"
+
 // Input is what plan needs of an environment as written.
 type Input struct {
-	Namespace string `json:"namespace"`
-	Hostnames struct {
-		Gateway string `json:"gateway"`
-		System  string `json:"system"`
-	} `json:"hostnames"`
+	Namespace string    `json:"namespace"`
+	Hostnames Hostnames `json:"hostnames"`
 	// Values is the `values:` escape hatch, by release key.
 	Values map[string]map[string]any `json:"values"`
+}
+
+// Hostnames are an environment's hostnames.
+type Hostnames struct {
+	Gateway string `json:"gateway"`
+	System  string `json:"system"`
 }
 
 // Output is a pattern's #Output.
@@ -47,6 +52,14 @@ type ClusterObject struct {
 
 // Object is one Kubernetes object as a generic map.
 type Object = map[string]any
+
+// Group is the API group of an apiVersion: "" for the core group ("v1").
+func Group(apiVersion string) string {
+	if i := strings.LastIndex(apiVersion, "/"); i >= 0 {
+		return apiVersion[:i]
+	}
+	return ""
+}
 
 // Chart locates a Helm chart.
 type Chart struct {

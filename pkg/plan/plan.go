@@ -83,12 +83,9 @@ type Environment struct {
 	Pattern   string
 	Cluster   string
 	Namespace string
-	Hostnames struct {
-		Gateway string `json:"gateway"`
-		System  string `json:"system"`
-	}
-	Releases []*Release // sorted by key
-	Objects  []Object
+	Hostnames model.Hostnames
+	Releases  []*Release // sorted by key
+	Objects   []Object
 	// Files are written beside the manifests and not applied.
 	Files map[string]string
 }
@@ -127,8 +124,7 @@ func Build(f *load.File) (*Plan, error) {
 }
 
 func environment(le *load.Env) *Environment {
-	e := &Environment{Name: le.Name, Pattern: le.Pattern, Cluster: le.Cluster, Namespace: le.In.Namespace}
-	e.Hostnames.Gateway, e.Hostnames.System = le.In.Hostnames.Gateway, le.In.Hostnames.System
+	e := &Environment{Name: le.Name, Pattern: le.Pattern, Cluster: le.Cluster, Namespace: le.In.Namespace, Hostnames: le.In.Hostnames}
 	out := le.Out
 	for key, r := range out.Releases {
 		r.Values = deepMerge(r.Values, le.In.Values[key])

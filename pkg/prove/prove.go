@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/apkgen/apkgen/internal/kubeschema"
+	"github.com/apkgen/apkgen/pkg/model"
 	"github.com/apkgen/apkgen/pkg/plan"
 	"github.com/apkgen/apkgen/pkg/render"
 )
@@ -102,14 +103,14 @@ type owner struct {
 // releases, or a release and the objects apkgen writes itself (an
 // environment's issuers, the cluster's infrastructure). Hooks count: the
 // API server refuses a second object of the same name all the same.
-func Collisions(p *plan.Plan, rels []*Release) []Finding {
-	scopes := Scopes(rels)
+// scopes are Scopes(rels).
+func Collisions(p *plan.Plan, rels []*Release, scopes map[string]*render.Scopes) []Finding {
 	type key struct{ cluster, group, kind, ns, name string }
 	owners := map[key][]owner{}
 	// add records that ow renders o in cluster, in namespace ns when o is
 	// namespaced and sets none.
 	add := func(cluster string, o render.Object, ns string, ow owner) {
-		k := key{cluster, render.Group(o.APIVersion()), o.Kind(), Placed(o, scopes[cluster], ns), o.Name()}
+		k := key{cluster, model.Group(o.APIVersion()), o.Kind(), Placed(o, scopes[cluster], ns), o.Name()}
 		if !slices.Contains(owners[k], ow) {
 			owners[k] = append(owners[k], ow)
 		}
@@ -131,9 +132,14 @@ func Collisions(p *plan.Plan, rels []*Release) []Finding {
 		}
 	}
 	for _, c := range p.Clusters {
-		// The infrastructure creates the namespaces of the cluster's releases.
+		infra := owner{"", "the infrastructure of cluster " + c.Name}
+		// The infrastructure creates the namespaces of the cluster's
+		// releases and the objects they share.
 		for _, r := range c.Releases {
-			add(c.Name, namespace(r.Namespace), "", owner{"", "the infrastructure of cluster " + c.Name})
+			add(c.Name, namespace(r.Namespace), "", infra)
+		}
+		for _, obj := range c.Objects {
+			add(c.Name, render.Object{Obj: obj}, "", infra)
 		}
 	}
 	var out []Finding
@@ -165,9 +171,8 @@ func Collisions(p *plan.Plan, rels []*Release) []Finding {
 }
 
 // Namespaces finds objects a release renders into the namespace of
-// another environment of its cluster.
-func Namespaces(p *plan.Plan, rels []*Release) []Finding {
-	scopes := Scopes(rels)
+// another environment of its cluster. scopes are Scopes(rels).
+func Namespaces(p *plan.Plan, rels []*Release, scopes map[string]*render.Scopes) []Finding {
 	nsOwner := map[[2]string]string{} // cluster, namespace → environment
 	for _, e := range p.Environments {
 		nsOwner[[2]string{e.Cluster, e.Namespace}] = e.Name

@@ -77,7 +77,7 @@ func TestDocsValuesCollide(t *testing.T) {
 	w := newWorld(t)
 	w.add("dev", "apk-dev", "apk-dev", docsValues("apk-dev"))
 	w.add("test", "apk-test", "apk-test", docsValues("apk-test"))
-	fs := Collisions(w.plan, w.rels)
+	fs := Collisions(w.plan, w.rels, Scopes(w.rels))
 	want := []string{
 		"ClusterRole cert-manager-controller-issuers", // the cert-manager sub-chart, on by default
 		"ClusterRole gateway-api-admission",
@@ -99,13 +99,37 @@ func TestDocsValuesCollide(t *testing.T) {
 	}
 }
 
+// TestSharedObjectCollides: a release that still creates ClusterRole
+// gateway-api-admission collides with the one the cluster's
+// infrastructure holds for every release.
+func TestSharedObjectCollides(t *testing.T) {
+	w := newWorld(t)
+	w.plan.Clusters[0].Objects = []plan.Object{{
+		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+		"metadata": map[string]any{"name": "gateway-api-admission"},
+	}}
+	w.add("dev", "apk-dev", "apk-dev", docsValues("apk-dev"))
+	var found bool
+	for _, f := range Collisions(w.plan, w.rels, Scopes(w.rels)) {
+		if f.Object == "ClusterRole gateway-api-admission" {
+			found = true
+			if !strings.Contains(f.Message, "dev (release apk-dev) and the infrastructure of cluster nonprod") {
+				t.Errorf("the finding does not name both owners: %s", f)
+			}
+		}
+	}
+	if !found {
+		t.Error("no collision between the release's ClusterRole gateway-api-admission and the infrastructure's")
+	}
+}
+
 // TestSameReleaseNameCollides: with one release name in two namespaces,
 // the release-prefixed cluster-scoped objects collide too, hooks included.
 func TestSameReleaseNameCollides(t *testing.T) {
 	w := newWorld(t)
 	w.add("dev", "apk-dev", "apk", docsValues("apk-dev"))
 	w.add("test", "apk-test", "apk", docsValues("apk-test"))
-	got := strings.Join(objects(Collisions(w.plan, w.rels)), "\n")
+	got := strings.Join(objects(Collisions(w.plan, w.rels, Scopes(w.rels))), "\n")
 	for _, want := range []string{
 		"ClusterRoleBinding apk-wso2-apk-role-binding",
 		"ClusterRoleBinding apk-wso2-apk-gateway-api-admission",
@@ -161,8 +185,8 @@ func TestApkgenValuesPass(t *testing.T) {
 		t.Fatal(err)
 	}
 	var fs []Finding
-	fs = append(fs, Collisions(w.plan, w.rels)...)
-	fs = append(fs, Namespaces(w.plan, w.rels)...)
+	fs = append(fs, Collisions(w.plan, w.rels, Scopes(w.rels))...)
+	fs = append(fs, Namespaces(w.plan, w.rels, Scopes(w.rels))...)
 	fs = append(fs, Schemas(schemas, w.rels)...)
 	for _, r := range w.rels {
 		f, err := IgnoredValues(r)
@@ -185,7 +209,7 @@ func TestForeignNamespace(t *testing.T) {
 		Patch:  "- op: replace\n  path: /metadata/namespace\n  value: apk-test\n",
 	})
 	w.add("test", "apk-test", "apk-test", nil)
-	fs := Namespaces(w.plan, w.rels)
+	fs := Namespaces(w.plan, w.rels, Scopes(w.rels))
 	if len(fs) != 1 {
 		t.Fatalf("findings %v, want one", fs)
 	}

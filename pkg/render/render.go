@@ -23,6 +23,7 @@ import (
 	"github.com/apkgen/apkgen/internal/jsonnum"
 	"github.com/apkgen/apkgen/pkg/charts"
 	"github.com/apkgen/apkgen/pkg/manifest"
+	"github.com/apkgen/apkgen/pkg/model"
 	"github.com/apkgen/apkgen/pkg/plan"
 )
 
@@ -218,7 +219,7 @@ func decode(stream string, hook bool, source string) ([]Object, error) {
 
 func sortObjects(objs []Object) {
 	key := func(o Object) string {
-		return strings.Join([]string{fmt.Sprint(o.Hook), Group(o.APIVersion()), o.Kind(), o.Namespace(), o.Name(), o.Source}, "\x00")
+		return strings.Join([]string{fmt.Sprint(o.Hook), model.Group(o.APIVersion()), o.Kind(), o.Namespace(), o.Name(), o.Source}, "\x00")
 	}
 	sort.SliceStable(objs, func(i, j int) bool { return key(objs[i]) < key(objs[j]) })
 }

@@ -1,6 +1,6 @@
 package render
 
-import "strings"
+import "github.com/apkgen/apkgen/pkg/model"
 
 // clusterScoped are the cluster-scoped kinds of Kubernetes and of the
 // projects APK installs with it, by group and kind ("" is the core group).
@@ -46,14 +46,6 @@ var clusterScoped = map[string]bool{
 	"snapshot.storage.k8s.io/VolumeSnapshotContent":                 true,
 }
 
-// Group returns the API group of an apiVersion ("" for core v1).
-func Group(apiVersion string) string {
-	if i := strings.LastIndex(apiVersion, "/"); i >= 0 {
-		return apiVersion[:i]
-	}
-	return ""
-}
-
 // Scopes tells whether a kind is cluster-scoped: the kinds Kubernetes and
 // the usual add-ons define, and those of the CRDs it has seen.
 type Scopes struct{ crds map[string]bool }
@@ -81,7 +73,7 @@ func (s *Scopes) Learn(o Object) {
 // A kind it does not know is taken as namespaced, as custom kinds mostly are.
 // A nil Scopes knows only the built-in kinds.
 func (s *Scopes) ClusterScoped(apiVersion, kind string) bool {
-	key := Group(apiVersion) + "/" + kind
+	key := model.Group(apiVersion) + "/" + kind
 	if s == nil {
 		return clusterScoped[key]
 	}

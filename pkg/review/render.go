@@ -1,7 +1,6 @@
 package review
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -9,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/aymanbagabas/go-udiff"
+
+	"github.com/apkgen/apkgen/pkg/tree"
 )
 
 // ANSI colours, used only when the caller asks for them.
@@ -247,20 +248,16 @@ func WriteJSON(w io.Writer, r *Report) error {
 // against /dev/null.
 func Unified(old, new map[string][]byte, root string) string {
 	var b strings.Builder
-	for _, p := range union(old, new) {
-		a, inOld := old[p]
-		n, inNew := new[p]
-		if inOld && inNew && bytes.Equal(a, n) {
-			continue // udiff has no shortcut for equal text
-		}
+	for _, f := range tree.Diff(old, new) {
+		p := f.Path
 		from, to := "a/"+show(root, p), "b/"+show(root, p)
-		if !inOld {
+		switch f.Status {
+		case tree.Added:
 			from = "/dev/null"
-		}
-		if !inNew {
+		case tree.Removed:
 			to = "/dev/null"
 		}
-		b.WriteString(udiff.Unified(from, to, string(a), string(n)))
+		b.WriteString(udiff.Unified(from, to, string(old[p]), string(new[p])))
 	}
 	return b.String()
 }

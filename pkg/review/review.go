@@ -22,16 +22,18 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/apkgen/apkgen/pkg/tree"
 )
 
 // Status says how a file, an object or a field changed.
-type Status string
+type Status = tree.Status
 
 // The statuses.
 const (
-	Added    Status = "added"
-	Removed  Status = "removed"
-	Modified Status = "modified"
+	Added    = tree.Added
+	Removed  = tree.Removed
+	Modified = tree.Modified
 )
 
 // Group kinds, in the order reports list them.
@@ -136,20 +138,8 @@ func Compare(old, new map[string][]byte, root string, group GroupFunc) *Report {
 	r := &Report{Root: root}
 	groups := map[[2]string]*Group{}
 	changed := map[*Group][]string{}
-	for _, p := range union(old, new) {
-		a, inOld := old[p]
-		b, inNew := new[p]
-		var st Status
-		switch {
-		case !inOld:
-			st = Added
-		case !inNew:
-			st = Removed
-		case !bytes.Equal(a, b):
-			st = Modified
-		default:
-			continue
-		}
+	for _, f := range tree.Diff(old, new) {
+		p, st := f.Path, f.Status
 		kind, name := group(p)
 		g := groups[[2]string{kind, name}]
 		if g == nil {
@@ -588,16 +578,14 @@ func Value(v any) string {
 	case string:
 		return strconv.Quote(x)
 	case map[string]any, []any:
-		b, err := yaml.Marshal(x)
-		if err != nil {
+		var n yaml.Node
+		if err := n.Encode(x); err != nil {
 			return fmt.Sprint(x)
 		}
-		var n yaml.Node
-		if yaml.Unmarshal(b, &n) == nil && len(n.Content) == 1 {
-			flow(n.Content[0])
-			if b, err := yaml.Marshal(n.Content[0]); err == nil {
-				return strings.TrimSpace(string(b))
-			}
+		flow(&n)
+		b, err := yaml.Marshal(&n)
+		if err != nil {
+			return fmt.Sprint(x)
 		}
 		return strings.TrimSpace(string(b))
 	}

@@ -21,8 +21,8 @@ import (
 	"github.com/apkgen/apkgen/pkg/tree"
 )
 
-// Root is where the tree is mounted in the in-memory filesystem.
-const Root = "/tree"
+// root is where the tree is mounted in the in-memory filesystem.
+const root = "/tree"
 
 // minDirsPerWorker is how many kustomize builds pay for an extra worker.
 const minDirsPerWorker = 8
@@ -80,16 +80,18 @@ func build(t tree.Tree, keep bool, c *buildcache.Cache, st *Stats) (map[string]r
 	if st != nil {
 		st.Dirs = len(dirs)
 	}
+	// With a cache (Check only), todo is the folders not built before,
+	// keys[i] the cache key of todo[i].
 	todo := dirs
-	keys := map[string]buildcache.Key{}
-	if c != nil && !keep {
+	var keys []buildcache.Key
+	if c != nil {
 		todo = nil
 		for _, dir := range dirs {
 			key := buildKey(t, sets[dir])
 			if _, ok := c.Get(key); ok {
 				continue
 			}
-			keys[dir] = key
+			keys = append(keys, key)
 			todo = append(todo, dir)
 		}
 	}
@@ -105,7 +107,7 @@ func build(t tree.Tree, keep bool, c *buildcache.Cache, st *Stats) (map[string]r
 		fs, err := mount(t, sets[dir])
 		if err == nil {
 			var m resmap.ResMap
-			if m, err = ks[w].Run(fs, path.Join(Root, dir)); keep {
+			if m, err = ks[w].Run(fs, path.Join(root, dir)); keep {
 				results[i] = m
 			}
 		}
@@ -116,13 +118,16 @@ func build(t tree.Tree, keep bool, c *buildcache.Cache, st *Stats) (map[string]r
 	if st != nil {
 		st.Built = len(todo)
 	}
+	// Each success is kept, also when another folder failed.
+	for i, key := range keys {
+		if errs[i] == nil {
+			c.Put(key, nil)
+		}
+	}
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
-	}
-	for _, key := range keys {
-		c.Put(key, nil)
 	}
 	if !keep {
 		return nil, nil
@@ -137,7 +142,7 @@ func build(t tree.Tree, keep bool, c *buildcache.Cache, st *Stats) (map[string]r
 // buildKey is the cache key of a successful build that read files.
 func buildKey(t tree.Tree, files []string) buildcache.Key {
 	parts := make([][]byte, 0, 2*len(files)+1)
-	parts = append(parts, []byte(Root))
+	parts = append(parts, []byte(root))
 	for _, p := range files {
 		parts = append(parts, []byte(p), t[p])
 	}
@@ -235,10 +240,10 @@ func Dirs(t tree.Tree) []string {
 }
 
 func mountFile(fs filesys.FileSystem, p string, b []byte) error {
-	if err := fs.MkdirAll(path.Join(Root, path.Dir(p))); err != nil {
+	if err := fs.MkdirAll(path.Join(root, path.Dir(p))); err != nil {
 		return err
 	}
-	return fs.WriteFile(path.Join(Root, p), b)
+	return fs.WriteFile(path.Join(root, p), b)
 }
 
 // offline returns a kustomization without what needs the network (its

@@ -12,15 +12,15 @@ import (
 // ReadOwned leaves them out.
 type Drift struct {
 	// Changed files are generated and on disk, with other content.
-	Changed []string `json:"changed"`
+	Changed []string
 	// Missing files are generated but not on disk.
-	Missing []string `json:"missing"`
+	Missing []string
 	// Stale files are on disk and carry apkgen's header, but the input no
 	// longer generates them.
-	Stale []string `json:"stale"`
+	Stale []string
 	// Untracked files are on disk without apkgen's header: someone added
 	// them by hand inside the folder apkgen owns, and a build removes them.
-	Untracked []string `json:"untracked"`
+	Untracked []string
 }
 
 // Empty reports whether the folder on disk is exactly what a build writes.

@@ -5,7 +5,6 @@
 package write
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -16,7 +15,6 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -137,22 +135,16 @@ func onlyPreserved(dir string) (bool, error) {
 // Diff compares the files on disk with a tree.
 func Diff(old map[string][]byte, t tree.Tree) Change {
 	var c Change
-	for p, f := range t {
-		switch b, ok := old[p]; {
-		case !ok:
-			c.Added = append(c.Added, p)
-		case !bytes.Equal(b, f):
-			c.Modified = append(c.Modified, p)
+	for _, f := range tree.Diff(old, t) {
+		switch f.Status {
+		case tree.Added:
+			c.Added = append(c.Added, f.Path)
+		case tree.Modified:
+			c.Modified = append(c.Modified, f.Path)
+		case tree.Removed:
+			c.Removed = append(c.Removed, f.Path)
 		}
 	}
-	for p := range old {
-		if _, ok := t[p]; !ok {
-			c.Removed = append(c.Removed, p)
-		}
-	}
-	sort.Strings(c.Added)
-	sort.Strings(c.Modified)
-	sort.Strings(c.Removed)
 	return c
 }
 
@@ -178,49 +170,81 @@ func Replace(dir string, old map[string][]byte, t tree.Tree) (Change, error) {
 		dir = real
 	}
 	parent, base := filepath.Dir(dir), filepath.Base(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	created, err := mkdirParents(parent)
+	if err != nil {
 		return Change{}, err
 	}
 	suffix, err := randomSuffix()
 	if err != nil {
-		return Change{}, err
+		return Change{}, removeCreated(err, created)
 	}
 	next := filepath.Join(parent, "."+base+".apkgen-new-"+suffix)
 	prev := filepath.Join(parent, "."+base+".apkgen-old-"+suffix)
 	if err := writeAll(next, t); err != nil {
 		os.RemoveAll(next)
-		return Change{}, err
+		return Change{}, removeCreated(err, created)
 	}
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		if err := os.Rename(next, dir); err != nil {
 			os.RemoveAll(next)
-			return Change{}, err
+			return Change{}, removeCreated(err, created)
 		}
 		return change, nil
 	}
+	// From here dir exists, so its parent did: nothing was created.
 	moved, err := carryPreserved(dir, next)
-	if err != nil {
-		restorePreserved(moved, dir, next)
-		os.RemoveAll(next)
-		return Change{}, err
-	}
-	if err := os.Rename(dir, prev); err != nil {
-		restorePreserved(moved, dir, next)
-		os.RemoveAll(next)
-		return Change{}, err
-	}
-	if err := os.Rename(next, dir); err != nil {
-		// Put the old tree back; the new one is discarded.
-		if rerr := os.Rename(prev, dir); rerr == nil {
-			restorePreserved(moved, dir, next)
+	// abandon discards the new tree once the old one is whole again: the
+	// flux-system folders carried into next go back first, and next is
+	// kept when they cannot.
+	abandon := func(err error) (Change, error) {
+		if rerr := restorePreserved(moved, dir, next); rerr != nil {
+			return Change{}, fmt.Errorf("%w; moving flux-system back into %s failed too (%v): it is in %s", err, dir, rerr, next)
 		}
 		os.RemoveAll(next)
 		return Change{}, err
+	}
+	if err != nil {
+		return abandon(err)
+	}
+	if err := rename(dir, prev); err != nil {
+		return abandon(err)
+	}
+	if err := rename(next, dir); err != nil {
+		// Put the old tree back; the new one is discarded.
+		if rerr := rename(prev, dir); rerr != nil {
+			return Change{}, fmt.Errorf("%w; putting the old tree back failed too (%v): the old tree is in %s, the new one in %s",
+				err, rerr, prev, next)
+		}
+		return abandon(err)
 	}
 	if err := os.RemoveAll(prev); err != nil {
 		return change, fmt.Errorf("new tree written; removing the old one at %s: %w", prev, err)
 	}
 	return change, nil
+}
+
+// rename is os.Rename; tests replace it to fail a chosen swap.
+var rename = os.Rename
+
+// mkdirParents creates dir and its missing parents, and returns the
+// topmost folder it created ("" when dir existed), for removeCreated.
+func mkdirParents(dir string) (string, error) {
+	top := ""
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil || !errors.Is(err, fs.ErrNotExist) || filepath.Dir(d) == d {
+			break
+		}
+		top = d
+	}
+	return top, os.MkdirAll(dir, 0o755)
+}
+
+// removeCreated removes the folders a failed write created and returns err.
+func removeCreated(err error, created string) error {
+	if created != "" {
+		os.RemoveAll(created)
+	}
+	return err
 }
 
 func writeAll(root string, t tree.Tree) error {
@@ -264,6 +288,9 @@ func carryPreserved(from, to string) ([]string, error) {
 	}
 	var moved []string
 	for _, c := range clusters {
+		if !c.IsDir() {
+			continue // a stray file under clusters/, or a link: not a cluster's folder
+		}
 		rel := filepath.Join("clusters", c.Name(), "flux-system")
 		m := filepath.Join(from, rel)
 		if _, err := os.Lstat(m); errors.Is(err, fs.ErrNotExist) {
@@ -273,7 +300,7 @@ func carryPreserved(from, to string) ([]string, error) {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return moved, err
 		}
-		if err := os.Rename(m, dst); err != nil {
+		if err := rename(m, dst); err != nil {
 			return moved, err
 		}
 		moved = append(moved, rel)
@@ -281,10 +308,13 @@ func carryPreserved(from, to string) ([]string, error) {
 	return moved, nil
 }
 
-func restorePreserved(moved []string, dir, next string) {
+// restorePreserved moves the folders carryPreserved moved back into dir.
+func restorePreserved(moved []string, dir, next string) error {
+	var errs []error
 	for _, rel := range moved {
-		os.Rename(filepath.Join(next, rel), filepath.Join(dir, rel))
+		errs = append(errs, rename(filepath.Join(next, rel), filepath.Join(dir, rel)))
 	}
+	return errors.Join(errs...)
 }
 
 func randomSuffix() (string, error) {

@@ -252,6 +252,67 @@ func TestTreePreservesFluxSystem(t *testing.T) {
 	wantFiles(t, dir, next, flux)
 }
 
+// TestTreeStrayFileUnderClusters: a file directly under clusters/ is not a
+// cluster's folder; it is pruned like any file apkgen does not generate,
+// and the build goes on.
+func TestTreeStrayFileUnderClusters(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	mustTree(t, dir, newTree("clusters/c1/apps-dev.yaml", "v1\n"))
+	writeFile(t, filepath.Join(dir, "clusters/README.md"), "notes\n")
+	writeFile(t, filepath.Join(dir, "clusters/c1/flux-system/gotk-sync.yaml"), "sync\n")
+	next := newTree("clusters/c1/apps-dev.yaml", "v2\n")
+	mustTree(t, dir, next)
+	wantFiles(t, dir, next, map[string]string{"clusters/c1/flux-system/gotk-sync.yaml": "sync\n"})
+}
+
+// failRename makes every rename that match selects fail, for the rest of
+// the test.
+func failRename(t *testing.T, match func(from, to string) bool) {
+	t.Cleanup(func() { rename = os.Rename })
+	rename = func(from, to string) error {
+		if match(from, to) {
+			return &os.LinkError{Op: "rename", Old: from, New: to, Err: errors.New("injected failure")}
+		}
+		return os.Rename(from, to)
+	}
+}
+
+// TestTreeFailedSwapKeepsOldTree: when the new tree cannot take the old
+// one's place, the old one goes back, flux-system included.
+func TestTreeFailedSwapKeepsOldTree(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	mustTree(t, dir, newTree("clusters/c/apps-dev.yaml", "old\n"))
+	writeFile(t, filepath.Join(dir, "clusters/c/flux-system/gotk-sync.yaml"), "sync\n")
+	before := snapshot(t, filepath.Dir(dir))
+	failRename(t, func(from, to string) bool { return to == dir && strings.Contains(from, ".apkgen-new-") })
+	if _, err := Tree(dir, newTree("clusters/c/apps-dev.yaml", "new\n")); err == nil {
+		t.Fatal("Tree succeeded")
+	}
+	if after := snapshot(t, filepath.Dir(dir)); !reflect.DeepEqual(before, after) {
+		t.Errorf("a failed swap changed the folder:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
+// TestTreeFailedRestoreKeepsFluxSystem: when flux-system cannot go back
+// either, it is not deleted with the new tree: the error says where it is.
+func TestTreeFailedRestoreKeepsFluxSystem(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	mustTree(t, dir, newTree("clusters/c/apps-dev.yaml", "old\n"))
+	writeFile(t, filepath.Join(dir, "clusters/c/flux-system/gotk-sync.yaml"), "sync\n")
+	// Moving the old tree aside fails, and so does moving flux-system back.
+	failRename(t, func(from, to string) bool {
+		return from == dir || strings.HasSuffix(to, filepath.Join(filepath.Base(dir), "clusters", "c", "flux-system"))
+	})
+	_, err := Tree(dir, newTree("clusters/c/apps-dev.yaml", "new\n"))
+	if err == nil || !strings.Contains(err.Error(), "moving flux-system back") {
+		t.Fatalf("err = %v, want one saying flux-system did not go back", err)
+	}
+	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), ".deploy.apkgen-new-*", "clusters", "c", "flux-system", "gotk-sync.yaml"))
+	if len(matches) != 1 || !strings.Contains(err.Error(), filepath.Dir(filepath.Dir(filepath.Dir(matches[0])))) {
+		t.Errorf("flux-system is not where the error says (%v): %v", matches, err)
+	}
+}
+
 // TestTreeAfterFluxBootstrap: flux bootstrap may write clusters/<c>/flux-system
 // before apkgen's first build; that folder is apkgen's to fill.
 func TestTreeAfterFluxBootstrap(t *testing.T) {
@@ -330,8 +391,10 @@ func TestTreeFailureKeepsOldTree(t *testing.T) {
 func TestTreeFailureIntoMissingFolder(t *testing.T) {
 	for name, bad := range failingTrees {
 		t.Run(name, func(t *testing.T) {
+			// Two missing levels: the folders a failed write creates on
+			// the way go too.
 			parent := t.TempDir()
-			dir := filepath.Join(parent, "deploy")
+			dir := filepath.Join(parent, "a", "b", "deploy")
 			if _, err := Tree(dir, bad); err == nil {
 				t.Fatal("Tree of an unwritable tree succeeded")
 			}

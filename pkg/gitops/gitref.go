@@ -1,16 +1,15 @@
-package write
+package gitops
 
 import (
 	"errors"
 	"fmt"
-	"path"
-	"path/filepath"
-	"strings"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/apkgen/apkgen/pkg/write"
 )
 
 // RefError is a revision that cannot be read: no Git repository holds the
@@ -38,9 +37,14 @@ func ReadOwnedAt(root, gitopsPath, ref string) (map[string][]byte, error) {
 		}
 		return nil, &RefError{Root: root, Ref: ref, Err: err}
 	}
-	prefix, err := repoPath(repo, root, gitopsPath)
+	wt, err := repo.Worktree()
 	if err != nil {
 		return nil, &RefError{Root: root, Ref: ref, Err: err}
+	}
+	dir := write.Join(root, gitopsPath)
+	prefix, ok := within(wt.Filesystem.Root(), dir)
+	if !ok {
+		return nil, &RefError{Root: root, Ref: ref, Err: fmt.Errorf("%s is outside the repository at %s", dir, realPath(wt.Filesystem.Root()))}
 	}
 	hash, err := repo.ResolveRevision(plumbing.Revision(ref))
 	if err != nil {
@@ -65,7 +69,7 @@ func ReadOwnedAt(root, gitopsPath, ref string) (map[string][]byte, error) {
 	}
 	files := map[string][]byte{}
 	err = t.Files().ForEach(func(f *object.File) error {
-		if Preserved(f.Name) || !f.Mode.IsFile() || f.Mode == filemode.Symlink {
+		if write.Preserved(f.Name) || !f.Mode.IsFile() || f.Mode == filemode.Symlink {
 			return nil
 		}
 		s, err := f.Contents()
@@ -76,39 +80,4 @@ func ReadOwnedAt(root, gitopsPath, ref string) (map[string][]byte, error) {
 		return nil
 	})
 	return files, err
-}
-
-// repoPath is the owned folder's slash-separated path inside the
-// repository's work tree.
-func repoPath(repo *git.Repository, root, gitopsPath string) (string, error) {
-	wt, err := repo.Worktree()
-	if err != nil {
-		return "", err
-	}
-	top, err := RealPath(wt.Filesystem.Root())
-	if err != nil {
-		return "", err
-	}
-	dir, err := RealPath(root)
-	if err != nil {
-		return "", err
-	}
-	rel, err := filepath.Rel(top, dir)
-	if err != nil {
-		return "", err
-	}
-	p := path.Join(filepath.ToSlash(rel), path.Clean(gitopsPath))
-	if p == ".." || strings.HasPrefix(p, "../") {
-		return "", fmt.Errorf("%s is outside the repository at %s", p, top)
-	}
-	return p, nil
-}
-
-// RealPath is p absolute, with symbolic links resolved.
-func RealPath(p string) (string, error) {
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return "", err
-	}
-	return filepath.EvalSymlinks(abs)
 }
