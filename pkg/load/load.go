@@ -23,6 +23,7 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
 	cuejson "cuelang.org/go/encoding/json"
 	cueyaml "cuelang.org/go/encoding/yaml"
 
@@ -265,27 +266,51 @@ func readPolicies(paths []string) ([]schema.Source, error) {
 func buildSchema(ctx *cue.Context, policies []schema.Source) (cue.Value, error) {
 	v, err := schema.Build(ctx, policies...)
 	if err != nil && len(policies) > 0 {
-		return cue.Value{}, policyError(err)
+		return cue.Value{}, policyError(err, policies)
 	}
 	return v, err
 }
 
-// policyError reports a policy file that does not compile, at its positions.
-func policyError(err error) error {
+// policyError reports a policy file that does not compile, at its positions
+// and with the schema path it breaks (e.g. #Patterns.dev.out.files.x).
+func policyError(err error, policies []schema.Source) error {
 	var out diag.List
 	for _, e := range cueerrors.Errors(err) {
 		format, args := e.Msg()
-		p := e.Position()
+		p := policyPos(e, policies)
 		pos := diag.Pos{File: p.Filename()}
 		if p.IsValid() {
 			pos.Line, pos.Col = p.Line(), p.Column()
 		}
-		out = append(out, diag.Diagnostic{Pos: pos, Message: fmt.Sprintf(format, args...)})
+		out = append(out, diag.Diagnostic{Pos: pos, Path: strings.Join(e.Path(), "."), Message: fmt.Sprintf(format, args...)})
 	}
 	if len(out) == 0 {
 		return &InputError{Err: err}
 	}
 	return out
+}
+
+// policyPos is where an error of the schema with policies is: its own
+// position, else the first of its inputs in a policy file (CUE gives a
+// field that a closed definition does not allow no position of its own).
+func policyPos(e cueerrors.Error, policies []schema.Source) token.Pos {
+	if p := e.Position(); p.IsValid() {
+		return p
+	}
+	inputs := e.InputPositions()
+	for _, p := range inputs {
+		for _, s := range policies {
+			if p.IsValid() && p.Filename() == s.Name {
+				return p
+			}
+		}
+	}
+	for _, p := range inputs {
+		if p.IsValid() {
+			return p
+		}
+	}
+	return token.NoPos
 }
 
 func parseSyntax(name string, data []byte, fmtName string) (*ast.File, error) {

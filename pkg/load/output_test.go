@@ -1,0 +1,74 @@
+package load
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apkgen/apkgen/examples"
+	"github.com/apkgen/apkgen/internal/envgen"
+	"github.com/apkgen/apkgen/pkg/diag"
+)
+
+// outputPolicy unifies every pattern's out with #Output: the check
+// #Pattern leaves out of every build for speed (schema/common.cue).
+const outputPolicy = "package apkgen\n\n#Patterns: [string]: out: #Output\n"
+
+// TestOutputsMatchSchema: what each pattern computes, for every example
+// and a generated estate using every pattern, chart overrides and values,
+// is what #Output describes.
+func TestOutputsMatchSchema(t *testing.T) {
+	dir := t.TempDir()
+	policy := filepath.Join(dir, "output.cue")
+	if err := os.WriteFile(policy, []byte(outputPolicy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{"envgen-100.yaml": envgen.Generate(100)}
+	names, err := fs.Glob(examples.FS, "*.yaml")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("examples: %v %v", names, err)
+	}
+	for _, name := range names {
+		data, err := examples.FS.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = data
+	}
+	for name, data := range files {
+		f, err := Parse(name, data, Options{Policies: []string{policy}})
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if len(f.Envs) == 0 {
+			t.Errorf("%s: no environments", name)
+		}
+	}
+
+	// The policy does catch an output #Output does not allow: a file name
+	// it does not match, from the environment's namespace.
+	bad := filepath.Join(dir, "bad.cue")
+	rule := "package apkgen\n\n#Patterns: \"dp-per-namespace\": P={out: files: \"\\(P.in.namespace)_X\": \"x\"}\n"
+	if err := os.WriteFile(bad, []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := examples.FS.ReadFile("dp-per-namespace.yaml")
+	// Without the policy, builds do not check (what makes them faster).
+	if _, err := Parse("dp-per-namespace.yaml", data, Options{Policies: []string{bad}}); err != nil {
+		t.Fatalf("without the #Output policy: %v", err)
+	}
+	_, err = Parse("dp-per-namespace.yaml", data, Options{Policies: []string{policy, bad}})
+	var l diag.List
+	if !errors.As(err, &l) || len(l) == 0 {
+		t.Fatalf("an output outside #Output passed: %v", err)
+	}
+	for _, d := range l {
+		if !strings.HasPrefix(d.String(), "dp-per-namespace.yaml:") || !strings.Contains(d.String(), "field not allowed") {
+			t.Errorf("not the environment's error: %s", d)
+		}
+	}
+}
