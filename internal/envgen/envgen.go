@@ -12,6 +12,7 @@ package envgen
 import (
 	"bytes"
 	"fmt"
+	"strings"
 )
 
 // PerSharedCluster is how many dp-per-namespace environments share a cluster.
@@ -88,6 +89,15 @@ charts:
 		switch Pattern(i) {
 		case "cp-dp-k8s":
 			fmt.Fprintf(&b, "    controlPlane:\n      managementHostname: %s.am.example.com\n      credentialsSecret: apim-admin\n", name)
+			b.WriteString("      image: {registry: registry.example.com, repository: wso2/wso2am, tag: 4.6.0, digest: \"sha256:" + strings.Repeat("0", 64) + "\"}\n")
+			// Half on an external database, half on the image's own.
+			if i%20 == 8 {
+				fmt.Fprintf(&b, "      database:\n        type: postgre\n        driver: org.postgresql.Driver\n"+
+					"        apimDB: {url: \"jdbc:postgresql://db.%[1]s.example.com:5432/apim_db\", username: apim}\n"+
+					"        sharedDB: {url: \"jdbc:postgresql://db.%[1]s.example.com:5432/shared_db\", username: apim}\n", name)
+			} else {
+				b.WriteString("      database: {type: h2, driver: org.h2.Driver, apimDB: {url: \"jdbc:h2:./repository/database/WSO2AM_DB;DB_CLOSE_ON_EXIT=FALSE\", username: wso2carbon}, sharedDB: {url: \"jdbc:h2:./repository/database/WSO2SHARED_DB;DB_CLOSE_ON_EXIT=FALSE\", username: wso2carbon}}\n")
+			}
 		case "cp-vm-dp-k8s":
 			fmt.Fprintf(&b, "    controlPlane:\n      host: apim-%s.internal.example.com\n      credentialsSecret: apim-agent-credentials\n      gatewayEnvironment: Default_APK\n", name)
 			if i%20 == 19 {
