@@ -66,9 +66,19 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ExitInvalid
 	}
 	switch args[0] {
-	case "-h", "--help", "help":
+	case "help":
+		// `apkgen help build` is `apkgen build --help`.
+		if len(args) > 1 {
+			args = []string{args[1], "--help"}
+			break
+		}
 		usage(stdout)
 		return ExitOK
+	case "-h", "--help":
+		usage(stdout)
+		return ExitOK
+	case "--version":
+		args = []string{"version"}
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
@@ -88,7 +98,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'apkgen <command> --help' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'apkgen help <command>' (or 'apkgen <command> --help') for a command's flags.")
 	fmt.Fprintln(w, "Exit codes: 0 ok, 1 differences found, 2 invalid input or usage, 3 other failure.")
 }
 
