@@ -324,22 +324,29 @@ func isMissing(msg string) bool {
 
 // ruleAt names the policy rule an error comes from, if any.
 func (r *reporter) ruleAt(e cueerrors.Error) string {
-	for _, p := range append([]token.Pos{e.Position()}, e.InputPositions()...) {
-		if p.IsValid() && slices.Contains(r.policies, p.Filename()) {
-			return fmt.Sprintf(" (policy %s:%d:%d)", p.Filename(), p.Line(), p.Column())
-		}
+	if p, ok := posIn(e, r.policies...); ok {
+		return fmt.Sprintf(" (policy %s:%d:%d)", p.Filename(), p.Line(), p.Column())
 	}
 	return ""
 }
 
 // inFile picks the error's position that lies in the user's file.
 func (r *reporter) inFile(e cueerrors.Error) diag.Pos {
-	for _, p := range append([]token.Pos{e.Position()}, e.InputPositions()...) {
-		if p.IsValid() && p.Filename() == r.name {
-			return fromToken(r.name, p)
-		}
+	if p, ok := posIn(e, r.name); ok {
+		return fromToken(r.name, p)
 	}
 	return diag.Pos{File: r.name}
+}
+
+// posIn is the first of an error's positions, its own then its inputs',
+// that lies in one of files.
+func posIn(e cueerrors.Error, files ...string) (token.Pos, bool) {
+	for _, p := range append([]token.Pos{e.Position()}, e.InputPositions()...) {
+		if p.IsValid() && slices.Contains(files, p.Filename()) {
+			return p, true
+		}
+	}
+	return token.NoPos, false
 }
 
 // lookupPos finds the position of the nearest existing field on path in the

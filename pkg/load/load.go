@@ -23,7 +23,6 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
-	"cuelang.org/go/cue/token"
 	cuejson "cuelang.org/go/encoding/json"
 	cueyaml "cuelang.org/go/encoding/yaml"
 
@@ -274,10 +273,19 @@ func buildSchema(ctx *cue.Context, policies []schema.Source) (cue.Value, error) 
 // policyError reports a policy file that does not compile, at its positions
 // and with the schema path it breaks (e.g. #Patterns.dev.out.files.x).
 func policyError(err error, policies []schema.Source) error {
+	var names []string
+	for _, s := range policies {
+		names = append(names, s.Name)
+	}
 	var out diag.List
 	for _, e := range cueerrors.Errors(err) {
 		format, args := e.Msg()
-		p := policyPos(e, policies)
+		// CUE gives some errors (a field a closed definition does not
+		// allow) no position of their own: the policy's input is the place.
+		p, ok := posIn(e, names...)
+		if !ok {
+			p = e.Position()
+		}
 		pos := diag.Pos{File: p.Filename()}
 		if p.IsValid() {
 			pos.Line, pos.Col = p.Line(), p.Column()
@@ -288,29 +296,6 @@ func policyError(err error, policies []schema.Source) error {
 		return &InputError{Err: err}
 	}
 	return out
-}
-
-// policyPos is where an error of the schema with policies is: its own
-// position, else the first of its inputs in a policy file (CUE gives a
-// field that a closed definition does not allow no position of its own).
-func policyPos(e cueerrors.Error, policies []schema.Source) token.Pos {
-	if p := e.Position(); p.IsValid() {
-		return p
-	}
-	inputs := e.InputPositions()
-	for _, p := range inputs {
-		for _, s := range policies {
-			if p.IsValid() && p.Filename() == s.Name {
-				return p
-			}
-		}
-	}
-	for _, p := range inputs {
-		if p.IsValid() {
-			return p
-		}
-	}
-	return token.NoPos
 }
 
 func parseSyntax(name string, data []byte, fmtName string) (*ast.File, error) {

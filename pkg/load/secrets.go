@@ -22,9 +22,10 @@ var (
 	// Keys that name a Secret (or a key inside one) rather than hold one.
 	referenceKey = regexp.MustCompile(`(?i)(secretname|secretref|existingsecret|secretkey|passwordkey|tokenkey|credentialssecret|keyref|name)$`)
 	privateKey   = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`)
-	urlPassword  = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*://[^/@\s:]+:[^/@\s]+@`)
-	// A JDBC URL with a password: in its authority or as a property.
-	jdbcPassword = regexp.MustCompile(`(?i)^jdbc:.*(//[^/@\s:]+:[^/@\s]+@|[?&;:]password=)`)
+	// A URL (a JDBC one too, jdbc:<driver>://…) with a password in its
+	// authority, or as a query parameter or driver property.
+	urlPassword      = regexp.MustCompile(`^(jdbc:)?[a-zA-Z][a-zA-Z0-9+.-]*://[^/@\s:]+:[^/@\s]+@`)
+	urlPasswordParam = regexp.MustCompile(`(?i)^(jdbc:)?[a-z][a-z0-9+.-]*:\S*[?&;:]password=[^&;\s]`)
 	// A JSON Web Token: a JSON header and payload, base64url, and a signature.
 	jwt = regexp.MustCompile(`^eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*$`)
 )
@@ -92,7 +93,7 @@ func scanSecrets(name string, f *ast.File) diag.List {
 			case strings.Contains(s, "PRIVATE KEY-----") && privateKey.MatchString(s):
 				diags.Errorf(pos, p, "a private key must not be written in the environments file; %s", secretAdvice)
 			case strings.Contains(s, "@") && urlPassword.MatchString(s),
-				strings.HasPrefix(s, "jdbc:") && jdbcPassword.MatchString(s):
+				strings.Contains(strings.ToLower(s), "password=") && urlPasswordParam.MatchString(s):
 				diags.Errorf(pos, p, "this URL carries a password; %s", secretAdvice)
 			case strings.HasPrefix(s, "eyJ") && jwt.MatchString(s):
 				diags.Errorf(pos, p, "this looks like a JSON Web Token; %s", secretAdvice)
