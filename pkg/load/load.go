@@ -154,10 +154,16 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The credential scan reads the syntax tree while CUE builds the value.
+	// The credential scan of YAML and JSON reads the syntax tree while CUE
+	// builds the value; that of a file in CUE reads the value.
 	secretsDone := make(chan diag.List, 1)
-	go func() { secretsDone <- scanSecrets(name, syntax) }()
+	if fmtName != "cue" {
+		go func() { secretsDone <- scanSecrets(name, syntax) }()
+	}
 	doc := ctx.BuildFile(syntax)
+	if fmtName == "cue" {
+		secretsDone <- scanValueSecrets(name, doc)
+	}
 	byName, err := compileFormats(sch)
 	if err != nil {
 		return nil, err
@@ -360,7 +366,7 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 	// Unknown and missing sections.
 	// The settings: the file with its environments emptied (each is
 	// checked on its own), cheap to unify with #File.
-	settings := emptyEnvironments(doc.Context(), src.syntax)
+	settings := emptyEnvironments(doc)
 	diags = append(diags, r.checkOwnFields(settings, fileDef, nil, top)...)
 	// Values, section by section, so that an error in one hides none in
 	// another. CUE reports unknown and missing fields only while it has no
@@ -462,21 +468,24 @@ func partialEnvs(envs cue.Value, named []string, evaluated []*Env) []*Env {
 	return out
 }
 
-// emptyEnvironments builds the file with `environments: {}` for the
-// environments it has.
-func emptyEnvironments(ctx *cue.Context, f *ast.File) cue.Value {
-	rest := *f
-	rest.Decls = slices.Clone(f.Decls)
-	for i, d := range rest.Decls {
-		if field, ok := d.(*ast.Field); ok {
-			if name, _, _ := ast.LabelName(field.Label); name == "environments" {
-				empty := *field
-				empty.Value = ast.NewStruct()
-				rest.Decls[i] = &empty
-			}
-		}
+// emptyEnvironments is the evaluated file with `environments: {}`: its
+// other sections as evaluated (so that, in a file written in CUE, a
+// section computed from the environments keeps its value).
+func emptyEnvironments(doc cue.Value) cue.Value {
+	empty := doc.Context().CompileString("{}")
+	out := empty
+	it, err := doc.Fields()
+	if err != nil {
+		return doc
 	}
-	return ctx.BuildFile(&rest)
+	for it.Next() {
+		v := it.Value()
+		if it.Selector().Unquoted() == "environments" {
+			v = empty
+		}
+		out = out.FillPath(cue.MakePath(it.Selector()), v)
+	}
+	return out
 }
 
 // checkName checks a name the file uses as a key against a #Formats entry.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"cuelang.org/go/cue"
+
 	"github.com/apkgen/apkgen/pkg/diag"
 )
 
@@ -31,7 +33,13 @@ environments:
 // parseDiags parses text and returns its diagnostics as strings.
 func parseDiags(t *testing.T, text string) []string {
 	t.Helper()
-	_, err := Parse("envs.yaml", []byte(text), Options{})
+	return parseDiagsNamed(t, "envs.yaml", text)
+}
+
+// parseDiagsNamed is parseDiags for a file of that name (and format).
+func parseDiagsNamed(t *testing.T, name, text string) []string {
+	t.Helper()
+	_, err := Parse(name, []byte(text), Options{})
 	if err == nil {
 		return nil
 	}
@@ -169,4 +177,35 @@ func TestLargeFileSyntaxError(t *testing.T) {
 	if !errors.As(err, &l) || len(l) == 0 || !strings.Contains(l[0].Message, "invalid YAML") || l[0].Pos.Line != 20007 {
 		t.Fatalf("got %v, want an invalid YAML error at line 20007, the misindented cluster", err)
 	}
+}
+
+// TestCUEFileSectionsFromEnvironments: in a file written in CUE a section
+// can be computed from the environments; the file's settings keep it, and
+// a section missing is still reported.
+func TestCUEFileSectionsFromEnvironments(t *testing.T) {
+	text := `apiVersion: "apkgen/v1alpha1"
+kind:       "Environments"
+gitops: {engine: "argocd", repoURL: "https://example.com/gitops.git"}
+clusters: {for _, e in environments {(e.cluster): server: "https://\(e.cluster).example.com:6443"}}
+environments: dev: {
+	pattern:   "dp-per-namespace"
+	cluster:   "nonprod"
+	namespace: "apk-dev"
+	hostnames: {gateway: "dev.gw.example.com", system: "dev.apk.example.com"}
+}
+`
+	f, err := Parse("envs.cue", []byte(text), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		"gitops.engine":           "argocd",
+		"clusters.nonprod.server": "https://nonprod.example.com:6443",
+	} {
+		if got, err := f.Value.LookupPath(cue.ParsePath(path)).String(); got != want {
+			t.Errorf("%s = %q (%v), want %q", path, got, err, want)
+		}
+	}
+	eqDiags(t, parseDiagsNamed(t, "envs.cue", strings.Replace(text, "kind:       \"Environments\"\n", "", 1)),
+		[]string{`envs.cue:1:1: kind: missing required field "kind"`})
 }

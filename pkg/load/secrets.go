@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/literal"
 	"cuelang.org/go/cue/token"
@@ -33,22 +34,63 @@ var (
 const secretAdvice = "create a Kubernetes Secret and reference it by name " +
 	"(controlPlane.credentialsSecret, or the chart's existingSecret/secretName values)"
 
-// scanSecrets reports credentials anywhere in the file, including the
-// `values:` escape hatch. It reads the syntax tree, which YAML and JSON
-// turn into literals only; in a file written in CUE it checks the string
-// literals (a credential computed from parts goes unseen).
-func scanSecrets(name string, f *ast.File) diag.List {
-	var diags diag.List
+// secretScan classifies what a scan of the file finds and reports the
+// credentials, whichever form of the file it walks.
+type secretScan struct {
+	name  string
+	diags diag.List
 	// A file repeats its keys: each is classified once.
-	credential := map[string]bool{}
-	isCredential := func(key string) bool {
-		c, ok := credential[key]
-		if !ok {
-			c = credentialKey.MatchString(key) && !referenceKey.MatchString(key)
-			credential[key] = c
-		}
-		return c
+	credential map[string]bool
+}
+
+func newSecretScan(name string) *secretScan {
+	return &secretScan{name: name, credential: map[string]bool{}}
+}
+
+func (c *secretScan) isCredential(key string) bool {
+	cr, ok := c.credential[key]
+	if !ok {
+		cr = credentialKey.MatchString(key) && !referenceKey.MatchString(key)
+		c.credential[key] = cr
 	}
+	return cr
+}
+
+// str reports s, the string at path, if it is or holds a credential.
+func (c *secretScan) str(s string, path []string, at token.Pos) {
+	key := ""
+	if len(path) > 0 {
+		key = path[len(path)-1]
+	}
+	pos := fromToken(c.name, at)
+	p := strings.Join(path, ".")
+	switch {
+	case strings.Contains(s, "PRIVATE KEY-----") && privateKey.MatchString(s):
+		c.diags.Errorf(pos, p, "a private key must not be written in the environments file; %s", secretAdvice)
+	case strings.Contains(s, "@") && urlPassword.MatchString(s),
+		strings.Contains(strings.ToLower(s), "password=") && urlPasswordParam.MatchString(s):
+		c.diags.Errorf(pos, p, "this URL carries a password; %s", secretAdvice)
+	case strings.HasPrefix(s, "eyJ") && jwt.MatchString(s):
+		c.diags.Errorf(pos, p, "this looks like a JSON Web Token; %s", secretAdvice)
+	case s != "" && c.isCredential(key):
+		c.diags.Errorf(pos, p, "%q looks like a credential; it must not be written in the environments file: %s", key, secretAdvice)
+	}
+}
+
+// envVar reports a container environment variable {name: X, value: "..."}
+// at path whose name X looks like a credential; at is its value's place.
+func (c *secretScan) envVar(varName string, path []string, at token.Pos) {
+	c.diags.Errorf(fromToken(c.name, at), strings.Join(append(append([]string(nil), path...), "value"), "."),
+		"environment variable %q looks like a credential; its value must not be written in the environments file: "+
+			"set valueFrom.secretKeyRef to a key of a Kubernetes Secret instead", varName)
+}
+
+// scanSecrets reports credentials anywhere in a YAML or JSON file,
+// including the `values:` escape hatch. It reads the syntax tree, which
+// YAML and JSON turn into literals only, so it can run while CUE builds
+// the value.
+func scanSecrets(name string, f *ast.File) diag.List {
+	c := newSecretScan(name)
 	// at is where a value is reported: its field's name, as CUE reports
 	// a field's value, or the list item itself.
 	var walk func(n ast.Node, path []string, at token.Pos)
@@ -60,9 +102,7 @@ func scanSecrets(name string, f *ast.File) diag.List {
 			}
 		case *ast.StructLit:
 			if pos, ok := envVarCredential(n); ok {
-				diags.Errorf(fromToken(name, pos), strings.Join(append(append([]string(nil), path...), "value"), "."),
-					"environment variable %q looks like a credential; its value must not be written in the environments file: "+
-						"set valueFrom.secretKeyRef to a key of a Kubernetes Secret instead", envVarName(n))
+				c.envVar(envVarName(n), path, pos)
 				return
 			}
 			for _, d := range n.Elts {
@@ -79,31 +119,54 @@ func scanSecrets(name string, f *ast.File) diag.List {
 				walk(e, append(append([]string(nil), path...), strconv.Itoa(i)), e.Pos())
 			}
 		case *ast.BasicLit:
-			s, ok := stringLit(n)
-			if !ok {
-				return
-			}
-			key := ""
-			if len(path) > 0 {
-				key = path[len(path)-1]
-			}
-			pos := fromToken(name, at)
-			p := strings.Join(path, ".")
-			switch {
-			case strings.Contains(s, "PRIVATE KEY-----") && privateKey.MatchString(s):
-				diags.Errorf(pos, p, "a private key must not be written in the environments file; %s", secretAdvice)
-			case strings.Contains(s, "@") && urlPassword.MatchString(s),
-				strings.Contains(strings.ToLower(s), "password=") && urlPasswordParam.MatchString(s):
-				diags.Errorf(pos, p, "this URL carries a password; %s", secretAdvice)
-			case strings.HasPrefix(s, "eyJ") && jwt.MatchString(s):
-				diags.Errorf(pos, p, "this looks like a JSON Web Token; %s", secretAdvice)
-			case s != "" && isCredential(key):
-				diags.Errorf(pos, p, "%q looks like a credential; it must not be written in the environments file: %s", key, secretAdvice)
+			if s, ok := stringLit(n); ok {
+				c.str(s, path, at)
 			}
 		}
 	}
 	walk(f, nil, token.NoPos)
-	return diags
+	return c.diags
+}
+
+// scanValueSecrets is scanSecrets for a file written in CUE: it walks the
+// evaluated document, since CUE can say a value elsewhere than in a
+// literal field (`&`, `let`, pattern constraints, references).
+func scanValueSecrets(name string, doc cue.Value) diag.List {
+	c := newSecretScan(name)
+	var walk func(v cue.Value, path []string)
+	walk = func(v cue.Value, path []string) {
+		switch v.IncompleteKind() {
+		case cue.StructKind:
+			varName, _ := v.LookupPath(cue.MakePath(cue.Str("name"))).String()
+			if value := v.LookupPath(cue.MakePath(cue.Str("value"))); credentialKey.MatchString(varName) {
+				if s, err := value.String(); err == nil && s != "" {
+					c.envVar(varName, path, value.Pos())
+					return
+				}
+			}
+			it, err := v.Fields()
+			if err != nil {
+				return
+			}
+			for it.Next() {
+				walk(it.Value(), append(append([]string(nil), path...), it.Selector().Unquoted()))
+			}
+		case cue.ListKind:
+			it, err := v.List()
+			if err != nil {
+				return
+			}
+			for i := 0; it.Next(); i++ {
+				walk(it.Value(), append(append([]string(nil), path...), strconv.Itoa(i)))
+			}
+		case cue.StringKind:
+			if s, err := v.String(); err == nil {
+				c.str(s, path, v.Pos())
+			}
+		}
+	}
+	walk(doc, nil)
+	return c.diags
 }
 
 // envVarCredential reports a container environment variable written with

@@ -32,3 +32,28 @@ func TestURLCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestCUEFileCredentials: a file in CUE can say a credential elsewhere than
+// in a literal field of an environment; each is found, at its place.
+func TestCUEFileCredentials(t *testing.T) {
+	text := `apiVersion: "apkgen/v1alpha1"
+kind:       "Environments"
+let creds = {password: "hunter1"}
+clusters: nonprod: {}
+environments: [string]: values: apk: shared: creds
+environments: dev: {
+	pattern:   "dp-per-namespace"
+	cluster:   "nonprod"
+	namespace: "apk-dev"
+	hostnames: {gateway: "dev.gw.example.com", system: "dev.apk.example.com"}
+} & {values: apk: db: password: "hunter2"}
+environments: dev: values: apk: env: [{name: "DB_PASSWORD", value: "hunter3"}]
+`
+	got := parseDiagsNamed(t, "envs.cue", text)
+	want := []string{
+		`envs.cue:3:14: environments.dev.values.apk.shared.password: "password" looks like a credential; it must not be written in the environments file: ` + secretAdvice,
+		`envs.cue:11:23: environments.dev.values.apk.db.password: "password" looks like a credential; it must not be written in the environments file: ` + secretAdvice,
+		`envs.cue:12:61: environments.dev.values.apk.env.0.value: environment variable "DB_PASSWORD" looks like a credential; its value must not be written in the environments file: set valueFrom.secretKeyRef to a key of a Kubernetes Secret instead`,
+	}
+	eqDiags(t, got, want)
+}
