@@ -102,7 +102,8 @@ func TestCacheKeys(t *testing.T) {
 			t.Fatalf("CUE input: %v, evaluated %v", err, f)
 		}
 	}
-	// Damaged entries are misses.
+	// Damaged entries are misses: the cache's checksums catch them before
+	// decoding (TestDecodeEnvRejectsDamage covers what decoding refuses).
 	err = filepath.WalkDir(filepath.Join(dir, "cache"), func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasSuffix(p, "-d") {
 			err = os.WriteFile(p, []byte("{damaged"), 0o644)

@@ -2,6 +2,7 @@ package load
 
 import (
 	"bytes"
+	"errors"
 
 	"cuelang.org/go/cue"
 
@@ -41,10 +42,15 @@ func exportEnv(in, out cue.Value) ([]byte, error) {
 
 // decodeEnv reads exportEnv's JSON, numbers as cue.Value.Decode makes
 // them.
+// Every pattern computes at least one release: an entry without any is
+// not an evaluation (a stale or damaged cache entry), and is refused.
 func decodeEnv(data []byte) (*evaluated, error) {
 	var ev evaluated
 	if err := jsonnum.Unmarshal(data, &ev); err != nil {
 		return nil, err
+	}
+	if len(ev.Out.Releases) == 0 {
+		return nil, errors.New("an evaluated environment without releases")
 	}
 	return &ev, nil
 }

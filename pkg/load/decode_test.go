@@ -69,7 +69,7 @@ func TestExportDecodeMatchesCUEDecode(t *testing.T) {
 
 // A damaged entry does not decode: the environment is evaluated again.
 func TestDecodeEnvRejectsDamage(t *testing.T) {
-	for _, data := range []string{"", "{", `{"in": 3}`, `{"out": {"releases": []}}`} {
+	for _, data := range []string{"", "{", `{"in": 3}`, `{"out": {"releases": []}}`, `{}`, `{"in": {}, "out": {"releases": {}}}`} {
 		if _, err := decodeEnv([]byte(data)); err == nil {
 			t.Errorf("decodeEnv(%q) = nil error", data)
 		}

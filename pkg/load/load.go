@@ -169,9 +169,7 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 		return nil, err
 	}
 	r := newReporter(name, doc, byName)
-	for _, p := range opts.Policies {
-		r.policies = append(r.policies, diag.RelPath(p))
-	}
+	r.policies = policyNames(policies)
 	if err := doc.Err(); err != nil {
 		return nil, r.report(err, &scope{})
 	}
@@ -268,6 +266,15 @@ func readPolicies(paths []string) ([]schema.Source, error) {
 	return out, nil
 }
 
+// policyNames are the policy files' names as messages show them.
+func policyNames(policies []schema.Source) []string {
+	var names []string
+	for _, s := range policies {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
 func buildSchema(ctx *cue.Context, policies []schema.Source) (cue.Value, error) {
 	v, err := schema.Build(ctx, policies...)
 	if err != nil && len(policies) > 0 {
@@ -279,10 +286,7 @@ func buildSchema(ctx *cue.Context, policies []schema.Source) (cue.Value, error) 
 // policyError reports a policy file that does not compile, at its positions
 // and with the schema path it breaks (e.g. #Patterns.dev.out.files.x).
 func policyError(err error, policies []schema.Source) error {
-	var names []string
-	for _, s := range policies {
-		names = append(names, s.Name)
-	}
+	names := policyNames(policies)
 	var out diag.List
 	for _, e := range cueerrors.Errors(err) {
 		format, args := e.Msg()
