@@ -141,7 +141,9 @@ func target(o BuildOptions, verify bool) (c *Compiled, dir string, t tree.Tree, 
 	if err != nil {
 		return nil, "", nil, nil, err
 	}
-	if c, err = compileFile(f, verify, o.Load.Cache); err != nil {
+	// A --env build writes a mix of new and old files: the mix is what is
+	// verified (below), not the whole new tree as well.
+	if c, err = compileFile(f, verify && selected == nil, o.Load.Cache); err != nil {
 		return nil, "", nil, nil, err
 	}
 	dir = write.Join(o.Root, c.Plan.GitOps.Path)
@@ -159,7 +161,7 @@ func target(o BuildOptions, verify bool) (c *Compiled, dir string, t tree.Tree, 
 		// The others' files are as they were on disk: the mix is what gets
 		// written, so the mix must build too.
 		if verify {
-			if _, err := verifyMix(t, o.Load.Cache); err != nil {
+			if c.Verified, err = verifyMix(c.Tree, t, o.Load.Cache); err != nil {
 				return nil, "", nil, nil, err
 			}
 		}
@@ -167,17 +169,22 @@ func target(o BuildOptions, verify bool) (c *Compiled, dir string, t tree.Tree, 
 	return c, dir, t, old, nil
 }
 
-// verifyMix builds the tree of a --env build: the selected environments'
-// new files beside the others' files from disk. A failure is the files on
-// disk no longer fitting the new shared ones, not an apkgen bug.
-func verifyMix(t tree.Tree, cache *buildcache.Cache) (verify.Stats, error) {
-	st, err := verify.Check(t, cache)
-	if err != nil {
-		return st, &UsageError{Msg: fmt.Sprintf("--env: with only these environments rebuilt, "+
-			"the tree would not build (the other environments' files on disk no longer fit): %v; "+
-			"build without --env", err)}
+// verifyMix builds the tree of a --env build, mix: the selected
+// environments' new files beside the others' files from disk. When it
+// fails, the whole new tree (full) tells whose fault it is: if that builds,
+// the files on disk no longer fit the new shared ones (the user's to fix by
+// building everything); if not, it is an apkgen bug.
+func verifyMix(full, mix tree.Tree, cache *buildcache.Cache) (verify.Stats, error) {
+	st, err := verify.Check(mix, cache)
+	if err == nil {
+		return st, nil
 	}
-	return st, nil
+	if _, fullErr := verify.Check(full, cache); fullErr != nil {
+		return st, &BugError{Err: fullErr}
+	}
+	return st, &UsageError{Msg: fmt.Sprintf("--env: with only these environments rebuilt, "+
+		"the tree would not build (the other environments' files on disk no longer fit): %v; "+
+		"build without --env", err)}
 }
 
 // selectEnvs checks the --env names against the file; nil means all.

@@ -54,10 +54,10 @@ func runBuild(e *env, args []string) int {
 	// Only once every flag is known good: opening the cache creates it.
 	opts.Load = loadOpts.get(e)
 	if *check {
-		return runCheck(e, opts, useColor)
+		return runCheck(e, loadOpts, opts, useColor)
 	}
 	if g.committing() {
-		return g.run(e, opts, *format == "json")
+		return g.run(e, loadOpts, opts, *format == "json")
 	}
 	res, err := apkgen.Build(opts)
 	if err != nil {

@@ -10,12 +10,13 @@ import (
 
 // runCheck is build --check: exit 0 when the owned folder is what a build
 // would write; else exit 1 with the list of files and a unified diff.
-func runCheck(e *env, opts apkgen.BuildOptions, color bool) int {
+func runCheck(e *env, lo *loadOptions, opts apkgen.BuildOptions, color bool) int {
 	res, err := apkgen.Check(opts)
 	if err != nil {
 		return report(e, err)
 	}
 	printDiags(e, res.File.Warnings)
+	lo.work(e, res.File, nil) // a check builds no kustomize folder
 	d := res.Drift
 	if d.Empty() {
 		return upToDate(e, res.Dir, res.Compiled)

@@ -61,7 +61,7 @@ func (g *gitFlags) check(fs *pflag.FlagSet) string {
 
 // run builds and commits (and pushes), in the checkout holding root or, with
 // --repo, in a temporary clone.
-func (g *gitFlags) run(e *env, opts apkgen.BuildOptions, asJSON bool) int {
+func (g *gitFlags) run(e *env, lo *loadOptions, opts apkgen.BuildOptions, asJSON bool) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	o := gitops.Options{
@@ -81,6 +81,7 @@ func (g *gitFlags) run(e *env, opts apkgen.BuildOptions, asJSON bool) int {
 		b, err := apkgen.Build(o)
 		if err == nil {
 			warnings = b.File.Warnings
+			lo.work(e, b.File, &b.Verified)
 		}
 		return b, err
 	}

@@ -79,7 +79,7 @@ func (g *gen) argoInfrastructure(c *plan.Cluster, root string) []string {
 	var apps []plan.Object
 	for _, r := range c.Releases {
 		dir := path.Join(infra, r.Key)
-		g.write(dir+"/namespace.yaml", namespace(r.Namespace))
+		g.write(dir+"/namespace.yaml", plan.Namespace(r.Namespace))
 		g.helmFolder(dir, r, "namespace.yaml")
 		proj.allowRelease(c.Server, r)
 		proj.allow(c.Server, r.Namespace, plan.ClusterObject{Kind: "Namespace", Name: r.Namespace})
@@ -287,8 +287,7 @@ func (p *project) allow(server, namespace string, objs ...plan.ClusterObject) {
 // clusterObject names a cluster-scoped object for an AppProject.
 func clusterObject(o plan.Object) plan.ClusterObject {
 	apiVersion, _ := o["apiVersion"].(string)
-	kind, _ := o["kind"].(string)
-	name, _ := o["metadata"].(map[string]any)["name"].(string)
+	kind, name := kindName(o)
 	return plan.ClusterObject{Group: model.Group(apiVersion), Kind: kind, Name: name}
 }
 

@@ -140,7 +140,7 @@ func (g *gen) fluxCluster(c *plan.Cluster) {
 		resources = append(resources, file)
 	}
 	for _, r := range c.Releases {
-		add(namespace(r.Namespace))
+		add(plan.Namespace(r.Namespace))
 		repo := helmRepository(r.Key, r.Chart)
 		repo["metadata"].(map[string]any)["namespace"] = r.Namespace
 		add(repo)

@@ -138,7 +138,7 @@ func (g *gen) writeObjects(dir string, objs ...plan.Object) []string {
 // returns the folder and the files to list as kustomize resources.
 func (g *gen) envObjects(e *plan.Environment) (dir string, resources []string) {
 	dir = path.Join("apps", e.Name)
-	g.write(dir+"/namespace.yaml", namespace(e.Namespace))
+	g.write(dir+"/namespace.yaml", plan.Namespace(e.Namespace))
 	resources = append([]string{"namespace.yaml"}, g.writeObjects(dir, e.Objects...)...)
 	for name, content := range e.Files {
 		g.t[dir+"/"+name] = []byte(manifest.Header + content)
@@ -170,13 +170,15 @@ func patchObjects(ps []plan.Patch) []any {
 	return out
 }
 
-func namespace(name string) plan.Object {
-	return plan.Object{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": name}}
-}
-
 // objectFile names an object's file after its kind and name.
 func objectFile(o plan.Object) string {
-	kind, _ := o["kind"].(string)
-	name, _ := o["metadata"].(map[string]any)["name"].(string)
+	kind, name := kindName(o)
 	return strings.ToLower(kind) + "-" + name + ".yaml"
+}
+
+// kindName is an object's kind and metadata.name.
+func kindName(o plan.Object) (kind, name string) {
+	kind, _ = o["kind"].(string)
+	name, _ = o["metadata"].(map[string]any)["name"].(string)
+	return kind, name
 }

@@ -225,9 +225,13 @@ func TestCheckoutPush(t *testing.T) {
 	if got := s.git(bare, "rev-parse", "main"); got != res.Commit {
 		t.Errorf("remote main = %s, want %s", got, res.Commit)
 	}
-	r = s.apkgen(repo, auth, "build", "-f", in, "--commit", "--push", botID)
+	r = s.apkgen(repo, auth, "build", "-f", in, "--commit", "--push", "-v", botID)
 	if r.code != 0 || !strings.Contains(r.stdout, "nothing to commit") || !strings.Contains(r.stdout, "nothing to push") {
 		t.Errorf("again: %s", r)
+	}
+	// -v says what a committing build did, as a plain one.
+	if !strings.Contains(r.stderr, "apkgen: evaluated ") || !strings.Contains(r.stderr, " kustomize folders") {
+		t.Errorf("-v with --commit said nothing: %s", r)
 	}
 
 	// Someone else pushes; our next commit cannot go: exit 3, kept locally.

@@ -77,6 +77,12 @@ type (
 	Landing       = model.Landing
 )
 
+// Namespace is the Namespace object apkgen writes for an environment's
+// (or a cluster release's) namespace.
+func Namespace(name string) Object {
+	return Object{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": name}}
+}
+
 // Environment is one environment's releases and objects.
 type Environment struct {
 	Name      string

@@ -115,9 +115,6 @@ func Collisions(p *plan.Plan, rels []*Release, scopes map[string]*render.Scopes)
 			owners[k] = append(owners[k], ow)
 		}
 	}
-	namespace := func(name string) render.Object {
-		return render.Object{Obj: plan.Object{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": name}}}
-	}
 	for _, r := range rels {
 		for _, o := range r.Output.Objects {
 			add(r.Env.Cluster, o, r.Env.Namespace, owner{r.Env.Name, r.Owner()})
@@ -126,7 +123,7 @@ func Collisions(p *plan.Plan, rels []*Release, scopes map[string]*render.Scopes)
 	for _, e := range p.Environments {
 		ow := owner{e.Name, e.Name + " (apkgen's objects)"}
 		// apps/<env>/namespace.yaml creates the namespace.
-		add(e.Cluster, namespace(e.Namespace), "", ow)
+		add(e.Cluster, render.Object{Obj: plan.Namespace(e.Namespace)}, "", ow)
 		for _, obj := range e.Objects {
 			add(e.Cluster, render.Object{Obj: obj}, e.Namespace, ow)
 		}
@@ -136,7 +133,7 @@ func Collisions(p *plan.Plan, rels []*Release, scopes map[string]*render.Scopes)
 		// The infrastructure creates the namespaces of the cluster's
 		// releases and the objects they share.
 		for _, r := range c.Releases {
-			add(c.Name, namespace(r.Namespace), "", infra)
+			add(c.Name, render.Object{Obj: plan.Namespace(r.Namespace)}, "", infra)
 		}
 		for _, obj := range c.Objects {
 			add(c.Name, render.Object{Obj: obj}, "", infra)
