@@ -126,9 +126,13 @@ func validateTree(schemas *kubeschema.Set, c *apkgen.Compiled) []error {
 			errs = append(errs, check(schemas, "kustomize build "+dir, obj)...)
 		}
 	}
+	// What no kustomization lists: Flux's clusters/ files and each Argo
+	// CD cluster's bootstrap Application.
 	var clusterFiles int
 	for _, p := range c.Tree.Paths() {
-		if !strings.HasPrefix(p, "clusters/") || path.Ext(p) != ".yaml" {
+		unlisted := strings.HasPrefix(p, "clusters/") ||
+			strings.HasPrefix(p, "argocd/") && path.Base(p) == "bootstrap.yaml"
+		if !unlisted || path.Ext(p) != ".yaml" {
 			continue
 		}
 		clusterFiles++
@@ -143,8 +147,8 @@ func validateTree(schemas *kubeschema.Set, c *apkgen.Compiled) []error {
 			errs = append(errs, check(schemas, p, obj)...)
 		}
 	}
-	if flux && clusterFiles == 0 {
-		errs = append(errs, errors.New("no files under clusters/"))
+	if clusterFiles == 0 {
+		errs = append(errs, errors.New("no files under clusters/ or argocd/*/bootstrap.yaml"))
 	}
 	return errs
 }

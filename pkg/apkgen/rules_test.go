@@ -37,18 +37,27 @@ func compile(t *testing.T, yamlText string) *built {
 	if err := os.WriteFile(file, []byte(yamlText), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return compileFile(t, file)
+	return buildFile(t, file)
 }
 
 // compiledFiles are the files compileFile built, by path: tests only read
 // what it returns, so each example is compiled and built once.
 var compiledFiles sync.Map
 
+// compileFile is buildFile, once per file (for the examples).
 func compileFile(t *testing.T, file string) *built {
 	t.Helper()
 	if b, ok := compiledFiles.Load(file); ok {
 		return b.(*built)
 	}
+	b := buildFile(t, file)
+	compiledFiles.Store(file, b)
+	return b
+}
+
+// buildFile compiles file and builds every kustomize folder of its tree.
+func buildFile(t *testing.T, file string) *built {
+	t.Helper()
 	// verify.Build below is what Compile's verification would do.
 	c, err := apkgen.CompileUnverified(file)
 	if err != nil {
@@ -68,7 +77,6 @@ func compileFile(t *testing.T, file string) *built {
 			b.dirs[dir] = append(b.dirs[dir], o)
 		}
 	}
-	compiledFiles.Store(file, b)
 	return b
 }
 

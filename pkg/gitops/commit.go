@@ -367,6 +367,7 @@ func ChangeReport(prefix string, added, modified, removed []string) *Result {
 // names the environments they belong to.
 func finish(res *Result, prefix string) *Result {
 	envs := map[string]bool{}
+	readme := false
 	for _, list := range []*[]string{&res.Added, &res.Modified, &res.Removed} {
 		for i, p := range *list {
 			env := generate.EnvOf(p)
@@ -374,8 +375,11 @@ func finish(res *Result, prefix string) *Result {
 				env = "shared"
 			}
 			// The tree's README summarises the environments: its change
-			// follows theirs and names no environment of its own.
-			if p != generate.ReadmeFile {
+			// follows theirs and names no environment of its own, unless
+			// it changed alone (an edit by hand put back).
+			if p == generate.ReadmeFile {
+				readme = true
+			} else {
 				envs[env] = true
 			}
 			(*list)[i] = path.Join(prefix, p)
@@ -384,6 +388,9 @@ func finish(res *Result, prefix string) *Result {
 			*list = []string{}
 		}
 		sort.Strings(*list)
+	}
+	if readme && len(envs) == 0 {
+		envs["shared"] = true
 	}
 	res.ChangedEnvironments = []string{}
 	for e := range envs {
@@ -405,11 +412,8 @@ func branchName(ref plumbing.ReferenceName) string {
 func message(res *Result, prefix string, s *signer, input []byte) string {
 	names := res.ChangedEnvironments
 	subject := strings.Join(names, ", ")
-	switch {
-	case len(names) > 5:
+	if len(names) > 5 {
 		subject = fmt.Sprintf("%s and %d more", strings.Join(names[:4], ", "), len(names)-4)
-	case len(names) == 0: // only the README, which names no environment
-		subject = "the overview"
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "apkgen: update %s\n\n", subject)

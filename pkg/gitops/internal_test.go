@@ -162,3 +162,20 @@ func TestChangeReport(t *testing.T) {
 		t.Errorf("%+v", r)
 	}
 }
+
+// TestFinishReadme: the README's change follows the environments'; alone
+// (a hand edit put back), it is a change of the shared files.
+func TestFinishReadme(t *testing.T) {
+	for _, tc := range []struct {
+		modified []string
+		want     []string
+	}{
+		{[]string{"README.md", "apps/dev/kustomization.yaml"}, []string{"dev"}},
+		{[]string{"README.md"}, []string{"shared"}},
+	} {
+		res := finish(&Result{Modified: tc.modified}, "deploy")
+		if !slices.Equal(res.ChangedEnvironments, tc.want) {
+			t.Errorf("%v: changed %v, want %v", tc.modified, res.ChangedEnvironments, tc.want)
+		}
+	}
+}

@@ -308,7 +308,6 @@ func checkBranch(flag, name string) error {
 type PushTarget struct {
 	local, dst plumbing.ReferenceName
 	remote     *git.Remote
-	url        string
 	auth       transport.AuthMethod
 	sec        secrets
 }
@@ -339,8 +338,7 @@ func (c *Checkout) PushTarget(branch string) (*PushTarget, error) {
 	if err != nil || len(t.remote.Config().URLs) == 0 {
 		return nil, inputErrorf("--push: the repository has no remote %q", remoteName)
 	}
-	t.url = t.remote.Config().URLs[0]
-	if t.auth, t.sec, err = Auth(t.url, c.o.Env); err != nil {
+	if t.auth, t.sec, err = Auth(t.remote.Config().URLs[0], c.o.Env); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -348,10 +346,10 @@ func (c *Checkout) PushTarget(branch string) (*PushTarget, error) {
 
 // Push pushes the branch HEAD was on to t. It never forces: when the remote
 // branch has commits this checkout lacks, it says so, and the local commit
-// stays. res, when not nil, records the push (Pushed is false when the
-// remote branch already was the local one).
+// stays. res records the push (Pushed is false when the remote branch
+// already was the local one).
 func (c *Checkout) Push(ctx context.Context, res *Result, t *PushTarget) error {
-	local, dst, remote, auth, rawURL := t.local, t.dst, t.remote, t.auth, t.url
+	local, dst, remote, auth, rawURL := t.local, t.dst, t.remote, t.auth, t.remote.Config().URLs[0]
 	branch := dst.Short()
 	sec := append(slices.Clone(c.sec), t.sec...)
 	shown := Redact(rawURL, t.sec...)
@@ -376,10 +374,8 @@ func (c *Checkout) Push(ctx context.Context, res *Result, t *PushTarget) error {
 		err = sec.wrap(err, "pushing %s to %s%s%s", branch, shown, hint(err, "the remote rejected the push"), kept)
 		return withRemoteMessages(err, &progress, sec)
 	}
-	if res != nil {
-		res.Branch = branch
-		res.Pushed = err == nil // NoErrAlreadyUpToDate: the remote had it all
-	}
+	res.Branch = branch
+	res.Pushed = err == nil // NoErrAlreadyUpToDate: the remote had it all
 	return nil
 }
 

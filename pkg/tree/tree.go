@@ -48,7 +48,7 @@ type FileChange struct {
 
 // Diff lists the files that differ between old and new, sorted by path:
 // added (only in new), removed (only in old) or modified.
-func Diff[T ~map[string][]byte, U ~map[string][]byte](old T, new U) []FileChange {
+func Diff(old, new map[string][]byte) []FileChange {
 	var out []FileChange
 	for p, b := range new {
 		switch a, ok := old[p]; {

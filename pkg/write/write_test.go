@@ -293,6 +293,24 @@ func TestTreeFailedSwapKeepsOldTree(t *testing.T) {
 	}
 }
 
+// TestTreeFailedSwapAndPutBack: when neither tree can take the folder's
+// place, both are kept and the error says where each is.
+func TestTreeFailedSwapAndPutBack(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	mustTree(t, dir, newTree("clusters/c/apps-dev.yaml", "old\n"))
+	failRename(t, func(from, to string) bool { return to == dir })
+	_, err := Tree(dir, newTree("clusters/c/apps-dev.yaml", "new\n"))
+	if err == nil || !strings.Contains(err.Error(), "putting the old tree back failed too") {
+		t.Fatalf("err = %v, want one saying the old tree did not go back", err)
+	}
+	for _, glob := range []string{".deploy.apkgen-old-*", ".deploy.apkgen-new-*"} {
+		matches, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), glob, "clusters", "c", "apps-dev.yaml"))
+		if len(matches) != 1 || !strings.Contains(err.Error(), filepath.Dir(filepath.Dir(filepath.Dir(matches[0])))) {
+			t.Errorf("%s: not where the error says (%v): %v", glob, matches, err)
+		}
+	}
+}
+
 // TestTreeFailedRestoreKeepsFluxSystem: when flux-system cannot go back
 // either, it is not deleted with the new tree: the error says where it is.
 func TestTreeFailedRestoreKeepsFluxSystem(t *testing.T) {
