@@ -101,6 +101,14 @@ func TestInvalidCorpus(t *testing.T) {
 			if got := errb.String(); got != want {
 				t.Errorf("stderr:\n%s\nwant:\n%s", got, want)
 			}
+			// validate evaluates only the patterns' claims
+			// (#Context.build false): it must find the same mistakes.
+			out.Reset()
+			errb.Reset()
+			code = Main(append([]string{"validate", "-f", input}, args...), &out, &errb)
+			if code != ExitInvalid || errb.String() != want {
+				t.Errorf("validate: exit %d, stderr:\n%s\nwant exit %d and build's:\n%s", code, errb.String(), ExitInvalid, want)
+			}
 		})
 	}
 }

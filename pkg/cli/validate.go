@@ -12,7 +12,9 @@ func runValidate(e *env, args []string) int {
 	if code, ok := parse(e, fs, args); !ok {
 		return code
 	}
-	f, err := load.ReadFile(opts.file, opts.get(e))
+	lo := opts.get(e)
+	lo.ClaimsOnly = true // validate writes nothing
+	f, err := load.ReadFile(opts.file, lo)
 	if err != nil {
 		return report(e, err)
 	}

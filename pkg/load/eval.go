@@ -23,10 +23,10 @@ import (
 
 // The paths eval fills and reads in a pattern, parsed once.
 var (
-	inPath         = cue.ParsePath("in")
-	outPath        = cue.ParsePath("out")
-	ctxPath        = cue.ParsePath("ctx")
-	fileChartsPath = cue.ParsePath("fileCharts")
+	inPath   = cue.ParsePath("in")
+	outPath  = cue.ParsePath("out")
+	ctxPath  = cue.ParsePath("ctx")
+	namePath = cue.ParsePath("name")
 )
 
 // minEnvsPerWorker is how many environments pay for an extra worker's
@@ -50,6 +50,9 @@ type envTask struct {
 	// key is the evaluation's cache key, zero when the cache is off or
 	// the environment cannot be keyed.
 	key buildcache.Key
+	// full, for a claims-only evaluation, is the key of the complete one:
+	// it holds the claims too, so validate after a build evaluates nothing.
+	full buildcache.Key
 }
 
 // cacheable reports whether the task has a cache key.
@@ -57,19 +60,27 @@ func (t envTask) cacheable() bool { return t.key != buildcache.Key{} }
 
 // worker evaluates environments in one CUE context.
 type worker struct {
-	r          *reporter
-	cache      *buildcache.Cache
-	sch, doc   cue.Value
-	empty      cue.Value // {}
-	fileCharts cue.Value // the file's charts, {} when absent or invalid
+	r        *reporter
+	cache    *buildcache.Cache
+	sch, doc cue.Value
+	empty    cue.Value // {}
+	// ctx is #Context but its name, the same for every environment:
+	// build, the file's charts and their resolution (#FileCharts),
+	// computed once.
+	ctx cue.Value
 }
 
 func newWorker(src source, r *reporter, sch, doc cue.Value, sectionErrors bool) *worker {
 	w := &worker{r: r, cache: src.opts.Cache, sch: sch, doc: doc, empty: doc.Context().CompileString("{}")}
-	w.fileCharts = fileCharts(doc, sectionErrors)
-	if !w.fileCharts.Exists() {
-		w.fileCharts = w.empty
+	charts := fileCharts(doc, sectionErrors)
+	if !charts.Exists() {
+		charts = w.empty
 	}
+	resolved := sch.LookupPath(cue.MakePath(cue.Def("FileCharts"))).
+		FillPath(cue.ParsePath("file"), charts).LookupPath(outPath)
+	w.ctx = doc.Context().Encode(map[string]any{"build": !src.opts.ClaimsOnly}).
+		FillPath(cue.ParsePath("fileCharts"), charts).
+		FillPath(cue.ParsePath("charts"), resolved)
 	return w
 }
 
@@ -127,8 +138,14 @@ func keyTasks(src source, sectionErrors bool, tasks []envTask) {
 		if e, ok := envs[t.name]; !ok || !writeData(&env, e) {
 			return
 		}
-		t.key = buildcache.NewKey("env", schemaID[:], []byte(t.pattern), []byte(t.name),
-			charts.Bytes(), env.Bytes())
+		key := func(kind string) buildcache.Key {
+			return buildcache.NewKey(kind, schemaID[:], []byte(t.pattern), []byte(t.name),
+				charts.Bytes(), env.Bytes())
+		}
+		t.key = key("env")
+		if src.opts.ClaimsOnly {
+			t.key, t.full = key("claims"), t.key
+		}
 	})
 }
 
@@ -147,8 +164,13 @@ func evaluate(src source, r *reporter, sch, doc cue.Value, sectionErrors bool, t
 		if !tasks[i].cacheable() {
 			return
 		}
-		if data, ok := src.opts.Cache.Get(tasks[i].key); ok {
-			envs[i], _ = tasks[i].decode(data)
+		for _, key := range []buildcache.Key{tasks[i].key, tasks[i].full} {
+			if envs[i] != nil || key == (buildcache.Key{}) {
+				break
+			}
+			if data, ok := src.opts.Cache.Get(key); ok {
+				envs[i], _ = tasks[i].decode(data)
+			}
 		}
 	})
 	var misses []int
@@ -193,8 +215,7 @@ func (w *worker) eval(t envTask) (diag.List, *Env, error) {
 	envPath := []string{"environments", t.name}
 	raw := w.doc.LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(t.name)))
 	pat := w.sch.LookupPath(cue.MakePath(cue.Def("Patterns"), cue.Str(t.pattern)))
-	ctxVal := w.doc.Context().Encode(map[string]any{"name": t.name}).
-		FillPath(fileChartsPath, w.fileCharts)
+	ctxVal := w.ctx.FillPath(namePath, t.name)
 	// The inputs are filled in one unification: each FillPath on the
 	// pattern would evaluate it whole again.
 	ev := pat.Unify(w.empty.FillPath(inPath, raw).FillPath(ctxPath, ctxVal))

@@ -42,6 +42,12 @@ type Options struct {
 	Policies []string
 	// Strict makes warnings errors.
 	Strict bool
+	// ClaimsOnly evaluates each pattern with ctx.build false: every error
+	// and warning is found, but Env.Out holds only the claims
+	// (#OutputClaims: each release's chart, name and cluster-scoped
+	// objects), not what a build writes. For validate, which is faster
+	// for it.
+	ClaimsOnly bool
 	// Cache, when set, keeps each environment's evaluation: the next run
 	// with the same schema and the same environment reads it back instead
 	// of evaluating the pattern again.

@@ -13,17 +13,26 @@ import (
 	"github.com/apkgen/apkgen/pkg/diag"
 )
 
-// outputPolicy unifies every pattern's out with #Output: the check
-// #Pattern leaves out of every build for speed (schema/common.cue).
-const outputPolicy = "package apkgen\n\n#Patterns: [string]: out: #Output\n"
+// outputPolicy unifies every pattern's out with #Output, the check
+// #Pattern leaves out of every build for speed (schema/common.cue), and
+// claimsPolicy with #OutputClaims, for evaluations with ctx.build false:
+// it is closed, so nothing but the claims is computed then.
+const (
+	outputPolicy = "package apkgen\n\n#Patterns: [string]: out: #Output\n"
+	claimsPolicy = "package apkgen\n\n#Patterns: [string]: out: #OutputClaims\n"
+)
 
 // TestOutputsMatchSchema: what each pattern computes, for every example
 // and a generated estate using every pattern, chart overrides and values,
-// is what #Output describes.
+// is what #Output describes, and with ClaimsOnly what #OutputClaims does.
 func TestOutputsMatchSchema(t *testing.T) {
 	dir := t.TempDir()
 	policy := filepath.Join(dir, "output.cue")
 	if err := os.WriteFile(policy, []byte(outputPolicy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	claims := filepath.Join(dir, "claims.cue")
+	if err := os.WriteFile(claims, []byte(claimsPolicy), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	files := map[string][]byte{"envgen-100.yaml": envgen.Generate(100)}
@@ -39,13 +48,29 @@ func TestOutputsMatchSchema(t *testing.T) {
 		files[name] = data
 	}
 	for name, data := range files {
-		f, err := Parse(name, data, Options{Policies: []string{policy}})
-		if err != nil {
-			t.Errorf("%s: %v", name, err)
-			continue
-		}
-		if len(f.Envs) == 0 {
-			t.Errorf("%s: no environments", name)
+		for _, claimsOnly := range []bool{false, true} {
+			pol := policy
+			if claimsOnly {
+				pol = claims
+			}
+			f, err := Parse(name, data, Options{Policies: []string{pol}, ClaimsOnly: claimsOnly})
+			if err != nil {
+				t.Errorf("%s (claims only: %v): %v", name, claimsOnly, err)
+				continue
+			}
+			if len(f.Envs) == 0 {
+				t.Errorf("%s: no environments", name)
+			}
+			for _, e := range f.Envs {
+				for key, rel := range e.Out.Releases {
+					if rel.ReleaseName == "" || rel.Chart.Version == "" {
+						t.Errorf("%s: %s.%s: no release name or chart version", name, e.Name, key)
+					}
+					if computed := rel.Values != nil; computed == claimsOnly {
+						t.Errorf("%s: %s.%s: values computed: %v with claims only: %v", name, e.Name, key, computed, claimsOnly)
+					}
+				}
+			}
 		}
 	}
 
