@@ -42,7 +42,8 @@ func TestSchemas(t *testing.T) {
 }
 
 // TestSchemasCatchBrokenTree breaks three files of a compiled tree (a field
-// of an environment's release patch, a post-render patch in it, and a field
+// of an environment's release patch, a post-render patch of the shared
+// release base, and a field
 // of a cluster's Flux Kustomization) and expects validateTree to report
 // each: the check above is not vacuous.
 func TestSchemasCatchBrokenTree(t *testing.T) {
@@ -58,7 +59,7 @@ func TestSchemasCatchBrokenTree(t *testing.T) {
 		c.Tree[p] = bytes.Replace(c.Tree[p], []byte(old), []byte(new), 1)
 	}
 	breakFile("apps/dev/apk-release.yaml", "releaseName:", "releaseNmae:")
-	breakFile("apps/test/apk-release.yaml", "name: apipolicies.dp.wso2.com", "nmae: apipolicies.dp.wso2.com")
+	breakFile("apps/base/apk/release.yaml", "name: apipolicies.dp.wso2.com", "nmae: apipolicies.dp.wso2.com")
 	breakFile("clusters/uat/apps-uat.yaml", "prune: true", `prune: "yes"`)
 	var got []string
 	for _, err := range validateTree(schemas, c) {
@@ -67,6 +68,7 @@ func TestSchemasCatchBrokenTree(t *testing.T) {
 	all := strings.Join(got, "\n")
 	for _, want := range []string{
 		"kustomize build apps/dev: helm.toolkit.fluxcd.io/v2 HelmRelease \"apk\":\n  at /spec: additional properties 'releaseNmae' not allowed",
+		"kustomize build apps/base/apk: HelmRelease \"apk\": embedded patch: no metadata.name",
 		"kustomize build apps/test: HelmRelease \"apk\": embedded patch: no metadata.name",
 		"clusters/uat/apps-uat.yaml: kustomize.toolkit.fluxcd.io/v1 Kustomization \"apps-uat\":\n  at /spec/prune: got string, want boolean",
 	} {
@@ -74,8 +76,10 @@ func TestSchemasCatchBrokenTree(t *testing.T) {
 			t.Errorf("missing error %q; got:\n%s", want, all)
 		}
 	}
-	if len(got) != 3 {
-		t.Errorf("got %d errors, want 3:\n%s", len(got), all)
+	// The base's error shows in each folder that builds on it: the base
+	// and the four environments' folders.
+	if len(got) != 7 {
+		t.Errorf("got %d errors, want 7:\n%s", len(got), all)
 	}
 }
 

@@ -95,6 +95,10 @@ func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 	engine, _ := r.doc.LookupPath(cue.ParsePath("gitops.engine")).String()
 	var known map[string][]string // #KnownVersions
 	_ = f.Schema.LookupPath(cue.MakePath(cue.Def("KnownVersions"))).Decode(&known)
+	var bases map[string]struct { // #ReleaseBase
+		Values map[string]any `json:"values"`
+	}
+	_ = f.Schema.LookupPath(cue.MakePath(cue.Def("ReleaseBase"))).Decode(&bases)
 	// The environments as decoded: positions are looked up only for errors.
 	for _, e := range all {
 		if clustersDeclared && e.Cluster != "" && !slices.Contains(f.Clusters, e.Cluster) {
@@ -112,7 +116,9 @@ func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 	for _, e := range f.Envs {
 		if engine != "argocd" {
 			for _, key := range slices.Sorted(maps.Keys(e.In.Values)) {
-				diags = append(diags, nullValues(r, e.In.Values[key], []string{"environments", e.Name, "values", key})...)
+				p := []string{"environments", e.Name, "values", key}
+				diags = append(diags, nullValues(r, e.In.Values[key], p)...)
+				diags = append(diags, replacedMaps(r, e.In.Values[key], bases[key].Values, p)...)
 			}
 		}
 		keys := slices.Sorted(maps.Keys(e.Out.Releases))
@@ -165,6 +171,32 @@ func nullValues(r *reporter, v any, path []string) diag.List {
 	case map[string]any:
 		for _, k := range slices.Sorted(maps.Keys(v)) {
 			diags = append(diags, nullValues(r, v[k], append(append([]string(nil), path...), k))...)
+		}
+	}
+	return diags
+}
+
+// replacedMaps refuses, with Flux, a value under values: that is not a map
+// where every release of the chart has one (#ReleaseBase): apps/base holds
+// that map, and the environment's strategic-merge patch cannot replace a
+// map by a scalar or a list (kustomize fails).
+func replacedMaps(r *reporter, v map[string]any, base map[string]any, path []string) diag.List {
+	var diags diag.List
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		bm, ok := base[k].(map[string]any)
+		if !ok {
+			continue
+		}
+		p := append(append([]string(nil), path...), k)
+		switch x := v[k].(type) {
+		case map[string]any:
+			diags = append(diags, replacedMaps(r, x, bm, p)...)
+		case nil: // nullValues reports it
+		default:
+			diags.Errorf(r.lookupPos(p), strings.Join(p, "."),
+				"must be a map: every release of the chart sets %s under it, which the Flux tree's shared base holds "+
+					"and a patch cannot replace by a value that is not a map; set the keys inside it instead",
+				strings.Join(slices.Sorted(maps.Keys(bm)), ", "))
 		}
 	}
 	return diags

@@ -86,6 +86,15 @@ type Release struct {
 	Lands []Landing `json:"lands"`
 }
 
+// ReleaseBase is what every release of a chart key shares, whatever its
+// pattern and environment (CUE #ReleaseBase): the Flux tree's
+// apps/base/<key> carries it, and an environment's patch only what differs.
+type ReleaseBase struct {
+	CRDs       string         `json:"crds"`
+	PostRender []Patch        `json:"postRender"`
+	Values     map[string]any `json:"values"`
+}
+
 // Landing is a value a release sets that must reach a rendered object:
 // some string under the dotted path In of an object of Kind (and Name)
 // equals Value or holds it quoted.

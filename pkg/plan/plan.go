@@ -10,6 +10,7 @@ import (
 
 	"cuelang.org/go/cue"
 
+	"github.com/apkgen/apkgen/internal/jsonnum"
 	"github.com/apkgen/apkgen/pkg/load"
 	"github.com/apkgen/apkgen/pkg/model"
 )
@@ -19,9 +20,15 @@ type Plan struct {
 	GitOps       GitOps
 	Clusters     []*Cluster     // sorted by name
 	Environments []*Environment // sorted by name
-	// BaseCharts are the file-level chart coordinates per release key,
-	// which the shared bases carry.
-	BaseCharts map[string]Chart
+	// Bases are, per release key, what the shared bases carry: the
+	// file-level chart coordinates and #ReleaseBase.
+	Bases map[string]*Base
+}
+
+// Base is what every release of a key shares in this file.
+type Base struct {
+	Chart Chart
+	model.ReleaseBase
 }
 
 // GitOps is the gitops block of the file, defaults applied.
@@ -98,7 +105,7 @@ type Environment struct {
 
 // Build computes the plan of a validated file.
 func Build(f *load.File) (*Plan, error) {
-	p := &Plan{BaseCharts: map[string]Chart{}}
+	p := &Plan{Bases: map[string]*Base{}}
 	if err := f.Value.LookupPath(cue.ParsePath("gitops")).Decode(&p.GitOps); err != nil {
 		return nil, fmt.Errorf("gitops: %w", err)
 	}
@@ -108,14 +115,14 @@ func Build(f *load.File) (*Plan, error) {
 		p.Environments = append(p.Environments, e)
 		envsOn[e.Cluster] = append(envsOn[e.Cluster], e.Name)
 		for _, r := range e.Releases {
-			if _, ok := p.BaseCharts[r.Key]; ok {
+			if _, ok := p.Bases[r.Key]; ok {
 				continue
 			}
-			name, version, repo, err := f.Charts(r.Key)
+			b, err := base(f, r.Key)
 			if err != nil {
-				return nil, fmt.Errorf("charts.%s: %w", r.Key, err)
+				return nil, err
 			}
-			p.BaseCharts[r.Key] = Chart{Name: name, Version: version, Repository: repo}
+			p.Bases[r.Key] = b
 		}
 	}
 	for _, name := range f.Clusters {
@@ -127,6 +134,48 @@ func Build(f *load.File) (*Plan, error) {
 		p.Clusters = append(p.Clusters, c)
 	}
 	return p, nil
+}
+
+// base reads what every release of key shares: the file's chart and
+// #ReleaseBase[key].
+func base(f *load.File, key string) (*Base, error) {
+	name, version, repo, err := f.Charts(key)
+	if err != nil {
+		return nil, fmt.Errorf("charts.%s: %w", key, err)
+	}
+	b := &Base{Chart: Chart{Name: name, Version: version, Repository: repo}}
+	v := f.Schema.LookupPath(cue.MakePath(cue.Def("ReleaseBase"), cue.Str(key)))
+	if !v.Exists() {
+		return b, nil
+	}
+	// As the environments' values are decoded (load), so that equal
+	// numbers compare equal.
+	data, err := v.MarshalJSON()
+	if err == nil {
+		err = jsonnum.Unmarshal(data, &b.ReleaseBase)
+	}
+	if err == nil && hasList(b.Values) {
+		err = fmt.Errorf("its values hold a list, which a patch could merge instead of replace")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("#ReleaseBase.%s: %w", key, err)
+	}
+	return b, nil
+}
+
+// hasList reports whether a list is anywhere in v.
+func hasList(v any) bool {
+	switch v := v.(type) {
+	case []any:
+		return true
+	case map[string]any:
+		for _, x := range v {
+			if hasList(x) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func environment(le *load.Env) *Environment {

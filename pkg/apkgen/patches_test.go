@@ -1,0 +1,114 @@
+package apkgen_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/apkgen/apkgen/internal/envgen"
+	"github.com/apkgen/apkgen/pkg/plan"
+)
+
+// overrides is a Flux file whose values: escape hatch changes what the
+// shared release base says (a scalar, a map's key) and adds a list, with a
+// chart version of its own. (A map of the base replaced by a scalar is an
+// input error: testdata/invalid/values-replace-shared-map.txtar in pkg/cli.)
+const overrides = `apiVersion: apkgen/v1alpha1
+kind: Environments
+clusters:
+  nonprod: {}
+environments:
+  dev:
+    pattern: dp-per-namespace
+    cluster: nonprod
+    namespace: apk-dev
+    hostnames: {gateway: dev.gw.example.com, system: dev.apk.example.com}
+    charts:
+      apk: {version: 1.3.0-2, allowUntestedVersion: true}
+    values:
+      apk:
+        skipCrds: false
+        certmanager:
+          enabled: true
+          listeners: {issuerName: other}
+        wso2:
+          apk:
+            dp:
+              gateway:
+                listener:
+                  dns: [a.example.com]
+  test:
+    pattern: dp-per-namespace
+    cluster: nonprod
+    namespace: apk-test
+    hostnames: {gateway: test.gw.example.com, system: test.apk.example.com}
+`
+
+// TestReleasePatchesRebuildPlan: in the Flux tree an environment's
+// HelmRelease is its shared base (apps/base/<key>, #ReleaseBase) with the
+// environment's patch, which says only what the base does not. Built with
+// kustomize, it must be the release the plan computed: release name, chart
+// version, CRD policy, post-render patches and values (the escape hatch
+// included).
+func TestReleasePatchesRebuildPlan(t *testing.T) {
+	dir := t.TempDir()
+	files := []string{
+		"../../examples/mixed.yaml",
+		"../../examples/cp-dp-k8s.yaml",
+		"../../examples/cp-vm-dp-k8s.yaml",
+		"../../examples/dp-per-namespace.yaml",
+		filepath.Join(dir, "envgen.yaml"),
+		filepath.Join(dir, "overrides.yaml"),
+	}
+	if err := os.WriteFile(files[4], envgen.Generate(100), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(files[5], []byte(overrides), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			b := buildFile(t, file)
+			for _, e := range b.Plan.Environments {
+				for _, r := range e.Releases {
+					hr := b.find(t, "apps/"+e.Name, "HelmRelease", r.Key)
+					eq(t, e.Name+" "+r.Key+" releaseName", str(hr, "spec.releaseName"), r.ReleaseName)
+					eq(t, e.Name+" "+r.Key+" version", str(hr, "spec.chart.spec.version"), r.Chart.Version)
+					eq(t, e.Name+" "+r.Key+" install.crds", str(hr, "spec.install.crds"), r.CRDs)
+					eq(t, e.Name+" "+r.Key+" upgrade.crds", str(hr, "spec.upgrade.crds"), r.CRDs)
+					if got, want := asJSON(t, values(hr)), asJSON(t, r.Values); !reflect.DeepEqual(got, want) {
+						t.Errorf("%s %s values:\n got %v\nwant %v", e.Name, r.Key, got, want)
+					}
+					if got, want := asJSON(t, postRenderPatches(hr)), asJSON(t, patchList(r.PostRender)); !reflect.DeepEqual(got, want) {
+						t.Errorf("%s %s post-render patches:\n got %v\nwant %v", e.Name, r.Key, got, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// asJSON is v through JSON: numbers and empty collections alike on both
+// sides.
+func asJSON(t *testing.T, v any) any {
+	t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(data, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func patchList(ps []plan.Patch) []any {
+	var out []any
+	for _, p := range ps {
+		out = append(out, p.Object())
+	}
+	return out
+}
