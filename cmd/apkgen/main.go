@@ -46,5 +46,5 @@ func run(args []string) int {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	return cli.Main(args, os.Stdout, os.Stderr)
+	return cli.MainStdin(args, os.Stdin, os.Stdout, os.Stderr)
 }

@@ -36,6 +36,7 @@ const (
 // env carries what a command may touch: its output streams, and the
 // cache once a command opens it.
 type env struct {
+	stdin          io.Reader // validate -f -
 	stdout, stderr io.Writer
 	cache          *buildcache.Cache
 }
@@ -60,7 +61,13 @@ func commands() []command {
 
 // Main runs apkgen with args (without the program name).
 func Main(args []string, stdout, stderr io.Writer) int {
-	e := &env{stdout: stdout, stderr: stderr}
+	return MainStdin(args, strings.NewReader(""), stdout, stderr)
+}
+
+// MainStdin is Main with a standard input (`validate -f -`); Main's is
+// empty.
+func MainStdin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
 		usage(stderr)
 		return ExitInvalid

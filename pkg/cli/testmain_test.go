@@ -16,7 +16,7 @@ import (
 // cli.Main in this test binary. Every script runner of this package
 // (testdata/*/) shares this one TestMain.
 var scriptCommands = map[string]func(){
-	"apkgen": func() { os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr)) },
+	"apkgen": func() { os.Exit(cli.MainStdin(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 }
 
 func TestMain(m *testing.M) { testscript.Main(withCache{m}, scriptCommands) }

@@ -7,14 +7,20 @@ import (
 )
 
 func runValidate(e *env, args []string) int {
-	fs := flagSet(e, "validate", "validate [-f FILE] [--policy FILE.cue]... [--strict]")
+	fs := flagSet(e, "validate", "validate [-f FILE|-] [--policy FILE.cue]... [--strict]")
 	opts := loadFlags(fs)
 	if code, ok := parse(e, fs, args); !ok {
 		return code
 	}
 	lo := opts.get(e)
 	lo.ClaimsOnly = true // validate writes nothing
-	f, err := load.ReadFile(opts.file, lo)
+	var f *load.File
+	var err error
+	if opts.file == "-" {
+		f, err = load.Read(e.stdin, lo)
+	} else {
+		f, err = load.ReadFile(opts.file, lo)
+	}
 	if err != nil {
 		return report(e, err)
 	}

@@ -120,16 +120,34 @@ func readCapped(path string) ([]byte, error) {
 	if st.Size() > MaxFileSize {
 		return nil, tooLarge(diag.RelPath(path))
 	}
-	// Read from what was opened, never past the cap: a pipe or a device
-	// has no size to check beforehand.
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	return readAllCapped(f, diag.RelPath(path))
+}
+
+// readAllCapped reads r, never past the cap: a pipe or a device has no
+// size to check beforehand.
+func readAllCapped(r io.Reader, name string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}
 	if len(data) > MaxFileSize {
-		return nil, tooLarge(diag.RelPath(path))
+		return nil, tooLarge(name)
 	}
 	return data, nil
+}
+
+// Stdin is the name messages give an environments file read from standard
+// input (`-f -`); it is read as YAML (JSON is YAML too).
+const Stdin = "<stdin>"
+
+// Read reads and validates an environments file from r (standard input),
+// named Stdin in messages.
+func Read(r io.Reader, opts Options) (*File, error) {
+	data, err := readAllCapped(r, Stdin)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(Stdin, data, opts)
 }
 
 func tooLarge(name string) diag.List {
