@@ -216,8 +216,10 @@ func setPostRenderers(spec map[string]any, patches []plan.Patch) {
 // without what base holds with the same value. A strategic merge keeps
 // base's keys and replaces or deep-merges the patch's, and every release
 // holds what its base holds (CUE unifies them), so base merged with the
-// result is values again. A value of another kind than base's (a map
-// replaced by a scalar through the values: escape hatch) is replaced.
+// result is values again. (Through the values: escape hatch a value may
+// differ from base's: a scalar or a map key is replaced or merged as
+// Helm's values would be; a map replaced by a scalar or a list is refused
+// by load, since kustomize cannot merge it.)
 func valuesBeyond(values, base map[string]any) map[string]any {
 	out := map[string]any{}
 	for k, v := range values {

@@ -95,10 +95,6 @@ func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 	engine, _ := r.doc.LookupPath(cue.ParsePath("gitops.engine")).String()
 	var known map[string][]string // #KnownVersions
 	_ = f.Schema.LookupPath(cue.MakePath(cue.Def("KnownVersions"))).Decode(&known)
-	var bases map[string]struct { // #ReleaseBase
-		Values map[string]any `json:"values"`
-	}
-	_ = f.Schema.LookupPath(cue.MakePath(cue.Def("ReleaseBase"))).Decode(&bases)
 	// The environments as decoded: positions are looked up only for errors.
 	for _, e := range all {
 		if clustersDeclared && e.Cluster != "" && !slices.Contains(f.Clusters, e.Cluster) {
@@ -117,8 +113,7 @@ func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 		if engine != "argocd" {
 			for _, key := range slices.Sorted(maps.Keys(e.In.Values)) {
 				p := []string{"environments", e.Name, "values", key}
-				diags = append(diags, nullValues(r, e.In.Values[key], p)...)
-				diags = append(diags, replacedMaps(r, e.In.Values[key], bases[key].Values, p)...)
+				diags = append(diags, fluxValues(r, e.In.Values[key], f.Bases[key].Values, p)...)
 			}
 		}
 		keys := slices.Sorted(maps.Keys(e.Out.Releases))
@@ -158,10 +153,13 @@ func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 	return append(diags, uniqueServers(r, f, engine)...)
 }
 
-// nullValues refuses a null under values: with Flux. The values reach the
-// HelmRelease through a kustomize strategic-merge patch, which reads null
-// as "delete this key", so the null would silently never reach Helm.
-func nullValues(r *reporter, v any, path []string) diag.List {
+// fluxValues refuses, with Flux, what an environment's values patch
+// cannot carry to Helm. The values reach the HelmRelease through a
+// kustomize strategic-merge patch over the shared base (apps/base, which
+// holds #ReleaseBase): the patch reads null as "delete this key", so a
+// null would silently never reach Helm, and it cannot replace one of the
+// base's maps by a value that is not a map (kustomize fails).
+func fluxValues(r *reporter, v any, base any, path []string) diag.List {
 	var diags diag.List
 	switch v := v.(type) {
 	case nil:
@@ -169,31 +167,13 @@ func nullValues(r *reporter, v any, path []string) diag.List {
 			"null cannot reach Helm through the Flux tree (a kustomize patch reads null as \"delete\"); "+
 				"set the value the chart should use instead, or use gitops.engine argocd")
 	case map[string]any:
+		bm, _ := base.(map[string]any)
 		for _, k := range slices.Sorted(maps.Keys(v)) {
-			diags = append(diags, nullValues(r, v[k], append(append([]string(nil), path...), k))...)
+			diags = append(diags, fluxValues(r, v[k], bm[k], append(append([]string(nil), path...), k))...)
 		}
-	}
-	return diags
-}
-
-// replacedMaps refuses, with Flux, a value under values: that is not a map
-// where every release of the chart has one (#ReleaseBase): apps/base holds
-// that map, and the environment's strategic-merge patch cannot replace a
-// map by a scalar or a list (kustomize fails).
-func replacedMaps(r *reporter, v map[string]any, base map[string]any, path []string) diag.List {
-	var diags diag.List
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		bm, ok := base[k].(map[string]any)
-		if !ok {
-			continue
-		}
-		p := append(append([]string(nil), path...), k)
-		switch x := v[k].(type) {
-		case map[string]any:
-			diags = append(diags, replacedMaps(r, x, bm, p)...)
-		case nil: // nullValues reports it
-		default:
-			diags.Errorf(r.lookupPos(p), strings.Join(p, "."),
+	default:
+		if bm, ok := base.(map[string]any); ok {
+			diags.Errorf(r.lookupPos(path), strings.Join(path, "."),
 				"must be a map: every release of the chart sets %s under it, which the Flux tree's shared base holds "+
 					"and a patch cannot replace by a value that is not a map; set the keys inside it instead",
 				strings.Join(slices.Sorted(maps.Keys(bm)), ", "))

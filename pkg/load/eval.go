@@ -12,6 +12,7 @@ import (
 	"github.com/apkgen/apkgen/internal/buildcache"
 	"github.com/apkgen/apkgen/internal/par"
 	"github.com/apkgen/apkgen/pkg/diag"
+	"github.com/apkgen/apkgen/pkg/model"
 	"github.com/apkgen/apkgen/schema"
 )
 
@@ -42,6 +43,8 @@ type source struct {
 	policies []schema.Source
 	// syntax is the file as parsed (not evaluated), for cache keys.
 	syntax *ast.File
+	// bases is #ReleaseBase, decoded once (readBases).
+	bases map[string]model.ReleaseBase
 }
 
 // envTask is an environment to evaluate.
@@ -73,24 +76,35 @@ type worker struct {
 func newWorker(src source, r *reporter, sch, doc cue.Value, sectionErrors bool) *worker {
 	w := &worker{r: r, cache: src.opts.Cache, sch: sch, doc: doc, empty: doc.Context().CompileString("{}")}
 	charts := fileCharts(doc, sectionErrors)
-	if !charts.Exists() {
-		charts = w.empty
-	}
-	resolved := sch.LookupPath(cue.MakePath(cue.Def("FileCharts"))).
-		FillPath(cue.ParsePath("file"), charts).LookupPath(outPath)
 	w.ctx = doc.Context().Encode(map[string]any{"build": !src.opts.ClaimsOnly}).
 		FillPath(cue.ParsePath("fileCharts"), charts).
-		FillPath(cue.ParsePath("charts"), resolved)
+		FillPath(cue.ParsePath("charts"), fileChartsResolved(sch, charts))
 	return w
 }
 
-// fileCharts is the file's charts block as the patterns read it: absent
-// (empty) when the file has errors outside its environments.
+// fileCharts is the file's charts block as the patterns read it: empty
+// when absent or when the file has errors outside its environments.
 func fileCharts(doc cue.Value, sectionErrors bool) cue.Value {
-	if sectionErrors {
-		return cue.Value{}
+	if c := doc.LookupPath(cue.ParsePath("charts")); c.Exists() && !sectionErrors {
+		return c
 	}
-	return doc.LookupPath(cue.ParsePath("charts"))
+	return doc.Context().CompileString("{}")
+}
+
+// fileChartsResolved is #FileCharts for the file's charts block: each
+// release key's chart for an environment that overrides none.
+func fileChartsResolved(sch, charts cue.Value) cue.Value {
+	return sch.LookupPath(cue.MakePath(cue.Def("FileCharts"))).
+		FillPath(cue.ParsePath("file"), charts).LookupPath(outPath)
+}
+
+// resolveFileCharts is fileChartsResolved, decoded.
+func resolveFileCharts(sch, charts cue.Value) (map[string]model.Chart, error) {
+	var out map[string]model.Chart
+	if err := fileChartsResolved(sch, charts).Decode(&out); err != nil {
+		return nil, fmt.Errorf("#FileCharts: %w", err)
+	}
+	return out, nil
 }
 
 // parseWorker makes a worker in a new context from the file's bytes.
@@ -182,7 +196,10 @@ func evaluate(src source, r *reporter, sch, doc cue.Value, sectionErrors bool, t
 	workers := par.Workers(len(misses), minEnvsPerWorker)
 	ws := make([]*worker, workers)
 	werrs := make([]error, workers)
-	ws[0] = newWorker(src, r, sch, doc, sectionErrors)
+	if len(misses) > 0 {
+		// The first worker uses the context the file was read into.
+		ws[0] = newWorker(src, r, sch, doc, sectionErrors)
+	}
 	par.For(len(misses), workers, func(w, j int) {
 		i := misses[j]
 		if ws[w] == nil && werrs[w] == nil {

@@ -27,6 +27,7 @@ import (
 	cueyaml "cuelang.org/go/encoding/yaml"
 
 	"github.com/apkgen/apkgen/internal/buildcache"
+	"github.com/apkgen/apkgen/internal/jsonnum"
 	"github.com/apkgen/apkgen/pkg/diag"
 	"github.com/apkgen/apkgen/pkg/model"
 	"github.com/apkgen/apkgen/schema"
@@ -65,6 +66,12 @@ type File struct {
 	Envs  []*Env // sorted by name
 	// Clusters are the declared clusters, sorted by name.
 	Clusters []string
+	// Charts are the file-level chart coordinates per release key: the
+	// file's override, else apkgen's default (#FileCharts).
+	Charts map[string]model.Chart
+	// Bases are what every release of a chart key shares (#ReleaseBase),
+	// as the environments' outputs are decoded.
+	Bases map[string]model.ReleaseBase
 	// Warnings are problems that do not stop a build (`--strict` makes
 	// them errors).
 	Warnings diag.List
@@ -192,6 +199,10 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	bases, err := readBases(sch)
+	if err != nil {
+		return nil, err
+	}
 	r := newReporter(name, doc, byName)
 	r.policies = policyNames(policies)
 	if err := doc.Err(); err != nil {
@@ -205,7 +216,7 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	for _, d := range secrets {
 		r.secretPaths[d.Path] = true
 	}
-	src := source{name: name, data: data, opts: opts, policies: policies, syntax: syntax}
+	src := source{name: name, data: data, opts: opts, policies: policies, syntax: syntax, bases: bases}
 	f, diags := validate(src, r, sch, doc)
 	diags = append(diags, secrets...)
 	if opts.Strict {
@@ -386,6 +397,43 @@ func compileFormats(sch cue.Value) (map[string]Format, error) {
 	return fs, nil
 }
 
+// readBases decodes #ReleaseBase, as the environments' outputs are decoded
+// (so that equal numbers compare equal). Its values may hold no list: the
+// Flux tree's base carries them, and an environment's strategic-merge
+// patch may merge two lists instead of replacing one. A policy that adds
+// one is refused at the list.
+func readBases(sch cue.Value) (map[string]model.ReleaseBase, error) {
+	def := sch.LookupPath(cue.MakePath(cue.Def("ReleaseBase")))
+	var bad diag.List
+	var walk func(v cue.Value, path string)
+	walk = func(v cue.Value, path string) {
+		if v.IncompleteKind() == cue.ListKind {
+			bad.Errorf(fromToken(v.Pos().Filename(), v.Pos()), path,
+				"a list cannot be in a release base's values: an environment's patch could merge it instead of replacing it")
+			return
+		}
+		it, err := v.Fields()
+		for err == nil && it.Next() {
+			walk(it.Value(), path+"."+it.Selector().String())
+		}
+	}
+	for _, key := range fieldNames(def) {
+		walk(def.LookupPath(cue.MakePath(cue.Str(key), cue.Str("values"))), "#ReleaseBase."+key+".values")
+	}
+	if len(bad) > 0 {
+		return nil, bad
+	}
+	data, err := def.MarshalJSON()
+	var bases map[string]model.ReleaseBase
+	if err == nil {
+		err = jsonnum.Unmarshal(data, &bases)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("#ReleaseBase: %w", err)
+	}
+	return bases, nil
+}
+
 func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 	var diags diag.List
 	fileDef := sch.LookupPath(cue.MakePath(cue.Def("File")))
@@ -416,7 +464,7 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 	}
 	sectionErrors := diags.HasErrors()
 
-	f := &File{Name: r.name, Schema: sch}
+	f := &File{Name: r.name, Schema: sch, Bases: src.bases}
 	clusters := doc.LookupPath(cue.ParsePath("clusters"))
 	for _, c := range fieldNames(clusters) {
 		diags = append(diags, r.checkName(c, []string{"clusters", c}, "name", "cluster")...)
@@ -470,6 +518,9 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 		return nil, append(diags, crossChecks(r, f, partialEnvs(envs, named, envs2))...)
 	}
 	f.Value = fileDef.Unify(settings)
+	if f.Charts, err = resolveFileCharts(sch, fileCharts(doc, false)); err != nil {
+		return nil, append(diags, diag.Diagnostic{Pos: diag.Pos{File: r.name}, Message: err.Error()})
+	}
 	diags = append(diags, crossChecks(r, f, nil)...)
 	return f, diags
 }
@@ -544,26 +595,6 @@ func fieldNames(v cue.Value) []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-// Charts returns the file-level chart coordinates for a release key: the
-// file's override, else apkgen's default.
-func (f *File) Charts(key string) (name, version, repository string, err error) {
-	empty := f.Value.Context().CompileString("{}")
-	file := f.Value.LookupPath(cue.ParsePath("charts"))
-	if !file.Exists() {
-		file = empty
-	}
-	out := f.Schema.LookupPath(cue.MakePath(cue.Def("ResolveChart"))).
-		FillPath(cue.ParsePath("key"), key).
-		FillPath(cue.ParsePath("env"), empty).
-		FillPath(cue.ParsePath("file"), file).
-		LookupPath(cue.ParsePath("out"))
-	var c struct{ Name, Version, Repository string }
-	if err := out.Decode(&c); err != nil {
-		return "", "", "", err
-	}
-	return c.Name, c.Version, c.Repository, nil
 }
 
 // PatternIDs lists the patterns of the built-in schema.

@@ -10,7 +10,6 @@ import (
 
 	"cuelang.org/go/cue"
 
-	"github.com/apkgen/apkgen/internal/jsonnum"
 	"github.com/apkgen/apkgen/pkg/load"
 	"github.com/apkgen/apkgen/pkg/model"
 )
@@ -118,11 +117,7 @@ func Build(f *load.File) (*Plan, error) {
 			if _, ok := p.Bases[r.Key]; ok {
 				continue
 			}
-			b, err := base(f, r.Key)
-			if err != nil {
-				return nil, err
-			}
-			p.Bases[r.Key] = b
+			p.Bases[r.Key] = &Base{Chart: f.Charts[r.Key], ReleaseBase: f.Bases[r.Key]}
 		}
 	}
 	for _, name := range f.Clusters {
@@ -134,48 +129,6 @@ func Build(f *load.File) (*Plan, error) {
 		p.Clusters = append(p.Clusters, c)
 	}
 	return p, nil
-}
-
-// base reads what every release of key shares: the file's chart and
-// #ReleaseBase[key].
-func base(f *load.File, key string) (*Base, error) {
-	name, version, repo, err := f.Charts(key)
-	if err != nil {
-		return nil, fmt.Errorf("charts.%s: %w", key, err)
-	}
-	b := &Base{Chart: Chart{Name: name, Version: version, Repository: repo}}
-	v := f.Schema.LookupPath(cue.MakePath(cue.Def("ReleaseBase"), cue.Str(key)))
-	if !v.Exists() {
-		return b, nil
-	}
-	// As the environments' values are decoded (load), so that equal
-	// numbers compare equal.
-	data, err := v.MarshalJSON()
-	if err == nil {
-		err = jsonnum.Unmarshal(data, &b.ReleaseBase)
-	}
-	if err == nil && hasList(b.Values) {
-		err = fmt.Errorf("its values hold a list, which a patch could merge instead of replace")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("#ReleaseBase.%s: %w", key, err)
-	}
-	return b, nil
-}
-
-// hasList reports whether a list is anywhere in v.
-func hasList(v any) bool {
-	switch v := v.(type) {
-	case []any:
-		return true
-	case map[string]any:
-		for _, x := range v {
-			if hasList(x) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func environment(le *load.Env) *Environment {
