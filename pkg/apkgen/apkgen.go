@@ -56,6 +56,16 @@ func CompileWith(file string, opts load.Options) (*Compiled, error) {
 	return compileFile(f, true, opts.Cache)
 }
 
+// compileUnverified loads, plans and generates, without the kustomize
+// builds a comparison does not need (see Check).
+func compileUnverified(file string, opts load.Options) (*Compiled, error) {
+	f, err := load.ReadFile(file, opts)
+	if err != nil {
+		return nil, err
+	}
+	return compileFile(f, false, nil)
+}
+
 // CompileFile plans, generates and verifies a loaded file.
 func CompileFile(f *load.File) (*Compiled, error) {
 	return compileFile(f, true, nil)

@@ -71,12 +71,7 @@ type DiffResult struct {
 // Diff compiles the file and says, per environment, how the tree a build
 // would write differs from the owned folder on disk or at a revision.
 func Diff(o DiffOptions) (*DiffResult, error) {
-	f, err := load.ReadFile(o.File, o.Load)
-	if err != nil {
-		return nil, err
-	}
-	// No kustomize builds: a comparison needs none (see Check).
-	c, err := compileFile(f, false, nil)
+	c, err := compileUnverified(o.File, o.Load)
 	if err != nil {
 		return nil, err
 	}

@@ -5,9 +5,5 @@ import "github.com/apkgen/apkgen/pkg/load"
 // CompileUnverified is Compile without verify, for tests that build every
 // kustomize folder themselves and keep what it gives.
 func CompileUnverified(file string) (*Compiled, error) {
-	f, err := load.ReadFile(file, load.Options{})
-	if err != nil {
-		return nil, err
-	}
-	return compileFile(f, false, nil)
+	return compileUnverified(file, load.Options{})
 }

@@ -181,9 +181,8 @@ func Verify(o VerifyOptions) (*VerifyResult, error) {
 // Prove runs every check on the rendered releases, findings sorted.
 func Prove(p *plan.Plan, rels []*prove.Release, schemas *kubeschema.Set) ([]prove.Finding, error) {
 	var out []prove.Finding
-	scopes := prove.Scopes(rels)
-	out = append(out, prove.Collisions(p, rels, scopes)...)
-	out = append(out, prove.Namespaces(p, rels, scopes)...)
+	out = append(out, prove.Collisions(p, rels)...)
+	out = append(out, prove.Namespaces(p, rels)...)
 	out = append(out, prove.Schemas(schemas, rels)...)
 	out = append(out, prove.Landings(rels)...)
 	for _, r := range rels {

@@ -1,14 +1,12 @@
 package apkgen_test
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
-	"reflect"
 	"testing"
 
 	"github.com/apkgen/apkgen/internal/envgen"
-	"github.com/apkgen/apkgen/pkg/plan"
+	"github.com/apkgen/apkgen/pkg/model"
 )
 
 // overrides is a Flux file whose values: escape hatch changes what the
@@ -70,7 +68,7 @@ func TestReleasePatchesRebuildPlan(t *testing.T) {
 	}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			b := buildFile(t, file)
+			b := compileFile(t, file)
 			for _, e := range b.Plan.Environments {
 				for _, r := range e.Releases {
 					hr := b.find(t, "apps/"+e.Name, "HelmRelease", r.Key)
@@ -78,37 +76,10 @@ func TestReleasePatchesRebuildPlan(t *testing.T) {
 					eq(t, e.Name+" "+r.Key+" version", str(hr, "spec.chart.spec.version"), r.Chart.Version)
 					eq(t, e.Name+" "+r.Key+" install.crds", str(hr, "spec.install.crds"), r.CRDs)
 					eq(t, e.Name+" "+r.Key+" upgrade.crds", str(hr, "spec.upgrade.crds"), r.CRDs)
-					if got, want := asJSON(t, values(hr)), asJSON(t, r.Values); !reflect.DeepEqual(got, want) {
-						t.Errorf("%s %s values:\n got %v\nwant %v", e.Name, r.Key, got, want)
-					}
-					if got, want := asJSON(t, postRenderPatches(hr)), asJSON(t, patchList(r.PostRender)); !reflect.DeepEqual(got, want) {
-						t.Errorf("%s %s post-render patches:\n got %v\nwant %v", e.Name, r.Key, got, want)
-					}
+					jsonEq(t, e.Name+" "+r.Key+" values", values(hr), r.Values)
+					jsonEq(t, e.Name+" "+r.Key+" post-render patches", postRenderPatches(hr), model.PatchObjects(r.PostRender))
 				}
 			}
 		})
 	}
-}
-
-// asJSON is v through JSON: numbers and empty collections alike on both
-// sides.
-func asJSON(t *testing.T, v any) any {
-	t.Helper()
-	data, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out any
-	if err := json.Unmarshal(data, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func patchList(ps []plan.Patch) []any {
-	var out []any
-	for _, p := range ps {
-		out = append(out, p.Object())
-	}
-	return out
 }

@@ -101,7 +101,7 @@ func (g *gen) argoInfrastructure(c *plan.Cluster, root string) []string {
 
 	// The CRD bundle: kustomize fetches the file and drops what it must not apply.
 	crds := path.Join(infra, "apk-crds")
-	g.write(crds+"/kustomization.yaml", kustomization("", []string{c.CRDs.URL}, patchObjects(c.CRDs.Patches)))
+	g.write(crds+"/kustomization.yaml", kustomization("", []string{c.CRDs.URL}, model.PatchObjects(c.CRDs.Patches)))
 	// Never pruned, never deleted with the Application: deleting a CRD
 	// deletes every object of its kind.
 	apps = append(apps, inWave(waveInfra, g.application(c.Name+"-apk-crds", project, crds, c.Server, crdNamespace,
@@ -154,7 +154,7 @@ func (g *gen) argoBootstrap(c *plan.Cluster, root string) {
 // namespace and values, without its crds/ folder unless the release takes
 // CRDs, and the release's post-render patches applied to the output.
 func (g *gen) helmFolder(dir string, r *plan.Release, resources ...string) {
-	k := kustomization("", resources, patchObjects(r.PostRender))
+	k := kustomization("", resources, model.PatchObjects(r.PostRender))
 	k["helmCharts"] = []any{map[string]any{
 		"name":        r.Chart.Name,
 		"version":     r.Chart.Version,

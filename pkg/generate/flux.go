@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/apkgen/apkgen/internal/par"
+	"github.com/apkgen/apkgen/pkg/model"
 	"github.com/apkgen/apkgen/pkg/plan"
 	"github.com/apkgen/apkgen/pkg/tree"
 )
@@ -192,7 +193,7 @@ func (g *gen) fluxCluster(c *plan.Cluster) {
 			"prune":     false,
 			"wait":      true,
 			"sourceRef": map[string]any{"kind": "GitRepository", "name": "apk-crds"},
-			"patches":   patchObjects(b.Patches),
+			"patches":   model.PatchObjects(b.Patches),
 		},
 	})
 	g.write(infra+"/kustomization.yaml", kustomization("", resources, nil))
@@ -208,7 +209,7 @@ func (g *gen) fluxCluster(c *plan.Cluster) {
 // setPostRenderers gives a HelmRelease spec the release's post-render patches.
 func setPostRenderers(spec map[string]any, patches []plan.Patch) {
 	if len(patches) > 0 {
-		spec["postRenderers"] = []any{map[string]any{"kustomize": map[string]any{"patches": patchObjects(patches)}}}
+		spec["postRenderers"] = []any{map[string]any{"kustomize": map[string]any{"patches": model.PatchObjects(patches)}}}
 	}
 }
 

@@ -161,15 +161,6 @@ func kustomization(namespace string, resources []string, patches []any) map[stri
 	return k
 }
 
-// patchObjects returns plan patches as kustomize `patches` entries.
-func patchObjects(ps []plan.Patch) []any {
-	out := make([]any, len(ps))
-	for i, p := range ps {
-		out[i] = p.Object()
-	}
-	return out
-}
-
 // objectFile names an object's file after its kind and name.
 func objectFile(o plan.Object) string {
 	kind, name := kindName(o)

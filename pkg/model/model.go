@@ -42,6 +42,16 @@ func (p Patch) Object() map[string]any {
 	return map[string]any{"patch": p.Patch, "target": p.Target}
 }
 
+// PatchObjects returns patches as kustomize `patches` entries, nil for
+// none (as a YAML or JSON document without them reads back).
+func PatchObjects(ps []Patch) []any {
+	var out []any
+	for _, p := range ps {
+		out = append(out, p.Object())
+	}
+	return out
+}
+
 // ClusterObject names cluster-scoped objects of one kind; Name is a glob
 // (Go filepath.Match syntax, which Argo CD matches AppProject names with).
 type ClusterObject struct {

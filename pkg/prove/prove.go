@@ -103,8 +103,8 @@ type owner struct {
 // releases, or a release and the objects apkgen writes itself (an
 // environment's issuers, the cluster's infrastructure). Hooks count: the
 // API server refuses a second object of the same name all the same.
-// scopes are Scopes(rels).
-func Collisions(p *plan.Plan, rels []*Release, scopes map[string]*render.Scopes) []Finding {
+func Collisions(p *plan.Plan, rels []*Release) []Finding {
+	scopes := Scopes(rels)
 	type key struct{ cluster, group, kind, ns, name string }
 	owners := map[key][]owner{}
 	// add records that ow renders o in cluster, in namespace ns when o is
@@ -168,8 +168,9 @@ func Collisions(p *plan.Plan, rels []*Release, scopes map[string]*render.Scopes)
 }
 
 // Namespaces finds objects a release renders into the namespace of
-// another environment of its cluster. scopes are Scopes(rels).
-func Namespaces(p *plan.Plan, rels []*Release, scopes map[string]*render.Scopes) []Finding {
+// another environment of its cluster.
+func Namespaces(p *plan.Plan, rels []*Release) []Finding {
+	scopes := Scopes(rels)
 	nsOwner := map[[2]string]string{} // cluster, namespace → environment
 	for _, e := range p.Environments {
 		nsOwner[[2]string{e.Cluster, e.Namespace}] = e.Name

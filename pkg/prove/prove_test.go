@@ -77,7 +77,7 @@ func TestDocsValuesCollide(t *testing.T) {
 	w := newWorld(t)
 	w.add("dev", "apk-dev", "apk-dev", docsValues("apk-dev"))
 	w.add("test", "apk-test", "apk-test", docsValues("apk-test"))
-	fs := Collisions(w.plan, w.rels, Scopes(w.rels))
+	fs := Collisions(w.plan, w.rels)
 	want := []string{
 		"ClusterRole cert-manager-controller-issuers", // the cert-manager sub-chart, on by default
 		"ClusterRole gateway-api-admission",
@@ -110,7 +110,7 @@ func TestSharedObjectCollides(t *testing.T) {
 	}}
 	w.add("dev", "apk-dev", "apk-dev", docsValues("apk-dev"))
 	var found bool
-	for _, f := range Collisions(w.plan, w.rels, Scopes(w.rels)) {
+	for _, f := range Collisions(w.plan, w.rels) {
 		if f.Object == "ClusterRole gateway-api-admission" {
 			found = true
 			if !strings.Contains(f.Message, "dev (release apk-dev) and the infrastructure of cluster nonprod") {
@@ -129,7 +129,7 @@ func TestSameReleaseNameCollides(t *testing.T) {
 	w := newWorld(t)
 	w.add("dev", "apk-dev", "apk", docsValues("apk-dev"))
 	w.add("test", "apk-test", "apk", docsValues("apk-test"))
-	got := strings.Join(objects(Collisions(w.plan, w.rels, Scopes(w.rels))), "\n")
+	got := strings.Join(objects(Collisions(w.plan, w.rels)), "\n")
 	for _, want := range []string{
 		"ClusterRoleBinding apk-wso2-apk-role-binding",
 		"ClusterRoleBinding apk-wso2-apk-gateway-api-admission",
@@ -185,8 +185,8 @@ func TestApkgenValuesPass(t *testing.T) {
 		t.Fatal(err)
 	}
 	var fs []Finding
-	fs = append(fs, Collisions(w.plan, w.rels, Scopes(w.rels))...)
-	fs = append(fs, Namespaces(w.plan, w.rels, Scopes(w.rels))...)
+	fs = append(fs, Collisions(w.plan, w.rels)...)
+	fs = append(fs, Namespaces(w.plan, w.rels)...)
 	fs = append(fs, Schemas(schemas, w.rels)...)
 	for _, r := range w.rels {
 		f, err := IgnoredValues(r)
@@ -209,7 +209,7 @@ func TestForeignNamespace(t *testing.T) {
 		Patch:  "- op: replace\n  path: /metadata/namespace\n  value: apk-test\n",
 	})
 	w.add("test", "apk-test", "apk-test", nil)
-	fs := Namespaces(w.plan, w.rels, Scopes(w.rels))
+	fs := Namespaces(w.plan, w.rels)
 	if len(fs) != 1 {
 		t.Fatalf("findings %v, want one", fs)
 	}

@@ -12,6 +12,7 @@ import (
 	kustypes "sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/apkgen/apkgen/pkg/model"
 	"github.com/apkgen/apkgen/pkg/plan"
 )
 
@@ -63,10 +64,7 @@ func (p postRenderer) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
 // no plugins).
 func patch(rendered []byte, ps []plan.Patch) (resmap.ResMap, error) {
 	const input = "helm-output.yaml"
-	patches := make([]plan.Object, len(ps))
-	for i, p := range ps {
-		patches[i] = p.Object()
-	}
+	patches := model.PatchObjects(ps)
 	kust, err := json.Marshal(map[string]any{
 		"apiVersion": kustypes.KustomizationVersion,
 		"kind":       kustypes.KustomizationKind,
