@@ -16,7 +16,7 @@ func runBuild(e *env, args []string) int {
 	fs := flagSet(e, "build", buildSynopsis)
 	root := fs.StringP("output", "o", ".", "root of the GitOps repository checkout; the tree goes to DIR/<gitops.path>")
 	envs := fs.StringArray("env", nil, "rebuild only this environment (repeatable); the others' files stay as they are")
-	loadOpts := loadFlags(fs)
+	loadOpts := loadFlags(fs, false)
 	hydrate := fs.Bool("render", false, "also write every release as rendered, under rendered/<env>/<release>/ (pulls the charts)")
 	ropts := renderFlags(fs)
 	check := fs.Bool("check", false, "write nothing; exit 1 and show the differences when the folder on disk is not what a build would write")

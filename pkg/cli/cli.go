@@ -189,15 +189,36 @@ type loadOptions struct {
 }
 
 // loadFlags registers the flags of the commands that load an environments
-// file: -f, --policy, --strict and --no-cache.
-func loadFlags(fs *pflag.FlagSet) *loadOptions {
-	o := &loadOptions{}
-	fs.StringVarP(&o.file, "file", "f", "environments.yaml", "the environments file (YAML, JSON or CUE)")
+// file: -f, --policy, --strict and --no-cache. With stdin, -f - reads the
+// file from standard input; the other commands refuse it as a usage error.
+func loadFlags(fs *pflag.FlagSet, stdin bool) *loadOptions {
+	o := &loadOptions{file: "environments.yaml"}
+	usage := "the environments file (YAML, JSON or CUE)"
+	if stdin {
+		usage += "; - reads it from standard input"
+	}
+	fs.VarP(&fileFlag{&o.file, stdin}, "file", "f", usage)
 	fs.StringArrayVar(&o.opts.Policies, "policy", nil, "a CUE file of package apkgen with your own rules, unified with the schema (repeatable)")
 	fs.BoolVar(&o.opts.Strict, "strict", false, "treat warnings as errors")
 	fs.BoolVar(&o.noCache, "no-cache", false, "neither reuse nor keep evaluations and kustomize builds ($"+buildcache.EnvVar+"=off: no cache at all)")
 	fs.BoolVarP(&o.verbose, "verbose", "v", false, "say on stderr how much was evaluated and built, the rest coming from the cache")
 	return o
+}
+
+// fileFlag is -f: a path, or - where the command reads standard input.
+type fileFlag struct {
+	path  *string
+	stdin bool
+}
+
+func (f *fileFlag) String() string { return *f.path }
+func (f *fileFlag) Type() string   { return "FILE" }
+func (f *fileFlag) Set(v string) error {
+	if v == "-" && !f.stdin {
+		return errors.New("standard input (-) is read by validate only; give the file's path")
+	}
+	*f.path = v
+	return nil
 }
 
 // work says, with -v, how much a command evaluated and built; verified is

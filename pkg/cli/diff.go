@@ -14,7 +14,7 @@ func runDiff(e *env, args []string) int {
 	unified := fs.Bool("unified", false, "print a plain unified diff of the files")
 	output := fs.String("format", "text", "report format: text (one line per change), markdown (for a pull request comment) or json")
 	color := colorFlag(fs)
-	loadOpts := loadFlags(fs)
+	loadOpts := loadFlags(fs, false)
 	if code, ok := parse(e, fs, args); !ok {
 		return code
 	}

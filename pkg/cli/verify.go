@@ -47,7 +47,7 @@ func runVerify(e *env, args []string) int {
 	usage := fs.Usage
 	fs.Usage = func() { usage(); fmt.Fprint(fs.Output(), verifyHelp) }
 	ropts := renderFlags(fs)
-	opts := loadFlags(fs)
+	opts := loadFlags(fs, false)
 	if code, ok := parse(e, fs, args); !ok {
 		return code
 	}

@@ -296,6 +296,8 @@ func TestCommitRefusedBeforeWriting(t *testing.T) {
 			repo := seed(t)
 			tc.setup(t, repo)
 			head := s.git(repo, "rev-parse", "HEAD")
+			status := s.git(repo, "status", "--porcelain", "--untracked-files=all")
+			_, linkErr := os.Lstat(filepath.Join(repo, "deploy"))
 			args := append([]string{"build", "-f", in, "-o", repo, "--author", "Bot <bot@example.com>"}, tc.args...)
 			r := s.apkgen(repo, nil, args...)
 			if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
@@ -304,8 +306,26 @@ func TestCommitRefusedBeforeWriting(t *testing.T) {
 			if got := s.git(repo, "rev-parse", "HEAD"); got != head {
 				t.Errorf("HEAD moved from %s to %s", head, got)
 			}
-			if entries, err := os.ReadDir(filepath.Join(repo, "deploy")); !errors.Is(err, fs.ErrNotExist) && len(entries) > 0 {
-				t.Errorf("the tree was written: %d entries in deploy", len(entries))
+			if got := s.git(repo, "status", "--porcelain", "--untracked-files=all"); got != status {
+				t.Errorf("the work tree changed:\n%s\nwas:\n%s", got, status)
+			}
+			// Nothing written: no deploy folder (git status shows no empty
+			// folder), or, for the link, nothing where it points; no
+			// half-written tree beside it.
+			if _, err := os.Lstat(filepath.Join(repo, "deploy")); errors.Is(linkErr, fs.ErrNotExist) && !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("deploy was created (%v)", err)
+			}
+			if entries, err := os.ReadDir(outside); err != nil || len(entries) > 0 {
+				t.Errorf("the link's target: %d entries, %v", len(entries), err)
+			}
+			entries, err := os.ReadDir(repo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				if strings.Contains(e.Name(), ".apkgen-") {
+					t.Errorf("left behind: %s", e.Name())
+				}
 			}
 		})
 	}

@@ -185,7 +185,7 @@ func Replace(dir string, old map[string][]byte, t tree.Tree) (Change, error) {
 		return Change{}, removeCreated(err, created)
 	}
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		if err := os.Rename(next, dir); err != nil {
+		if err := rename(next, dir); err != nil {
 			os.RemoveAll(next)
 			return Change{}, removeCreated(err, created)
 		}

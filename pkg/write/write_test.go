@@ -423,6 +423,20 @@ func TestTreeFailureIntoMissingFolder(t *testing.T) {
 	}
 }
 
+// TestTreeFailedSwapIntoMissingFolder: the new tree is written but cannot
+// be moved into place; the folders made on the way go too.
+func TestTreeFailedSwapIntoMissingFolder(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "a", "b", "deploy")
+	failRename(t, func(_, to string) bool { return to == dir })
+	if _, err := Tree(dir, newTree("clusters/c/apps-dev.yaml", "new\n")); err == nil {
+		t.Fatal("Tree succeeded")
+	}
+	if s := snapshot(t, parent); !reflect.DeepEqual(s, map[string]string{"./": ""}) {
+		t.Errorf("a failed swap left %v", s)
+	}
+}
+
 // TestTreeFailureCarryingFluxSystem: the new tree has a file where the old
 // one's flux-system folder has to go; the old tree, flux-system included,
 // stays as it was.
