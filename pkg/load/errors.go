@@ -104,16 +104,24 @@ func (r *reporter) report(err error, s *scope) diag.List {
 		if emptyDisj.MatchString(msg) {
 			continue // its alternatives come as errors of their own
 		}
-		if strings.HasPrefix(msg, "field not allowed") || isMissing(msg) && !r.doc.LookupPath(selectors(path)).Exists() {
+		// field names a computed field of the pattern's output: each
+		// error of one is a line of its own, at the environment. (An
+		// error in the pattern's own intermediate values is folded into
+		// one line, as its consequences repeat it.)
+		field := ""
+		switch {
+		case s.computed && computedField(e.Path()) != "":
+			field = computedField(e.Path())
+			key += "\x00" + field + "\x00" + msg
+		case strings.HasPrefix(msg, "field not allowed") || isMissing(msg) && !r.doc.LookupPath(selectors(path)).Exists():
 			continue // checkFields reports these, all of them, in one wording.
-		}
-		if isMissing(msg) {
+		case isMissing(msg):
 			// Written, but as a constraint (a file in CUE: `string`).
 			msg = "must be a concrete value, not only a constraint"
 		}
 		ent := byPath[key]
 		if ent == nil {
-			ent = &entry{d: diag.Diagnostic{Path: key}}
+			ent = &entry{d: diag.Diagnostic{Path: strings.Join(path, ".")}}
 			byPath[key] = ent
 			order = append(order, key)
 		}
@@ -133,6 +141,9 @@ func (r *reporter) report(err error, s *scope) diag.List {
 		}
 		if pos.Line == 0 && s.at.Exists() {
 			pos = fromToken(r.name, s.at.Pos())
+		}
+		if field != "" {
+			msg = field + ": " + msg
 		}
 		if ent.d.Message == "" {
 			ent.d.Message, ent.d.Pos = msg+r.ruleAt(e), pos
@@ -157,6 +168,16 @@ func (r *reporter) report(err error, s *scope) diag.List {
 		out = append(out, ent.d)
 	}
 	return out
+}
+
+// computedField is a pattern's output field as CUE's error path names it,
+// from out on (out.releases.apk.releaseName); "" for another path.
+func computedField(path []string) string {
+	path = unquote(path)
+	if i := slices.Index(path, "out"); i >= 0 {
+		return strings.Join(path[i:], ".")
+	}
+	return ""
 }
 
 // reportAll adds err's diagnostics to found, what other checks found of the
