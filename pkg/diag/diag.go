@@ -104,22 +104,14 @@ func (l List) Sorted() List {
 		}
 		return a.Message < b.Message
 	})
-	// One problem is one line: the same message at the same field, found
-	// by two checks that place it a little differently, shows once, at
-	// its first position. (Messages without a field, such as a tab in
-	// indentation, may rightly repeat on other lines.)
+	// A diagnostic found by two checks shows once.
 	seen := map[Diagnostic]bool{}
 	dedup := out[:0]
 	for _, d := range out {
-		key := d
-		if d.Path != "" {
-			key.Pos = Pos{}
+		if !seen[d] {
+			seen[d] = true
+			dedup = append(dedup, d)
 		}
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		dedup = append(dedup, d)
 	}
 	return dedup
 }

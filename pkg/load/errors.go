@@ -109,6 +109,9 @@ func (r *reporter) report(err error, s *scope) diag.List {
 		// error in the pattern's own intermediate values is folded into
 		// one line, as its consequences repeat it.)
 		field := ""
+		// atField places the error at the field as written, not where CUE
+		// says: two checks of one field then report one line.
+		atField := false
 		switch {
 		case s.computed && computedField(e.Path()) != "":
 			field = computedField(e.Path())
@@ -118,6 +121,7 @@ func (r *reporter) report(err error, s *scope) diag.List {
 		case isMissing(msg):
 			// Written, but as a constraint (a file in CUE: `string`).
 			msg = "must be a concrete value, not only a constraint"
+			atField = true
 		}
 		ent := byPath[key]
 		if ent == nil {
@@ -126,6 +130,9 @@ func (r *reporter) report(err error, s *scope) diag.List {
 			order = append(order, key)
 		}
 		pos := r.inFile(e)
+		if atField {
+			pos = r.lookupPos(path)
+		}
 		if alt, val, ok := r.alternative(msg, path); ok {
 			ent.alts = append(ent.alts, alt)
 			ent.value = val
