@@ -73,7 +73,9 @@ func (g *gitFlags) run(e *env, lo *loadOptions, opts apkgen.BuildOptions, asJSON
 	build := func(root, repoRoot string) (*apkgen.BuildResult, error) {
 		o := opts
 		o.Root = root
-		// A folder the commit would refuse is refused before writing.
+		// A folder the commit would refuse is refused before writing:
+		// the early copy of commit's own check (gitops.PathIn), which
+		// stays there for the library's callers.
 		o.BeforeWrite = func(dir string) error {
 			_, err := gitops.PathIn(repoRoot, dir)
 			return err

@@ -115,25 +115,3 @@ func TestCacheKeys(t *testing.T) {
 	}
 	evaluated(twoEnvs, Options{}, 2)
 }
-
-// allowUntestedVersion turns the untested-version error into a warning;
-// --strict makes it an error again.
-func TestAllowUntestedVersion(t *testing.T) {
-	example, err := os.ReadFile("../../examples/dp-per-namespace.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.Replace(string(example), "clusters:", "charts: {apk: {version: 1.3.0-9, allowUntestedVersion: true}}\nclusters:", 1)
-	f, err := Parse("envs.yaml", []byte(text), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if w := f.Warnings.Sorted(); len(w) != 1 || !strings.Contains(w[0].Message, "apk-helm 1.3.0-9 is not a version apkgen was tested with") {
-		t.Errorf("warnings: %v", f.Warnings)
-	}
-	_, err = Parse("envs.yaml", []byte(text), Options{Strict: true})
-	var l diag.List
-	if !errors.As(err, &l) || !l.HasErrors() || !strings.Contains(l[0].Message, "(--strict)") {
-		t.Errorf("--strict: got %v", err)
-	}
-}

@@ -529,9 +529,13 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 // what they say as written of the fields the cross-environment rules
 // compare: a field that is not a string stays empty (its own error).
 func partialEnvs(envs cue.Value, named []string, evaluated []*Env) []*Env {
+	done := map[string]bool{}
+	for _, e := range evaluated {
+		done[e.Name] = true
+	}
 	var out []*Env
 	for _, n := range named {
-		if slices.ContainsFunc(evaluated, func(e *Env) bool { return e.Name == n }) {
+		if done[n] {
 			continue
 		}
 		raw := envs.LookupPath(cue.MakePath(cue.Str(n)))
