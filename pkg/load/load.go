@@ -66,9 +66,6 @@ type File struct {
 	Envs  []*Env // sorted by name
 	// Clusters are the declared clusters, sorted by name.
 	Clusters []string
-	// Charts are the file-level chart coordinates per release key: the
-	// file's override, else apkgen's default (#FileCharts).
-	Charts map[string]model.Chart
 	// Bases are what every release of a chart key shares (#ReleaseBase),
 	// as the environments' outputs are decoded.
 	Bases map[string]model.ReleaseBase
@@ -518,9 +515,6 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 		return nil, append(diags, crossChecks(r, f, partialEnvs(envs, named, envs2))...)
 	}
 	f.Value = fileDef.Unify(settings)
-	if f.Charts, err = resolveFileCharts(sch, fileCharts(doc, false)); err != nil {
-		return nil, append(diags, diag.Diagnostic{Pos: diag.Pos{File: r.name}, Message: err.Error()})
-	}
 	diags = append(diags, crossChecks(r, f, nil)...)
 	return f, diags
 }
@@ -599,6 +593,13 @@ func fieldNames(v cue.Value) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Charts returns the file-level chart coordinates per release key: the
+// file's override, else apkgen's default (#FileCharts, which the patterns
+// read too). Only a build needs them.
+func (f *File) Charts() (map[string]model.Chart, error) {
+	return resolveFileCharts(f.Schema, fileCharts(f.Value, false))
 }
 
 // PatternIDs lists the patterns of the built-in schema.

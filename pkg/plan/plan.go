@@ -108,6 +108,10 @@ func Build(f *load.File) (*Plan, error) {
 	if err := f.Value.LookupPath(cue.ParsePath("gitops")).Decode(&p.GitOps); err != nil {
 		return nil, fmt.Errorf("gitops: %w", err)
 	}
+	charts, err := f.Charts()
+	if err != nil {
+		return nil, err
+	}
 	envsOn := map[string][]string{}
 	for _, le := range f.Envs {
 		e := environment(le)
@@ -117,7 +121,7 @@ func Build(f *load.File) (*Plan, error) {
 			if _, ok := p.Bases[r.Key]; ok {
 				continue
 			}
-			p.Bases[r.Key] = &Base{Chart: f.Charts[r.Key], ReleaseBase: f.Bases[r.Key]}
+			p.Bases[r.Key] = &Base{Chart: charts[r.Key], ReleaseBase: f.Bases[r.Key]}
 		}
 	}
 	for _, name := range f.Clusters {
