@@ -55,7 +55,9 @@ func ArgoCD(p *plan.Plan) (tree.Tree, error) {
 	for _, e := range p.Environments {
 		envs[e.Name] = e
 	}
-	for _, c := range p.Clusters {
+	// Clusters are independent: generated in parallel, merged in order.
+	g.each(len(p.Clusters), minClustersPerWorker, func(g *gen, i int) {
+		c := p.Clusters[i]
 		root := path.Join("argocd", c.Name)
 		resources := g.argoInfrastructure(c, root)
 		for _, name := range c.Environments {
@@ -64,7 +66,7 @@ func ArgoCD(p *plan.Plan) (tree.Tree, error) {
 		}
 		g.write(root+"/kustomization.yaml", kustomization("", resources, nil))
 		g.argoBootstrap(c, root)
-	}
+	})
 	return g.done()
 }
 

@@ -5,7 +5,6 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/apkgen/apkgen/internal/par"
 	"github.com/apkgen/apkgen/pkg/model"
 	"github.com/apkgen/apkgen/pkg/plan"
 	"github.com/apkgen/apkgen/pkg/tree"
@@ -29,19 +28,15 @@ func Flux(p *plan.Plan) (tree.Tree, error) {
 	for key, b := range p.Bases {
 		g.base(key, b)
 	}
-	// The environments are independent: each is generated on its own, in
-	// parallel (encoding YAML is most of the work), and merged in order.
-	envs := make([]*gen, len(p.Environments))
-	par.For(len(envs), par.Workers(len(envs), minEnvsPerWorker), func(_, i int) {
-		envs[i] = &gen{t: tree.Tree{}, p: p}
-		envs[i].fluxEnv(p.Environments[i])
+	// The environments, and the clusters, are independent: each is
+	// generated on its own, in parallel (encoding YAML is most of the
+	// work), and merged in order.
+	g.each(len(p.Environments), minEnvsPerWorker, func(sub *gen, i int) {
+		sub.fluxEnv(p.Environments[i])
 	})
-	for _, e := range envs {
-		g.merge(e)
-	}
-	for _, c := range p.Clusters {
-		g.fluxCluster(c)
-	}
+	g.each(len(p.Clusters), minClustersPerWorker, func(sub *gen, i int) {
+		sub.fluxCluster(p.Clusters[i])
+	})
 	return g.done()
 }
 

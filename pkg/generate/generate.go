@@ -10,6 +10,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/apkgen/apkgen/internal/par"
 	"github.com/apkgen/apkgen/pkg/manifest"
 	"github.com/apkgen/apkgen/pkg/plan"
 	"github.com/apkgen/apkgen/pkg/tree"
@@ -97,6 +98,23 @@ func newGen(p *plan.Plan) *gen {
 // minEnvsPerWorker is how many environments pay for generating on another
 // goroutine.
 const minEnvsPerWorker = 16
+
+// minClustersPerWorker is the same for clusters, each of which holds the
+// files of its environments' Flux Kustomizations or Argo CD Applications.
+const minClustersPerWorker = 4
+
+// each runs item for 0 <= i < n on a few workers, each item writing into
+// a gen of its own, and merges their files (and the first error) in order.
+func (g *gen) each(n, minPerWorker int, item func(sub *gen, i int)) {
+	subs := make([]*gen, n)
+	par.For(n, par.Workers(n, minPerWorker), func(_, i int) {
+		subs[i] = &gen{t: tree.Tree{}, p: g.p}
+		item(subs[i], i)
+	})
+	for _, s := range subs {
+		g.merge(s)
+	}
+}
 
 // merge adds the files (and the first error) of another gen.
 func (g *gen) merge(o *gen) {
