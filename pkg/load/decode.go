@@ -1,8 +1,12 @@
 package load
 
 import (
-	"bytes"
+	"encoding/json"
 	"errors"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
 
 	"cuelang.org/go/cue"
 
@@ -20,24 +24,190 @@ type evaluated struct {
 	Out model.Output `json:"out"`
 }
 
-// exportEnv writes an evaluated pattern's `in` and `out` as JSON.
+// exportEnv writes an evaluated pattern's `in` and `out` as JSON: only
+// what evaluated decodes, so that CUE exports no more than Go reads (see
+// appendTyped).
 func exportEnv(in, out cue.Value) ([]byte, error) {
-	inJSON, err := in.MarshalJSON()
+	b := append(make([]byte, 0, 1024), `{"in":`...)
+	b, err := appendTyped(b, in, inputType)
 	if err != nil {
 		return nil, err
 	}
-	outJSON, err := out.MarshalJSON()
+	b = append(b, `,"out":`...)
+	if b, err = appendTyped(b, out, outputType); err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
+var (
+	inputType  = reflect.TypeFor[model.Input]()
+	outputType = reflect.TypeFor[model.Output]()
+)
+
+// appendTyped appends v as JSON, led by the Go type t that the JSON will be
+// decoded into: a struct's fields are looked up by their JSON names and
+// the others left out, lists and maps of typed elements are walked, and
+// any other value (a scalar, or free-form data such as Helm values) is
+// CUE's own JSON. The JSON decodes into t exactly as v.MarshalJSON()
+// would, without exporting what t has no field for, and without the
+// field ordering CUE computes for every struct it exports. A field CUE
+// does not have as a regular field (absent, optional) is left out, as
+// MarshalJSON leaves it out.
+func appendTyped(b []byte, v cue.Value, t reflect.Type) ([]byte, error) {
+	kind := v.Kind()
+	switch t.Kind() {
+	case reflect.Pointer:
+		return appendTyped(b, v, t.Elem())
+	case reflect.Struct:
+		if kind != cue.StructKind {
+			break // e.g. null: decoded as MarshalJSON's would be
+		}
+		b = append(b, '{')
+		first := true
+		for _, f := range typedFields(t) {
+			fv := v.LookupPath(f.path)
+			if !fv.Exists() {
+				continue
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = append(append(b, f.quoted...), ':')
+			var err error
+			if b, err = appendTyped(b, fv, f.typ); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, '}'), nil
+	case reflect.Slice:
+		if kind != cue.ListKind || t.Elem().Kind() == reflect.Interface || t.Elem().Kind() == reflect.Map {
+			break
+		}
+		it, err := v.List()
+		if err != nil {
+			return nil, err
+		}
+		return appendElems(b, &it, false, t.Elem())
+	case reflect.Map:
+		if kind != cue.StructKind || t.Elem().Kind() == reflect.Interface {
+			break
+		}
+		it, err := v.Fields()
+		if err != nil {
+			return nil, err
+		}
+		return appendElems(b, it, true, t.Elem())
+	case reflect.String:
+		// String and Bool read a concrete value without the evaluation
+		// context every other call of CUE's API makes anew.
+		if s, err := v.String(); err == nil {
+			return appendJSONString(b, s), nil
+		}
+	case reflect.Bool:
+		if x, err := v.Bool(); err == nil {
+			return strconv.AppendBool(b, x), nil
+		}
+	}
+	j, err := v.MarshalJSON()
 	if err != nil {
 		return nil, err
 	}
-	var b bytes.Buffer
-	b.Grow(len(inJSON) + len(outJSON) + 16)
-	b.WriteString(`{"in":`)
-	b.Write(inJSON)
-	b.WriteString(`,"out":`)
-	b.Write(outJSON)
-	b.WriteString("}")
-	return b.Bytes(), nil
+	return append(b, j...), nil
+}
+
+// exportShape describes the Go types exportEnv exports for. A cached
+// evaluation holds only what they read, so a change to them must miss the
+// entries written before it: the shape is part of every evaluation's key.
+var exportShape = sync.OnceValue(func() []byte {
+	var b []byte
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		b = append(b, t.String()...)
+		switch t.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Map:
+			b = append(b, '(')
+			walk(t.Elem())
+			b = append(b, ')')
+		case reflect.Struct:
+			b = append(b, '{')
+			for _, f := range typedFields(t) {
+				b = append(b, f.quoted...)
+				walk(f.typ)
+				b = append(b, ';')
+			}
+			b = append(b, '}')
+		}
+	}
+	walk(inputType)
+	walk(outputType)
+	return b
+})
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			j, _ := json.Marshal(s) // a string always marshals
+			return append(b, j...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendElems appends what it iterates over, elements of Go type t: as a
+// JSON object when keyed (a struct's fields), else as an array.
+func appendElems(b []byte, it *cue.Iterator, keyed bool, t reflect.Type) ([]byte, error) {
+	open, close := byte('['), byte(']')
+	if keyed {
+		open, close = '{', '}'
+	}
+	b = append(b, open)
+	for i := 0; it.Next(); i++ {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if keyed {
+			b = append(appendJSONString(b, it.Selector().Unquoted()), ':')
+		}
+		var err error
+		if b, err = appendTyped(b, it.Value(), t); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, close), nil
+}
+
+// typedField is a struct field as appendTyped reads it.
+type typedField struct {
+	path   cue.Path
+	quoted []byte // the JSON name, quoted
+	typ    reflect.Type
+}
+
+var typedFieldCache sync.Map // reflect.Type -> []typedField
+
+// typedFields lists the fields of struct type t that encoding/json decodes.
+func typedFields(t reflect.Type) []typedField {
+	if fs, ok := typedFieldCache.Load(t); ok {
+		return fs.([]typedField)
+	}
+	var fs []typedField
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		fs = append(fs, typedField{path: cue.MakePath(cue.Str(name)), quoted: appendJSONString(nil, name), typ: f.Type})
+	}
+	typedFieldCache.Store(t, fs)
+	return fs
 }
 
 // decodeEnv reads exportEnv's JSON, numbers as cue.Value.Decode makes

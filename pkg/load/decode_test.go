@@ -1,11 +1,18 @@
 package load
 
 import (
+	"encoding/json"
+	"io/fs"
 	"reflect"
+	"strings"
+	"sync"
 	"testing"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
+
+	"github.com/apkgen/apkgen/examples"
+	"github.com/apkgen/apkgen/internal/envgen"
 )
 
 // An environment's evaluation reaches Go through JSON (what the cache
@@ -72,6 +79,74 @@ func TestDecodeEnvRejectsDamage(t *testing.T) {
 	for _, data := range []string{"", "{", `{"in": 3}`, `{"out": {"releases": []}}`, `{}`, `{"in": {}, "out": {"releases": {}}}`} {
 		if _, err := decodeEnv([]byte(data)); err == nil {
 			t.Errorf("decodeEnv(%q) = nil error", data)
+		}
+	}
+}
+
+// TestExportMatchesCUEDecodeOnPatterns: for what the patterns really
+// compute (every example and a generated estate using every pattern, in
+// builds and in validation), exportEnv's JSON decodes to what CUE's own
+// Decode makes of the same values.
+func TestExportMatchesCUEDecodeOnPatterns(t *testing.T) {
+	var mu sync.Mutex
+	exports := 0
+	exportEnvFunc = func(in, out cue.Value) ([]byte, error) {
+		data, err := exportEnv(in, out)
+		if err != nil {
+			return nil, err
+		}
+		var want evaluated
+		if err := in.Decode(&want.In); err != nil {
+			t.Errorf("in.Decode: %v", err)
+		}
+		if err := out.Decode(&want.Out); err != nil {
+			t.Errorf("out.Decode: %v", err)
+		}
+		got, err := decodeEnv(data)
+		if err != nil {
+			t.Errorf("decodeEnv: %v", err)
+		} else if !reflect.DeepEqual(*got, want) {
+			t.Errorf("exportEnv decodes to\n%#v\nCUE's Decode to\n%#v", *got, want)
+		}
+		mu.Lock()
+		exports++
+		mu.Unlock()
+		return data, nil
+	}
+	defer func() { exportEnvFunc = exportEnv }()
+	files := map[string][]byte{"envgen-100.yaml": envgen.Generate(100)}
+	names, err := fs.Glob(examples.FS, "*.yaml")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("examples: %v %v", names, err)
+	}
+	for _, name := range names {
+		if files[name], err = examples.FS.ReadFile(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, data := range files {
+		for _, claimsOnly := range []bool{false, true} {
+			if _, err := Parse(name, data, Options{ClaimsOnly: claimsOnly}); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+	}
+	if exports < 200 {
+		t.Errorf("%d environments exported, want at least 200", exports)
+	}
+}
+
+// appendJSONString writes JSON that reads back as the string it was given.
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range []string{"", "apk", `say "hi"`, `back\slash`, "tab\there", "nl\n", "del\x7f", "ünïcode", "\u2028", "bad\xffutf8", "<&>"} {
+		b := appendJSONString([]byte("x"), s)
+		var got string
+		if err := json.Unmarshal(b[1:], &got); err != nil {
+			t.Errorf("%q: %s is not JSON: %v", s, b[1:], err)
+			continue
+		}
+		if want := strings.ToValidUTF8(s, "\uFFFD"); got != want {
+			t.Errorf("%q reads back as %q", s, got)
 		}
 	}
 }

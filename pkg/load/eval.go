@@ -30,6 +30,10 @@ var (
 	namePath = cue.ParsePath("name")
 )
 
+// exportEnvFunc is exportEnv; a test wraps it to compare every export
+// with CUE's own decoding.
+var exportEnvFunc = exportEnv
+
 // minEnvsPerWorker is how many environments pay for an extra worker's
 // start-up (compiling the schema, parsing the file again).
 const minEnvsPerWorker = 8
@@ -153,7 +157,7 @@ func keyTasks(src source, sectionErrors bool, tasks []envTask) {
 			return
 		}
 		key := func(kind string) buildcache.Key {
-			return buildcache.NewKey(kind, schemaID[:], []byte(t.pattern), []byte(t.name),
+			return buildcache.NewKey(kind, schemaID[:], exportShape(), []byte(t.pattern), []byte(t.name),
 				charts.Bytes(), env.Bytes())
 		}
 		t.key = key("env")
@@ -248,7 +252,7 @@ func (w *worker) eval(t envTask) (diag.List, *Env, error) {
 		// Only what the user wrote can make a pattern's output invalid.
 		return r.reportAll(err, &scope{prefix: envPath, computed: true, at: raw}, nil), nil, nil
 	}
-	data, err := exportEnv(evIn, evOut)
+	data, err := exportEnvFunc(evIn, evOut)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", strings.Join(envPath, "."), err)
 	}
