@@ -56,16 +56,16 @@ func ArgoCD(p *plan.Plan) (tree.Tree, error) {
 		envs[e.Name] = e
 	}
 	// Clusters are independent: generated in parallel, merged in order.
-	g.each(len(p.Clusters), minClustersPerWorker, func(g *gen, i int) {
+	g.each(len(p.Clusters), minClustersPerWorker, func(sub *gen, i int) {
 		c := p.Clusters[i]
 		root := path.Join("argocd", c.Name)
-		resources := g.argoInfrastructure(c, root)
+		resources := sub.argoInfrastructure(c, root)
 		for _, name := range c.Environments {
-			g.argoEnv(c, envs[name], path.Join(root, name))
+			sub.argoEnv(c, envs[name], path.Join(root, name))
 			resources = append(resources, name)
 		}
-		g.write(root+"/kustomization.yaml", kustomization("", resources, nil))
-		g.argoBootstrap(c, root)
+		sub.write(root+"/kustomization.yaml", kustomization("", resources, nil))
+		sub.argoBootstrap(c, root)
 	})
 	return g.done()
 }

@@ -3,6 +3,7 @@ package load
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -49,11 +50,14 @@ var (
 // decoded into: a struct's fields are looked up by their JSON names and
 // the others left out, lists and maps of typed elements are walked, and
 // any other value (a scalar, or free-form data such as Helm values) is
-// CUE's own JSON. The JSON decodes into t exactly as v.MarshalJSON()
-// would, without exporting what t has no field for, and without the
-// field ordering CUE computes for every struct it exports. A field CUE
-// does not have as a regular field (absent, optional) is left out, as
-// MarshalJSON leaves it out.
+// CUE's own JSON. For a value that passed Validate(cue.Concrete(true)),
+// as eval's do first, the JSON decodes into t as v.MarshalJSON()'s would,
+// without exporting what t has no field for, and without the field
+// ordering CUE computes for every struct it exports (a map's keys still
+// come from Fields, which orders them). A field CUE does not have as a
+// regular field (absent, optional) is left out, as MarshalJSON leaves it
+// out. Field names match the JSON tags exactly, not case-insensitively as
+// encoding/json would also accept: CUE's names are apkgen's own.
 func appendTyped(b []byte, v cue.Value, t reflect.Type) ([]byte, error) {
 	kind := v.Kind()
 	switch t.Kind() {
@@ -122,9 +126,14 @@ func appendTyped(b []byte, v cue.Value, t reflect.Type) ([]byte, error) {
 // entries written before it: the shape is part of every evaluation's key.
 var exportShape = sync.OnceValue(func() []byte {
 	var b []byte
+	seen := map[reflect.Type]bool{}
 	var walk func(t reflect.Type)
 	walk = func(t reflect.Type) {
 		b = append(b, t.String()...)
+		if seen[t] {
+			return // a type that holds itself is spelt out once
+		}
+		seen[t] = true
 		switch t.Kind() {
 		case reflect.Pointer, reflect.Slice, reflect.Map:
 			b = append(b, '(')
@@ -191,14 +200,20 @@ type typedField struct {
 var typedFieldCache sync.Map // reflect.Type -> []typedField
 
 // typedFields lists the fields of struct type t that encoding/json decodes.
+// The model embeds no struct: one would need its fields promoted, as
+// encoding/json does, and is refused until this does it too.
 func typedFields(t reflect.Type) []typedField {
 	if fs, ok := typedFieldCache.Load(t); ok {
 		return fs.([]typedField)
 	}
 	var fs []typedField
 	for f := range t.Fields() {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if !f.IsExported() || name == "-" {
+		if f.Anonymous {
+			panic(fmt.Sprintf("load: %s embeds %s: exportEnv does not promote embedded fields", t, f.Type))
+		}
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		if !f.IsExported() || tag == "-" {
 			continue
 		}
 		if name == "" {

@@ -150,3 +150,29 @@ func TestAppendJSONString(t *testing.T) {
 		}
 	}
 }
+
+// typedFields reads JSON tags as encoding/json does, and refuses an
+// embedded struct, whose fields encoding/json would promote.
+func TestTypedFields(t *testing.T) {
+	type tagged struct {
+		Plain   string
+		Named   string `json:"named,omitempty"`
+		Skipped string `json:"-"`
+		Dash    string `json:"-,"`
+		hidden  string // unexported: not decoded
+	}
+	var names []string
+	for _, f := range typedFields(reflect.TypeFor[tagged]()) {
+		names = append(names, string(f.quoted))
+	}
+	if got, want := strings.Join(names, " "), `"Plain" "named" "-"`; got != want {
+		t.Errorf("fields %s, want %s", got, want)
+	}
+	type embedding struct{ tagged }
+	defer func() {
+		if recover() == nil {
+			t.Error("an embedded struct was not refused")
+		}
+	}()
+	typedFields(reflect.TypeFor[embedding]())
+}
