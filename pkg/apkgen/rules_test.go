@@ -470,6 +470,11 @@ func TestCPDPK8s(t *testing.T) {
 		"https://"+str(apk, "spec.releaseName")+"-wso2-apk-config-ds-service."+ns+".svc.cluster.local:9443/api/configurator/apis/generate-k8s-resources")
 	eq(t, "agent dataPlane.namespace", str(gv, "dataPlane.namespace"), ns)
 	eq(t, "agent.mode", str(gv, "agent.mode"), "CPtoDP")
+	// APIM's keys come from its token endpoint: the chart sets [server]
+	// hostname to the management ingress host, with HTTPS proxy port 443.
+	issuer := "https://" + str(mv, "kubernetes.ingress.management.hostname") + ":443/oauth2/token"
+	eq(t, "agent internalKeyIssuer", str(gv, "controlPlane.internalKeyIssuer"), issuer)
+	eq(t, "enforcer apiKey", get(av, "wso2.apk.dp.gatewayRuntime.deployment.enforcer.configs.apiKey"), obj{"enabled": true, "issuer": issuer})
 
 	// oauth2JWKSUrl needs port 9763, which the chart's Services lack.
 	jwks := str(mv, "wso2.apim.configurations.oauth_config.oauth2JWKSUrl")
@@ -495,6 +500,7 @@ func TestCPVMDPK8s(t *testing.T) {
 	dir := "apps/prod"
 	agent := b.find(t, dir, "HelmRelease", "agent")
 	gv := values(agent)
+	av := values(b.find(t, dir, "HelmRelease", "apk"))
 	eq(t, "agent serviceURL", str(gv, "controlPlane.serviceURL"), "https://apim.internal.example.com:9443/")
 	if !strings.HasPrefix(str(gv, "controlPlane.eventListeningEndpoints"), "amqp://apim.internal.example.com:5672?") {
 		t.Errorf("eventListeningEndpoints %q", str(gv, "controlPlane.eventListeningEndpoints"))
@@ -510,6 +516,8 @@ func TestCPVMDPK8s(t *testing.T) {
 	}
 	eq(t, "agent environmentLabels", str(gv, "controlPlane.environmentLabels"), "Default_APK")
 	eq(t, "agent internalKeyIssuer", str(gv, "controlPlane.internalKeyIssuer"), "https://apim.internal.example.com:9443/oauth2/token")
+	eq(t, "enforcer apiKey", get(av, "wso2.apk.dp.gatewayRuntime.deployment.enforcer.configs.apiKey"),
+		obj{"enabled": true, "issuer": "https://apim.internal.example.com:9443/oauth2/token"})
 
 	// The VM's deployment.toml fragment sits beside the manifests, unapplied.
 	raw, ok := b.Tree[dir+"/deployment.toml"]

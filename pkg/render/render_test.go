@@ -242,6 +242,10 @@ func TestPostRenderAndEngine(t *testing.T) {
 			Patch: "$patch: delete\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: x\n"},
 		{Target: map[string]any{"kind": "Service"},
 			Patch: "- op: add\n  path: /metadata/annotations\n  value: {patched: \"yes\"}\n"},
+		// A target the chart does not render is no error: a chart version
+		// without one of the templated CRDs still renders.
+		{Target: map[string]any{"group": "apiextensions.k8s.io", "kind": "CustomResourceDefinition", "name": "absent.dp.wso2.com"},
+			Patch: "$patch: delete\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: x\n"},
 	}
 	out := render(t, Input{Chart: c, Release: r, Namespace: "dev", Engine: Flux})
 	if has(out, "CustomResourceDefinition", "tokenissuers.dp.wso2.com") {
