@@ -35,24 +35,40 @@ func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 	type claim struct {
 		env   string
 		field []string
+		// derived, when set, says how the name follows from the field's
+		// value (an environment's sandbox hostname from its gateway's).
+		derived string
 	}
 	claimed := map[string]claim{}
 	// An environment that needs its cluster to itself and does not have it
 	// is one error; the names it shares with its neighbours follow from it.
 	crowded := map[string]bool{}
-	unique := func(e *Env, what, value string, field ...string) {
+	// claimName reports whether value was claimed before, by another
+	// environment of the cluster (and says so), else claims it.
+	claimName := func(e *Env, what, value, derived string, field ...string) bool {
 		if value == "" {
-			return // absent or not a string: an error of its own
+			return false // absent or not a string: an error of its own
 		}
 		key := what + "\x00" + e.Cluster + "\x00" + value
-		if prev, ok := claimed[key]; ok && prev.env != e.Name && !crowded[e.Cluster] {
-			diags.Errorf(pos(e.Name, field...), path(e.Name, field...),
-				"%s %q is also used by environment %q at %s; environments on cluster %q need different ones",
-				what, value, prev.env, pos(prev.env, prev.field...), e.Cluster)
-			return
+		prev, ok := claimed[key]
+		if !ok || prev.env == e.Name || crowded[e.Cluster] {
+			claimed[key] = claim{env: e.Name, field: field, derived: derived}
+			return false
 		}
-		claimed[key] = claim{env: e.Name, field: field}
+		name := what
+		if derived != "" {
+			name = "its " + derived
+		}
+		theirs := fmt.Sprintf("used by environment %q at %s", prev.env, pos(prev.env, prev.field...))
+		if prev.derived != "" {
+			theirs = fmt.Sprintf("the %s of environment %q, whose %s is at %s",
+				prev.derived, prev.env, prev.field[len(prev.field)-1], pos(prev.env, prev.field...))
+		}
+		diags.Errorf(pos(e.Name, field...), path(e.Name, field...),
+			"%s %q is also %s; environments on cluster %q need different ones", name, value, theirs, e.Cluster)
+		return true
 	}
+	unique := func(e *Env, what, value string, field ...string) { claimName(e, what, value, "", field...) }
 	// Cluster-scoped objects are claimed by name glob: two environments of
 	// a cluster must not be able to create the same one.
 	type object struct {
@@ -106,7 +122,13 @@ func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 				"cluster %q is not declared under clusters (declared: %s)", e.Cluster, declared)
 		}
 		unique(e, "namespace", e.In.Namespace, "namespace")
-		unique(e, "hostname", e.In.Hostnames.Gateway, "hostnames", "gateway")
+		// Every pattern serves sandbox traffic on sandbox.<gateway> (the
+		// configdeployer's sandbox vhost and its certificate): that name is
+		// the environment's too.
+		gw := e.In.Hostnames.Gateway
+		if !claimName(e, "hostname", gw, "", "hostnames", "gateway") && gw != "" {
+			claimName(e, "hostname", "sandbox."+gw, "sandbox hostname (sandbox.<gateway>)", "hostnames", "gateway")
+		}
 		unique(e, "hostname", e.In.Hostnames.System, "hostnames", "system")
 	}
 	for _, e := range f.Envs {
