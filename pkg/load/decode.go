@@ -27,23 +27,44 @@ type evaluated struct {
 
 // exportEnv writes an evaluated pattern's `in` and `out` as JSON: only
 // what evaluated decodes, so that CUE exports no more than Go reads (see
-// appendTyped).
-func exportEnv(in, out cue.Value) ([]byte, error) {
+// appendTyped); with claimsOnly, only out's claims (validate computes
+// nothing else, and leaves unset what a policy may constrain beyond them).
+func exportEnv(in, out cue.Value, claimsOnly bool) ([]byte, error) {
 	b := append(make([]byte, 0, 1024), `{"in":`...)
 	b, err := appendTyped(b, in, inputType)
 	if err != nil {
 		return nil, err
 	}
 	b = append(b, `,"out":`...)
-	if b, err = appendTyped(b, out, outputType); err != nil {
+	outType := outputType
+	if claimsOnly {
+		outType = outputClaimsType
+	}
+	if b, err = appendTyped(b, out, outType); err != nil {
 		return nil, err
 	}
 	return append(b, '}'), nil
 }
 
+// outputClaims is the part of model.Output that validate computes
+// (#OutputClaims), and releaseClaims that of a model.Release.
+type (
+	outputClaims struct {
+		ExclusiveCluster bool                      `json:"exclusiveCluster"`
+		NotForProduction string                    `json:"notForProduction"`
+		Releases         map[string]*releaseClaims `json:"releases"`
+	}
+	releaseClaims struct {
+		Chart         model.Chart           `json:"chart"`
+		ReleaseName   string                `json:"releaseName"`
+		ClusterScoped []model.ClusterObject `json:"clusterScoped"`
+	}
+)
+
 var (
-	inputType  = reflect.TypeFor[model.Input]()
-	outputType = reflect.TypeFor[model.Output]()
+	inputType        = reflect.TypeFor[model.Input]()
+	outputType       = reflect.TypeFor[model.Output]()
+	outputClaimsType = reflect.TypeFor[outputClaims]()
 )
 
 // appendTyped appends v as JSON, led by the Go type t that the JSON will be
@@ -151,6 +172,7 @@ var exportShape = sync.OnceValue(func() []byte {
 	}
 	walk(inputType)
 	walk(outputType)
+	walk(outputClaimsType)
 	return b
 })
 

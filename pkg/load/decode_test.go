@@ -51,7 +51,7 @@ func TestExportDecodeMatchesCUEDecode(t *testing.T) {
 	if err := out.Decode(&want.Out); err != nil {
 		t.Fatal(err)
 	}
-	data, err := exportEnv(in, out)
+	data, err := exportEnv(in, out, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,8 +90,8 @@ func TestDecodeEnvRejectsDamage(t *testing.T) {
 func TestExportMatchesCUEDecodeOnPatterns(t *testing.T) {
 	var mu sync.Mutex
 	exports := 0
-	exportEnvFunc = func(in, out cue.Value) ([]byte, error) {
-		data, err := exportEnv(in, out)
+	exportEnvFunc = func(in, out cue.Value, claimsOnly bool) ([]byte, error) {
+		data, err := exportEnv(in, out, claimsOnly)
 		if err != nil {
 			return nil, err
 		}

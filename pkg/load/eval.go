@@ -8,6 +8,7 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
 
 	"github.com/apkgen/apkgen/internal/buildcache"
 	"github.com/apkgen/apkgen/internal/par"
@@ -75,10 +76,12 @@ type worker struct {
 	// build, the file's charts and their resolution (#FileCharts),
 	// computed once.
 	ctx cue.Value
+	// claimsOnly: the patterns compute their claims only (validate).
+	claimsOnly bool
 }
 
 func newWorker(src source, r *reporter, sch, doc cue.Value, sectionErrors bool) *worker {
-	w := &worker{r: r, cache: src.opts.Cache, sch: sch, doc: doc, empty: doc.Context().CompileString("{}")}
+	w := &worker{r: r, cache: src.opts.Cache, sch: sch, doc: doc, empty: doc.Context().CompileString("{}"), claimsOnly: src.opts.ClaimsOnly}
 	charts := fileCharts(doc, sectionErrors)
 	w.ctx = doc.Context().Encode(map[string]any{"build": !src.opts.ClaimsOnly}).
 		FillPath(cue.ParsePath("fileCharts"), charts).
@@ -248,11 +251,11 @@ func (w *worker) eval(t envTask) (diag.List, *Env, error) {
 		in := &scope{prefix: envPath, marker: "in", schema: inDef, at: raw}
 		return r.reportAll(err, in, r.checkFields(raw, inDef, envPath, in)), nil, nil
 	}
-	if err := evOut.Validate(cue.Concrete(true)); err != nil {
+	if err := validateOut(evOut, w.claimsOnly); err != nil {
 		// Only what the user wrote can make a pattern's output invalid.
 		return r.reportAll(err, &scope{prefix: envPath, computed: true, at: raw}, nil), nil, nil
 	}
-	data, err := exportEnvFunc(evIn, evOut)
+	data, err := exportEnvFunc(evIn, evOut, w.claimsOnly)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", strings.Join(envPath, "."), err)
 	}
@@ -264,6 +267,55 @@ func (w *worker) eval(t envTask) (diag.List, *Env, error) {
 		w.cache.Put(t.key, data)
 	}
 	return nil, e, nil
+}
+
+// The claims' paths in a pattern's out (#OutputClaims), and in each of its
+// releases (#ReleaseClaims).
+var (
+	outClaimPaths     = []cue.Path{cue.ParsePath("exclusiveCluster")}
+	notForProduction  = cue.ParsePath("notForProduction")
+	releasesPath      = cue.ParsePath("releases")
+	releaseClaimPaths = []cue.Path{cue.ParsePath("chart"), cue.ParsePath("releaseName"), cue.ParsePath("clusterScoped")}
+)
+
+// validateOut checks what a pattern computed. A build needs all of it
+// concrete. With claimsOnly (validate), the patterns compute only their
+// claims, so only those must be concrete: a --policy rule on what only a
+// build computes (a release's values, objects, files) constrains a field
+// that validate leaves unset, and build checks it. Conflicts anywhere are
+// errors in both.
+func validateOut(out cue.Value, claimsOnly bool) error {
+	if !claimsOnly {
+		return out.Validate(cue.Concrete(true))
+	}
+	if err := out.Validate(); err != nil {
+		return err
+	}
+	var errs cueerrors.Error
+	concrete := func(v cue.Value) {
+		if err := v.Validate(cue.Concrete(true)); err != nil {
+			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
+		}
+	}
+	for _, p := range outClaimPaths {
+		concrete(out.LookupPath(p))
+	}
+	if v := out.LookupPath(notForProduction); v.Exists() {
+		concrete(v)
+	}
+	it, err := out.LookupPath(releasesPath).Fields()
+	if err != nil {
+		return err
+	}
+	for it.Next() {
+		for _, p := range releaseClaimPaths {
+			concrete(it.Value().LookupPath(p))
+		}
+	}
+	if errs == nil {
+		return nil
+	}
+	return errs
 }
 
 // decode makes the environment from its evaluation's JSON.
