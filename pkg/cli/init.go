@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/apkgen/apkgen/examples"
@@ -26,6 +27,11 @@ func runInit(e *env, args []string) int {
 	if *file == "-" {
 		e.stdout.Write(starter)
 		return ExitOK
+	}
+	// apkgen reads a file by its extension (.json, .cue, else YAML): a
+	// YAML starter under another name would not read back.
+	if ext := strings.ToLower(filepath.Ext(*file)); ext == ".json" || ext == ".cue" {
+		return usageError(e, flags, "the starter file is YAML: name it .yaml or .yml, not %s", ext)
 	}
 	if _, err := os.Stat(*file); err == nil && !*force {
 		return usageError(e, flags, "%s exists; use --force to overwrite it", *file)

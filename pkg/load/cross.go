@@ -151,11 +151,19 @@ func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 			claimObjects(e, rel)
 			diags = append(diags, checkVersion(r, known[key], e, key, rel.Chart.Version, rel.Chart.Name)...)
 		}
-		if e.Out.NotForProduction != "" &&
-			(looksLikeProduction.MatchString(e.Name) || looksLikeProduction.MatchString(e.In.Namespace)) {
-			diags.Warnf(pos(e.Name, "pattern"), path(e.Name, "pattern"),
-				"environment %q looks like production; pattern %s is recommended for dev and test only (%s)",
-				e.Name, e.Pattern, e.Out.NotForProduction)
+		if e.Out.NotForProduction != "" {
+			// Say what looks like production: the name, else the namespace.
+			looks := ""
+			if looksLikeProduction.MatchString(e.Name) {
+				looks = fmt.Sprintf("environment %q", e.Name)
+			} else if looksLikeProduction.MatchString(e.In.Namespace) {
+				looks = fmt.Sprintf("environment %q (namespace %q)", e.Name, e.In.Namespace)
+			}
+			if looks != "" {
+				diags.Warnf(pos(e.Name, "pattern"), path(e.Name, "pattern"),
+					"%s looks like production; pattern %s is recommended for dev and test only (%s)",
+					looks, e.Pattern, e.Out.NotForProduction)
+			}
 		}
 	}
 	// A pattern that needs its cluster to itself.
