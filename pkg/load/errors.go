@@ -220,6 +220,16 @@ func (r *reporter) alternative(msg string, path []string) (alt, value string, ok
 	}
 	a, b := m[1], m[2]
 	user := r.valueAt(path)
+	if m[3] != "" {
+		// Mismatched types: the side whose kind the user wrote is theirs
+		// (CUE prints a list or a mapping differently from fmt).
+		switch r.doc.LookupPath(selectors(path)).IncompleteKind().String() {
+		case m[4]:
+			return typeName(m[3]), user, true
+		case m[3]:
+			return typeName(m[4]), user, true
+		}
+	}
 	switch {
 	case user == b:
 		alt, value = a, b

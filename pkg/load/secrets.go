@@ -21,7 +21,7 @@ import (
 var (
 	credentialKey = regexp.MustCompile(`(?i)(password|passwd|passphrase|token|secret|apikey|api_key|privatekey|private_key|credentials?)$`)
 	// Keys that name a Secret (or a key inside one) rather than hold one.
-	referenceKey = regexp.MustCompile(`(?i)(secretname|secretref|existingsecret|secretkey|passwordkey|tokenkey|credentialssecret|keyref|name)$`)
+	referenceKey = regexp.MustCompile(`(?i)(secretname|secretref|existingsecret|secretkey|passwordkey|tokenkey|credentials?secret|keyref|name)$`)
 	privateKey   = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`)
 	// A URL (a JDBC one too, jdbc:<driver>://…) with a password in its
 	// authority, or as a query parameter or driver property.
