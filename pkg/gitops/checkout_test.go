@@ -173,6 +173,20 @@ func TestCommitProvenanceAndIdentity(t *testing.T) {
 	if got := s.git(repo, "log", "-1", "--format=%b"); !strings.Contains(got, "from environments.yaml into deploy/") {
 		t.Errorf("body:\n%s", got)
 	}
+
+	// Built from an edit not committed yet, the commit names no input
+	// commit: HEAD does not hold what was built. The bytes' hash says what.
+	example(t, repo, "environments.yaml", "edited")
+	r = s.apkgen(repo, nil, "build", "-f", in, "--commit")
+	if r.code != 0 {
+		t.Fatalf("build --commit of an uncommitted edit: %s", r)
+	}
+	if got := s.git(repo, "log", "-1", "--format=%(trailers:key=Apkgen-Input-Commit,valueonly)"); got != "" {
+		t.Errorf("Apkgen-Input-Commit = %q for an input HEAD does not hold", got)
+	}
+	if got := s.git(repo, "log", "-1", "--format=%(trailers:key=Apkgen-Input-SHA256,valueonly)"); got == "" {
+		t.Error("no Apkgen-Input-SHA256")
+	}
 	s.git(repo, "fsck", "--strict", "--no-dangling")
 }
 

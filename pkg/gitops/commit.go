@@ -63,6 +63,9 @@ type signer struct {
 type provenance struct {
 	name   string // as shown in the message
 	commit string // empty outside a git repository
+	// blob is the file's blob in commit: the commit is its provenance only
+	// if the bytes built are that blob (not an uncommitted edit).
+	blob plumbing.Hash
 }
 
 // prepare resolves identities, the signing key and the provenance; cfg is
@@ -97,8 +100,15 @@ func inputProvenance(file string) provenance {
 			p.name = rel
 		}
 	}
-	if head, err := repo.Head(); err == nil {
-		p.commit = head.Hash().String()
+	head, err := repo.Head()
+	if err != nil {
+		return p
+	}
+	p.commit = head.Hash().String()
+	if c, err := repo.CommitObject(head.Hash()); err == nil {
+		if f, err := c.File(filepath.ToSlash(p.name)); err == nil {
+			p.blob = f.Hash
+		}
 	}
 	return p
 }
@@ -423,7 +433,8 @@ func message(res *Result, prefix string, s *signer, input []byte) string {
 		fmt.Fprintf(&b, "Changed: %s.\n", strings.Join(names, ", "))
 	}
 	fmt.Fprintf(&b, "\nApkgen-Version: %s\nApkgen-Input-SHA256: %x\n", s.version, sha256.Sum256(input))
-	if s.input.commit != "" {
+	// The commit names the input only if it holds these very bytes.
+	if s.input.commit != "" && s.input.blob == plumbing.ComputeHash(plumbing.BlobObject, input) {
 		fmt.Fprintf(&b, "Apkgen-Input-Commit: %s\n", s.input.commit)
 	}
 	return b.String()
