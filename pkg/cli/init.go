@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -24,6 +25,10 @@ func runInit(e *env, args []string) int {
 	if *pattern == "" || err != nil {
 		return usageError(e, flags, "--pattern must be one of %s", strings.Join(knownPatterns(), ", "))
 	}
+	// The examples point at the schema at the root of apkgen's repository;
+	// a starter points at one beside it (apkgen schema --format json >
+	// apkgen.schema.json, as the README says).
+	starter = bytes.Replace(starter, []byte("$schema=../apkgen.schema.json"), []byte("$schema=apkgen.schema.json"), 1)
 	if *file == "-" {
 		e.stdout.Write(starter)
 		return ExitOK
