@@ -368,6 +368,15 @@ func (r *reporter) ruleAt(e cueerrors.Error) string {
 	return ""
 }
 
+// policyAt names pos when it lies in a --policy file: a field only a
+// policy declares is required by the policy, not by apkgen.
+func (r *reporter) policyAt(pos token.Pos) string {
+	if pos.IsValid() && slices.Contains(r.policies, pos.Filename()) {
+		return fmt.Sprintf(" (policy %s:%d:%d)", pos.Filename(), pos.Line(), pos.Column())
+	}
+	return ""
+}
+
 // inFile picks the error's position that lies in the user's file.
 func (r *reporter) inFile(e cueerrors.Error) diag.Pos {
 	if p, ok := posIn(e, r.name); ok {

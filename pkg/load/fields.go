@@ -77,7 +77,7 @@ func (r *reporter) fields(v, def cue.Value, path []string, sc *scope, deep bool)
 		}
 		if sel.ConstraintType() == cue.RequiredConstraint || fv.Validate(cue.Concrete(true)) != nil {
 			diags.Errorf(r.lookupPos(path), strings.Join(append(append([]string(nil), path...), name), "."),
-				"missing required field %q", name)
+				"missing required field %q%s", name, r.policyAt(dit.Value().Pos()))
 		}
 	}
 	return diags
