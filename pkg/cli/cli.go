@@ -74,8 +74,9 @@ func MainStdin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "help":
-		// `apkgen help build` is `apkgen build --help`.
-		if len(args) > 1 {
+		// `apkgen help build` is `apkgen build --help`; `apkgen help
+		// --help` is help.
+		if len(args) > 1 && args[1] != "-h" && args[1] != "--help" {
 			args = []string{args[1], "--help"}
 			break
 		}
@@ -189,18 +190,23 @@ type loadOptions struct {
 }
 
 // loadFlags registers the flags of the commands that load an environments
-// file: -f, --policy, --strict and --no-cache. With stdin, -f - reads the
-// file from standard input; the other commands refuse it as a usage error.
-func loadFlags(fs *pflag.FlagSet, stdin bool) *loadOptions {
+// file: -f, --policy, --strict and --no-cache. For validate, -f - reads
+// the file from standard input (the other commands refuse it as a usage
+// error), and the cache holds evaluations only (validate builds nothing).
+func loadFlags(fs *pflag.FlagSet, validate bool) *loadOptions {
 	o := &loadOptions{file: "environments.yaml"}
 	usage := "the environments file (YAML, JSON or CUE)"
-	if stdin {
+	if validate {
 		usage += "; - reads it from standard input"
 	}
-	fs.VarP(&fileFlag{&o.file, stdin}, "file", "f", usage)
+	fs.VarP(&fileFlag{&o.file, validate}, "file", "f", usage)
 	fs.StringArrayVar(&o.opts.Policies, "policy", nil, "a CUE file of package apkgen with your own rules, unified with the schema (repeatable)")
 	fs.BoolVar(&o.opts.Strict, "strict", false, "treat warnings as errors")
-	fs.BoolVar(&o.noCache, "no-cache", false, "neither reuse nor keep evaluations and kustomize builds ($"+buildcache.EnvVar+"=off: no cache at all)")
+	cached := "evaluations and kustomize builds"
+	if validate {
+		cached = "evaluations"
+	}
+	fs.BoolVar(&o.noCache, "no-cache", false, "neither reuse nor keep "+cached+" ($"+buildcache.EnvVar+"=off: no cache at all)")
 	fs.BoolVarP(&o.verbose, "verbose", "v", false, "say on stderr how much was evaluated and built, the rest coming from the cache")
 	return o
 }
