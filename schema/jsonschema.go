@@ -35,15 +35,17 @@ func JSONSchema() ([]byte, error) {
 	}
 	var envs []any
 	for it.Next() {
+		pattern := it.Selector().Unquoted()
 		env, err := generate(ctx, it.Value().LookupPath(cue.ParsePath("in")))
 		if err != nil {
-			return nil, fmt.Errorf("pattern %s: %w", it.Selector().Unquoted(), err)
+			return nil, fmt.Errorf("pattern %s: %w", pattern, err)
 		}
 		for k, v := range env["$defs"].(map[string]any) {
 			defs[k] = v
 		}
 		delete(env, "$defs")
 		delete(env, "$schema")
+		env["description"] = "An environment of pattern " + pattern + " (docs/reference.md, section 3)."
 		envs = append(envs, env)
 	}
 	sort.Slice(envs, func(i, j int) bool { return fmt.Sprint(envs[i]) < fmt.Sprint(envs[j]) })
@@ -57,12 +59,33 @@ func JSONSchema() ([]byte, error) {
 	}
 	delete(file, "$defs")
 	file = flatten(file, defs).(map[string]any)
+	dropDefinitionNotes(file)
 	file["title"] = "apkgen environments file"
+	file["description"] = "The clusters of a platform and the environments of WSO2 APK deployed on them (docs/reference.md)."
 	out, err := json.MarshalIndent(file, "", "  ")
 	if err != nil {
 		return nil, err
 	}
 	return append(out, '\n'), nil
+}
+
+// dropDefinitionNotes removes the descriptions that come from comments on
+// CUE definitions ("#Name is ..."): they are notes for apkgen's developers,
+// not for a user reading an editor's tooltip. Comments on fields stay.
+func dropDefinitionNotes(n any) {
+	switch x := n.(type) {
+	case []any:
+		for _, v := range x {
+			dropDefinitionNotes(v)
+		}
+	case map[string]any:
+		if d, ok := x["description"].(string); ok && strings.HasPrefix(d, "#") {
+			delete(x, "description")
+		}
+		for _, v := range x {
+			dropDefinitionNotes(v)
+		}
+	}
 }
 
 // generate turns one CUE definition into a JSON Schema document.

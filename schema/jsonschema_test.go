@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -103,5 +104,45 @@ func TestCommittedJSONSchema(t *testing.T) {
 	got, err := os.ReadFile(file)
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("%s is not the generated schema (run go test ./schema/ -update): %v", file, err)
+	}
+}
+
+// The descriptions an editor shows are for users: none is a definition's
+// note for apkgen's developers ("#File is ..."), and each pattern's
+// environment says which pattern it is.
+func TestJSONSchemaDescriptions(t *testing.T) {
+	b, err := JSONSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	var walk func(n any)
+	walk = func(n any) {
+		switch x := n.(type) {
+		case []any:
+			for _, v := range x {
+				walk(v)
+			}
+		case map[string]any:
+			if d, ok := x["description"].(string); ok {
+				if strings.HasPrefix(d, "#") {
+					t.Errorf("a developer's note as a description: %q", d)
+				}
+				if p, ok := strings.CutPrefix(d, "An environment of pattern "); ok {
+					patterns = append(patterns, strings.Fields(p)[0])
+				}
+			}
+			for _, v := range x {
+				walk(v)
+			}
+		}
+	}
+	walk(doc)
+	if len(patterns) != 3 {
+		t.Errorf("pattern descriptions: %v, want one per pattern", patterns)
 	}
 }
