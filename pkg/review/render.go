@@ -49,7 +49,7 @@ func (r *Report) Summary() string {
 	for _, g := range r.Groups {
 		names = append(names, g.label())
 	}
-	return fmt.Sprintf("%s: %d added, %d removed, %d modified (%s)", r.Root, a, d, m, strings.Join(names, ", "))
+	return fmt.Sprintf("%s: %d added, %d modified, %d removed (%s)", r.Root, a, m, d, strings.Join(names, ", "))
 }
 
 // label names a group in reports: the environment's name, "cluster NAME",
@@ -149,7 +149,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		return err
 	}
 	a, d, m := r.Counts()
-	fmt.Fprintf(&b, "`%s`: %d added, %d removed, %d modified.\n", r.Root, a, d, m)
+	fmt.Fprintf(&b, "`%s`: %d added, %d modified, %d removed.\n", r.Root, a, m, d)
 	for _, g := range r.Groups {
 		fmt.Fprintf(&b, "\n#### %s\n", mdEscape(g.label()))
 		var diffs []string

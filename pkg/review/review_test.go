@@ -51,7 +51,7 @@ func TestFieldChangeIsOneLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `dev: HelmRelease apk: values.wso2.apk.listener.hostname: "a" -> "b"
-deploy: 0 added, 0 removed, 1 modified (dev)
+deploy: 0 added, 1 modified, 0 removed (dev)
 `
 	if out.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)
@@ -175,7 +175,7 @@ prod: ConfigMap q: added (deploy/apps/prod/x.yaml)
 cluster c1: ConfigMap n: data.k: 1 -> 2
 shared: deploy/README.md: file modified
 shared: deploy/apps/base/apk/notes.txt: file added
-deploy: 2 added, 1 removed, 3 modified (dev, prod, cluster c1, shared)
+deploy: 2 added, 3 modified, 1 removed (dev, prod, cluster c1, shared)
 `
 	if out.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)
@@ -224,7 +224,7 @@ func TestMarkdownEscapesCells(t *testing.T) {
 	if !strings.Contains(out.String(), want) {
 		t.Errorf("no %q in:\n%s", want, out.String())
 	}
-	if !strings.HasPrefix(out.String(), "### apkgen diff\n\n`deploy`: 0 added, 0 removed, 1 modified.\n\n#### dev\n") {
+	if !strings.HasPrefix(out.String(), "### apkgen diff\n\n`deploy`: 0 added, 1 modified, 0 removed.\n\n#### dev\n") {
 		t.Errorf("heading:\n%s", out.String())
 	}
 }
