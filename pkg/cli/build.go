@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/apkgen/apkgen/pkg/apkgen"
 	"github.com/apkgen/apkgen/pkg/gitops"
@@ -72,8 +73,12 @@ func runBuild(e *env, args []string) int {
 	if c.Empty() {
 		return upToDate(e, res.Dir, res.Compiled)
 	}
+	scope := plural(len(res.Plan.Environments), "environment")
+	if len(*envs) > 0 {
+		scope = fmt.Sprintf("%d of %s rebuilt", len(slices.Compact(slices.Sorted(slices.Values(*envs)))), scope)
+	}
 	fmt.Fprintf(e.stdout, "%s: %d added, %d modified, %d removed (%s)\n", res.Dir,
-		len(c.Added), len(c.Modified), len(c.Removed), plural(len(res.Plan.Environments), "environment"))
+		len(c.Added), len(c.Modified), len(c.Removed), scope)
 	return ExitOK
 }
 
