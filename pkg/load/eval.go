@@ -3,6 +3,7 @@ package load
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -269,18 +270,10 @@ func (w *worker) eval(t envTask) (diag.List, *Env, error) {
 	return nil, e, nil
 }
 
-// The claims' paths in a pattern's out (#OutputClaims), and in each of its
-// releases (#ReleaseClaims).
-var (
-	outClaimPaths     = []cue.Path{cue.ParsePath("exclusiveCluster")}
-	notForProduction  = cue.ParsePath("notForProduction")
-	releasesPath      = cue.ParsePath("releases")
-	releaseClaimPaths = []cue.Path{cue.ParsePath("chart"), cue.ParsePath("releaseName"), cue.ParsePath("clusterScoped")}
-)
-
 // validateOut checks what a pattern computed. A build needs all of it
 // concrete. With claimsOnly (validate), the patterns compute only their
-// claims, so only those must be concrete: a --policy rule on what only a
+// claims, so only those must be concrete (the fields of outputClaims,
+// which is also what validate exports): a --policy rule on what only a
 // build computes (a release's values, objects, files) constrains a field
 // that validate leaves unset, and build checks it. Conflicts anywhere are
 // errors in both.
@@ -291,29 +284,38 @@ func validateOut(out cue.Value, claimsOnly bool) error {
 	if err := out.Validate(); err != nil {
 		return err
 	}
-	var errs cueerrors.Error
-	concrete := func(v cue.Value) {
-		if err := v.Validate(cue.Concrete(true)); err != nil {
-			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
+	if errs := concreteTyped(out, outputClaimsType, nil); errs != nil {
+		return errs
+	}
+	return nil
+}
+
+// concreteTyped adds to errs an error for each field of Go type t that v
+// has and that is not concrete, as appendTyped reads them: a struct's
+// fields by name, a map of structs entry by entry, anything else whole.
+func concreteTyped(v cue.Value, t reflect.Type, errs cueerrors.Error) cueerrors.Error {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t.Kind() == reflect.Struct && v.Kind() == cue.StructKind:
+		for _, f := range typedFields(t) {
+			if fv := v.LookupPath(f.path); fv.Exists() {
+				errs = concreteTyped(fv, f.typ, errs)
+			}
+		}
+		return errs
+	case t.Kind() == reflect.Map && v.Kind() == cue.StructKind:
+		it, err := v.Fields()
+		for err == nil && it.Next() {
+			errs = concreteTyped(it.Value(), t.Elem(), errs)
+		}
+		if err == nil {
+			return errs
 		}
 	}
-	for _, p := range outClaimPaths {
-		concrete(out.LookupPath(p))
-	}
-	if v := out.LookupPath(notForProduction); v.Exists() {
-		concrete(v)
-	}
-	it, err := out.LookupPath(releasesPath).Fields()
-	if err != nil {
-		return err
-	}
-	for it.Next() {
-		for _, p := range releaseClaimPaths {
-			concrete(it.Value().LookupPath(p))
-		}
-	}
-	if errs == nil {
-		return nil
+	if err := v.Validate(cue.Concrete(true)); err != nil {
+		errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
 	}
 	return errs
 }
