@@ -6,6 +6,7 @@ import (
 
 	"github.com/apkgen/apkgen/pkg/apkgen"
 	"github.com/apkgen/apkgen/pkg/gitops"
+	"github.com/apkgen/apkgen/pkg/tree"
 )
 
 const buildSynopsis = `build [-f FILE] [-o DIR] [--env NAME]... [--policy FILE.cue]... [--strict] [--check] [--format text|json]
@@ -77,8 +78,7 @@ func runBuild(e *env, args []string) int {
 	if len(*envs) > 0 {
 		scope = fmt.Sprintf("%d of %s rebuilt", len(slices.Compact(slices.Sorted(slices.Values(*envs)))), scope)
 	}
-	fmt.Fprintf(e.stdout, "%s: %d added, %d modified, %d removed (%s)\n", res.Dir,
-		len(c.Added), len(c.Modified), len(c.Removed), scope)
+	fmt.Fprintf(e.stdout, "%s: %s (%s)\n", res.Dir, tree.Counts(len(c.Added), len(c.Modified), len(c.Removed)), scope)
 	return ExitOK
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/apkgen/apkgen/pkg/apkgen"
 	"github.com/apkgen/apkgen/pkg/diag"
 	"github.com/apkgen/apkgen/pkg/gitops"
+	"github.com/apkgen/apkgen/pkg/tree"
 )
 
 // gitFlags are build's flags for committing and pushing (package gitops).
@@ -159,8 +160,8 @@ func printCommit(e *env, res *gitops.Result, where string) {
 		fmt.Fprintf(e.stdout, "nothing to commit: %s of %s is up to date\n", res.Branch, where)
 		return
 	}
-	fmt.Fprintf(e.stdout, "committed %s on %s of %s: %d added, %d modified, %d removed (%s)\n",
-		res.Commit[:12], res.Branch, where, len(res.Added), len(res.Modified), len(res.Removed),
+	fmt.Fprintf(e.stdout, "committed %s on %s of %s: %s (%s)\n",
+		res.Commit[:12], res.Branch, where, tree.Counts(len(res.Added), len(res.Modified), len(res.Removed)),
 		strings.Join(res.ChangedEnvironments, ", "))
 }
 

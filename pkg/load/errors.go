@@ -363,7 +363,7 @@ func isMissing(msg string) bool {
 // ruleAt names the policy rule an error comes from, if any.
 func (r *reporter) ruleAt(e cueerrors.Error) string {
 	if p, ok := posIn(e, r.policies...); ok {
-		return fmt.Sprintf(" (policy %s:%d:%d)", p.Filename(), p.Line(), p.Column())
+		return r.policyAt(p)
 	}
 	return ""
 }

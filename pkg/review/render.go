@@ -44,12 +44,11 @@ func (r *Report) Summary() string {
 	if r.Empty() {
 		return fmt.Sprintf("%s: no changes", r.Root)
 	}
-	a, d, m := r.Counts()
 	var names []string
 	for _, g := range r.Groups {
 		names = append(names, g.label())
 	}
-	return fmt.Sprintf("%s: %d added, %d modified, %d removed (%s)", r.Root, a, m, d, strings.Join(names, ", "))
+	return fmt.Sprintf("%s: %s (%s)", r.Root, tree.Counts(r.Counts()), strings.Join(names, ", "))
 }
 
 // label names a group in reports: the environment's name, "cluster NAME",
@@ -148,8 +147,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	a, d, m := r.Counts()
-	fmt.Fprintf(&b, "`%s`: %d added, %d modified, %d removed.\n", r.Root, a, m, d)
+	fmt.Fprintf(&b, "`%s`: %s.\n", r.Root, tree.Counts(r.Counts()))
 	for _, g := range r.Groups {
 		fmt.Fprintf(&b, "\n#### %s\n", mdEscape(g.label()))
 		var diffs []string
@@ -232,7 +230,7 @@ type jsonReport struct {
 
 // WriteJSON writes the report as one indented JSON object.
 func WriteJSON(w io.Writer, r *Report) error {
-	a, d, m := r.Counts()
+	a, m, d := r.Counts()
 	groups := r.Groups
 	if groups == nil {
 		groups = []*Group{}

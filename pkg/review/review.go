@@ -116,7 +116,7 @@ func (c Change) Multiline() bool {
 func (r *Report) Empty() bool { return len(r.Groups) == 0 }
 
 // Counts returns the number of files added, removed and modified.
-func (r *Report) Counts() (added, removed, modified int) {
+func (r *Report) Counts() (added, modified, removed int) {
 	for _, g := range r.Groups {
 		for _, f := range g.Files {
 			switch f.Status {

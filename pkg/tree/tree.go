@@ -4,6 +4,7 @@ package tree
 
 import (
 	"bytes"
+	"fmt"
 	"sort"
 )
 
@@ -39,6 +40,12 @@ const (
 	Removed  Status = "removed"
 	Modified Status = "modified"
 )
+
+// Counts says how many files a change adds, modifies and removes, in the
+// words and the order of every report apkgen prints.
+func Counts(added, modified, removed int) string {
+	return fmt.Sprintf("%d added, %d modified, %d removed", added, modified, removed)
+}
 
 // FileChange is a file that differs between two sets of files.
 type FileChange struct {
