@@ -290,30 +290,37 @@ func validateOut(out cue.Value, claimsOnly bool) error {
 	return nil
 }
 
-// concreteTyped adds to errs an error for each field of Go type t that v
-// has and that is not concrete, as appendTyped reads them: a struct's
-// fields by name, a map of structs entry by entry, anything else whole.
+// concreteTyped adds to errs an error for each field of struct type t
+// that v has and that is not concrete: each field whole, except a map,
+// whose entries are checked the same way (releases, release by release).
 func concreteTyped(v cue.Value, t reflect.Type, errs cueerrors.Error) cueerrors.Error {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	switch {
-	case t.Kind() == reflect.Struct && v.Kind() == cue.StructKind:
-		for _, f := range typedFields(t) {
-			if fv := v.LookupPath(f.path); fv.Exists() {
-				errs = concreteTyped(fv, f.typ, errs)
+	if t.Kind() != reflect.Struct || v.Kind() != cue.StructKind {
+		return concrete(v, errs)
+	}
+	for _, f := range typedFields(t) {
+		fv := v.LookupPath(f.path)
+		if !fv.Exists() {
+			continue
+		}
+		if f.typ.Kind() == reflect.Map && fv.Kind() == cue.StructKind {
+			it, err := fv.Fields()
+			for err == nil && it.Next() {
+				errs = concreteTyped(it.Value(), f.typ.Elem(), errs)
+			}
+			if err == nil {
+				continue
 			}
 		}
-		return errs
-	case t.Kind() == reflect.Map && v.Kind() == cue.StructKind:
-		it, err := v.Fields()
-		for err == nil && it.Next() {
-			errs = concreteTyped(it.Value(), t.Elem(), errs)
-		}
-		if err == nil {
-			return errs
-		}
+		errs = concrete(fv, errs)
 	}
+	return errs
+}
+
+// concrete adds v's error to errs unless v is concrete.
+func concrete(v cue.Value, errs cueerrors.Error) cueerrors.Error {
 	if err := v.Validate(cue.Concrete(true)); err != nil {
 		errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
 	}
