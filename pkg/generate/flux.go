@@ -69,13 +69,9 @@ func (g *gen) base(key string, b *plan.Base) {
 	}
 	spec := map[string]any{
 		"interval": g.p.GitOps.Interval,
-		"chart": map[string]any{"spec": map[string]any{
-			"chart":     b.Chart.Name,
-			"version":   b.Chart.Version,
-			"sourceRef": map[string]any{"kind": "HelmRepository", "name": key},
-		}},
-		"install": install,
-		"upgrade": upgrade,
+		"chart":    chartSpec(key, b.Chart),
+		"install":  install,
+		"upgrade":  upgrade,
 	}
 	setPostRenderers(spec, b.PostRender)
 	if len(b.Values) > 0 {
@@ -238,6 +234,16 @@ func valuesBeyond(values, base map[string]any) map[string]any {
 	return out
 }
 
+// chartSpec is a HelmRelease's chart: c from the HelmRepository named key,
+// which sits beside the release.
+func chartSpec(key string, c plan.Chart) map[string]any {
+	return map[string]any{"spec": map[string]any{
+		"chart":     c.Name,
+		"version":   c.Version,
+		"sourceRef": map[string]any{"kind": "HelmRepository", "name": key},
+	}}
+}
+
 // clusterRelease is the whole HelmRelease of a cluster's release.
 func clusterRelease(r *plan.Release) plan.Object {
 	policy := func() map[string]any {
@@ -246,14 +252,10 @@ func clusterRelease(r *plan.Release) plan.Object {
 	spec := map[string]any{
 		"interval":    sourceInterval,
 		"releaseName": r.ReleaseName,
-		"chart": map[string]any{"spec": map[string]any{
-			"chart":     r.Chart.Name,
-			"version":   r.Chart.Version,
-			"sourceRef": map[string]any{"kind": "HelmRepository", "name": r.Key},
-		}},
-		"install": policy(),
-		"upgrade": policy(),
-		"values":  r.Values,
+		"chart":       chartSpec(r.Key, r.Chart),
+		"install":     policy(),
+		"upgrade":     policy(),
+		"values":      r.Values,
 	}
 	setPostRenderers(spec, r.PostRender)
 	return plan.Object{
