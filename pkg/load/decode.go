@@ -145,7 +145,11 @@ func appendTyped(b []byte, v cue.Value, t reflect.Type) ([]byte, error) {
 // exportShape describes the Go types exportEnv exports for. A cached
 // evaluation holds only what they read, so a change to them must miss the
 // entries written before it: the shape is part of every evaluation's key.
-var exportShape = sync.OnceValue(func() []byte {
+var exportShape = sync.OnceValue(func() []byte { return typeShape(inputType, outputType, outputClaimsType) })
+
+// typeShape spells out types as appendTyped reads them: each type's name
+// and, for a struct, its fields' JSON names and types, recursively.
+func typeShape(types ...reflect.Type) []byte {
 	var b []byte
 	seen := map[reflect.Type]bool{}
 	var walk func(t reflect.Type)
@@ -170,11 +174,11 @@ var exportShape = sync.OnceValue(func() []byte {
 			b = append(b, '}')
 		}
 	}
-	walk(inputType)
-	walk(outputType)
-	walk(outputClaimsType)
+	for _, t := range types {
+		walk(t)
+	}
 	return b
-})
+}
 
 // appendJSONString appends s as a JSON string.
 func appendJSONString(b []byte, s string) []byte {

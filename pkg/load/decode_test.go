@@ -176,3 +176,46 @@ func TestTypedFields(t *testing.T) {
 	}()
 	typedFields(reflect.TypeFor[embedding]())
 }
+
+// A cached evaluation is keyed by the shape of the types it is read into:
+// a field added or renamed, deep down, is another shape. The types below
+// have the same names (declared in different functions), so only their
+// fields tell them apart.
+func TestTypeShape(t *testing.T) {
+	base := func() []byte {
+		type chart struct {
+			Name string `json:"name"`
+		}
+		type release struct {
+			Chart chart `json:"chart"`
+		}
+		return typeShape(reflect.TypeFor[map[string]*release]())
+	}
+	added := func() []byte {
+		type chart struct {
+			Name    string `json:"name"`
+			Version string `json:"version"`
+		}
+		type release struct {
+			Chart chart `json:"chart"`
+		}
+		return typeShape(reflect.TypeFor[map[string]*release]())
+	}
+	renamed := func() []byte {
+		type chart struct {
+			Name string `json:"chartName"`
+		}
+		type release struct {
+			Chart chart `json:"chart"`
+		}
+		return typeShape(reflect.TypeFor[map[string]*release]())
+	}
+	if b, b2 := string(base()), string(base()); b != b2 {
+		t.Errorf("the shape of one type is not stable: %s, %s", b, b2)
+	}
+	for name, other := range map[string]func() []byte{"field added": added, "field renamed": renamed} {
+		if s := string(other()); s == string(base()) {
+			t.Errorf("%s: the same shape %s", name, s)
+		}
+	}
+}
