@@ -163,8 +163,8 @@ func TestReadFileSizeCap(t *testing.T) {
 	}
 }
 
-// A syntax error near the end of a large file is still found at its line:
-// the search for the line parses a bounded number of bytes.
+// A syntax error near the end of a large file is still found at its line
+// and column: the search parses a bounded number of bytes.
 func TestLargeFileSyntaxError(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("apiVersion: apkgen/v1alpha1\nkind: Environments\nclusters:\n")
@@ -174,8 +174,8 @@ func TestLargeFileSyntaxError(t *testing.T) {
 	b.WriteString("environments:\n  dev:\n    pattern: dp-per-namespace\n   cluster: c00001\n")
 	_, err := Parse("big.yaml", []byte(b.String()), Options{})
 	var l diag.List
-	if !errors.As(err, &l) || len(l) == 0 || !strings.Contains(l[0].Message, "invalid YAML") || l[0].Pos.Line != 20007 {
-		t.Fatalf("got %v, want an invalid YAML error at line 20007, the misindented cluster", err)
+	if !errors.As(err, &l) || len(l) == 0 || !strings.Contains(l[0].Message, "invalid YAML") || l[0].Pos.Line != 20007 || l[0].Pos.Col != 4 {
+		t.Fatalf("got %v, want an invalid YAML error at 20007:4, the misindented cluster", err)
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 // syntaxErrors turns a JSON or YAML syntax error into diagnostics. CUE's
 // readers word them for developers: JSON's as "invalid JSON for file" with
 // the reason wrapped inside, YAML's as a plain "name:LINE: message" whose
-// line is where the enclosing block starts.
+// line is where the enclosing block starts, and without a column.
 func syntaxErrors(name string, data []byte, err error) diag.List {
 	var out diag.List
 	for _, e := range cueerrors.Errors(err) {
@@ -32,14 +32,19 @@ func syntaxErrors(name string, data []byte, err error) diag.List {
 				msg += ": " + inner.Error()
 			}
 		case msg == "":
-			msg = strings.TrimPrefix(e.Error(), name+":")
+			msg = strings.TrimSpace(strings.TrimPrefix(e.Error(), name+":"))
 			if l, rest, ok := strings.Cut(msg, ":"); ok {
 				if n, err := strconv.Atoi(l); err == nil {
 					msg = strings.TrimSpace(rest)
-					pos = diag.Pos{File: name, Line: yamlErrorLine(name, data, msg, n)}
+					var hint string
+					pos, hint = yamlErrorPos(name, data, msg, n)
+					msg += hint
 				}
 			}
-			msg = "invalid YAML: " + strings.TrimSpace(msg)
+			if pos.Line == 0 {
+				pos = anchorPos(name, data, msg)
+			}
+			msg = "invalid YAML: " + msg
 			if strings.HasSuffix(msg, "did not find expected key") {
 				msg += " (check the indentation)"
 			}
@@ -51,34 +56,183 @@ func syntaxErrors(name string, data []byte, err error) diag.List {
 	return out
 }
 
-// errorScanBytes caps the bytes yamlErrorLine parses, all prefixes
+// errorScanBytes caps the bytes yamlErrorPos parses, all prefixes
 // together: parsing is linear in the bytes, so the search costs a few
 // parses of the file at most, whatever its size.
 const errorScanBytes = 4 << 20
 
-// yamlErrorLine finds the line of a YAML syntax error. The YAML parser
-// reports the line where the enclosing block starts, often lines above the
-// mistake; the mistake is on the first line from there whose prefix of the
-// file fails the same way. reported is the parser's line, kept when none
-// does within the budget.
-func yamlErrorLine(name string, data []byte, msg string, reported int) int {
+// yamlErrorPos finds where a YAML syntax error is. The YAML parser reports
+// the line where the enclosing block starts (or the next one), often lines
+// above the mistake, and no column. The mistake is on the first line from there
+// whose prefix of the file fails the same way, at the first byte of that
+// line whose prefix fails so (found by bisection: a prefix that fails
+// keeps failing as it grows within the line).
+//
+// A flow collection ({...} or [...]) fails that way only where it should
+// have ended, and any prefix ending inside it fails alike: a bracket left
+// open is the mistake, and otherwise the prefixes are parsed with their
+// open brackets closed, which fails only from the mistake on (a missing
+// comma, say).
+//
+// reported is the parser's line, kept (with its first column) when the
+// search finds nothing within its budget. hint, when not empty, says what
+// is at the position (a bracket or a quote never closed).
+func yamlErrorPos(name string, data []byte, msg string, reported int) (pos diag.Pos, hint string) {
 	lines := bytes.SplitAfter(data, []byte("\n"))
-	size := 0
-	for _, l := range lines[:min(max(reported-1, 0), len(lines))] {
-		size += len(l)
+	reported = min(max(reported, 1), len(lines))
+	// The search starts a line above the parser's: it counts the lines of
+	// some errors from 0.
+	first := max(reported-1, 1)
+	start := 0 // of line k below
+	for _, l := range lines[:first-1] {
+		start += len(l)
+	}
+	closer := flowCloser(msg)
+	if closer != 0 {
+		if open := openBrackets(data, closer); len(open) > 0 {
+			at := open[len(open)-1]
+			return offsetPos(name, data, at), fmt.Sprintf(" (this '%c' is never closed)", data[at])
+		}
 	}
 	budget := errorScanBytes
-	for k := max(reported, 1); k <= len(lines); k++ {
-		size += len(lines[k-1])
-		if budget -= size; budget < 0 {
+	fails := func(size int) bool {
+		prefix := data[:size:size]
+		if closer != 0 {
+			prefix = closeBrackets(prefix)
+		}
+		budget -= len(prefix)
+		_, err := cueyaml.Extract(name, prefix)
+		return err != nil && strings.HasPrefix(err.Error(), name+":") && strings.HasSuffix(err.Error(), ": "+msg)
+	}
+	for k := first; k <= len(lines) && budget > 0; k++ {
+		line := lines[k-1]
+		if !fails(start + len(line)) {
+			start += len(line)
+			continue
+		}
+		// The shortest prefix of the line that fails: lo does not, hi does.
+		lo, hi := 0, len(line)
+		for hi-lo > 1 && budget > 0 {
+			mid := (lo + hi) / 2
+			if fails(start + mid) {
+				hi = mid
+			} else {
+				lo = mid
+			}
+		}
+		if budget <= 0 {
 			break
 		}
-		_, err := cueyaml.Extract(name, data[:size])
-		if err != nil && strings.HasPrefix(err.Error(), name+":") && strings.HasSuffix(err.Error(), ": "+msg) {
-			return k
+		if hi == 0 { // the file's end, after its last newline
+			return diag.Pos{File: name, Line: k, Col: 1}, ""
+		}
+		if c := line[hi-1]; (c == '"' || c == '\'') && msg == "found unexpected end of stream" {
+			hint = " (this quote is never closed)"
+		}
+		return diag.Pos{File: name, Line: k, Col: hi}, hint
+	}
+	return diag.Pos{File: name, Line: reported, Col: firstColumn(lines[reported-1])}, ""
+}
+
+// flowCloser is the bracket a flow collection's error expects, else 0.
+func flowCloser(msg string) byte {
+	switch {
+	case strings.HasSuffix(msg, "expected ',' or '}'"):
+		return '}'
+	case strings.HasSuffix(msg, "expected ',' or ']'"):
+		return ']'
+	}
+	return 0
+}
+
+// openBrackets lists the offsets in b of the flow brackets still open at
+// its end, outermost first, outside quotes and comments; with closer set,
+// only those up to the last of that kind's opener. A bracket or quote
+// opens only where a YAML token can start (so neither the apostrophe of
+// "don't" nor the bracket of "a[0]" does), and quotes and comments end
+// with their line: an approximation of YAML's grammar that is enough to
+// point at a bracket.
+func openBrackets(b []byte, closer byte) []int {
+	var open []int
+	var quote byte
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		atToken := i == 0 || bytes.IndexByte([]byte(" \t\n[{,:"), b[i-1]) >= 0
+		switch {
+		case c == '\n':
+			quote = 0
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case (c == '"' || c == '\'') && atToken:
+			quote = c
+		case c == '#' && atToken:
+			if j := bytes.IndexByte(b[i:], '\n'); j >= 0 {
+				i += j - 1 // the newline is next
+			} else {
+				i = len(b)
+			}
+		case (c == '{' || c == '[') && atToken:
+			open = append(open, i)
+		case (c == '}' || c == ']') && len(open) > 0:
+			open = open[:len(open)-1]
 		}
 	}
-	return reported
+	if closer == 0 {
+		return open
+	}
+	opener := byte('{')
+	if closer == ']' {
+		opener = '['
+	}
+	for j := len(open) - 1; j >= 0; j-- {
+		if b[open[j]] == opener {
+			return open[:j+1]
+		}
+	}
+	return nil
+}
+
+// closeBrackets appends to prefix the brackets that close what it left
+// open.
+func closeBrackets(prefix []byte) []byte {
+	open := openBrackets(prefix, 0)
+	for j := len(open) - 1; j >= 0; j-- {
+		if prefix[open[j]] == '{' {
+			prefix = append(prefix, '}')
+		} else {
+			prefix = append(prefix, ']')
+		}
+	}
+	return prefix
+}
+
+// firstColumn is the column of a line's first character that is not a
+// space, 1 for a blank line.
+func firstColumn(line []byte) int {
+	return len(line) - len(bytes.TrimLeft(line, " ")) + 1
+}
+
+// anchorPos finds the alias of an "unknown anchor" error, which the YAML
+// parser reports without a line: the first *name in the file.
+func anchorPos(name string, data []byte, msg string) diag.Pos {
+	anchor, ok := strings.CutPrefix(msg, "unknown anchor '")
+	if anchor, ok = strings.CutSuffix(anchor, "' referenced"); !ok {
+		return diag.Pos{File: name}
+	}
+	alias := []byte("*" + anchor)
+	for off := 0; ; {
+		i := bytes.Index(data[off:], alias)
+		if i < 0 {
+			return diag.Pos{File: name}
+		}
+		end := off + i + len(alias)
+		if end == len(data) || bytes.IndexByte([]byte(" \t\r\n,]}"), data[end]) >= 0 {
+			return offsetPos(name, data, off+i)
+		}
+		off = end
+	}
 }
 
 // checkTop rejects a document that is not a mapping: a list or a scalar at
