@@ -183,3 +183,11 @@ func TestBuildRender(t *testing.T) {
 	code, out, errs = run("build", "-f", f, "-o", root, "--chart-dir", charts)
 	expect(t, code, out, errs, ExitInvalid, "--chart-dir and --plain-http go with --render")
 }
+
+// TestVerifyTLSSecrets: the Secrets named in tls reach the Gateway's
+// listeners as the chart renders them (the release's lands).
+func TestVerifyTLSSecrets(t *testing.T) {
+	f := envFile(t, "", "    tls: {gateway: dev-gw-tls, system: dev-apk-tls}\n")
+	code, out, errs := run("verify", "-f", f, "--chart-dir", filepath.Dir(charttest.ChartDir(t)))
+	expect(t, code, out, errs, ExitOK, passed)
+}
