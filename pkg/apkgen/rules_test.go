@@ -491,8 +491,25 @@ func TestCPDPK8s(t *testing.T) {
 	if !exposed {
 		t.Errorf("no Service in %s exposes 9763 for oauth2JWKSUrl %q", dir, jwks)
 	}
+	// APIM's own gateway serves no environment: no Ingress exposes it.
+	for _, ing := range []string{"gateway", "websocket", "websub"} {
+		eq(t, "APIM "+ing+" Ingress", get(mv, "kubernetes.ingress."+ing+".enabled"), false)
+	}
 	// The agent starts after the data plane and the control plane.
 	eq(t, "agent dependsOn", get(agent, "spec.dependsOn"), []any{obj{"name": "apk"}, obj{"name": "apim"}})
+}
+
+// TestTLSSecrets: the Secrets named in tls become the listeners'
+// certificate Secrets; without tls the chart's own stay.
+func TestTLSSecrets(t *testing.T) {
+	b := compileFile(t, "../../examples/cp-vm-dp-k8s.yaml")
+	av := values(b.find(t, "apps/prod", "HelmRelease", "apk"))
+	eq(t, "gateway listener secretName", get(av, "wso2.apk.dp.gateway.listener.secretName"), "gw-example-com-tls")
+	eq(t, "system listener secretName", get(av, "wso2.apk.listener.secretName"), "apk-example-com-tls")
+	b = compileFile(t, "../../examples/dp-per-namespace.yaml")
+	av = values(b.find(t, "apps/dev", "HelmRelease", "apk"))
+	eq(t, "gateway listener secretName without tls", get(av, "wso2.apk.dp.gateway.listener.secretName"), nil)
+	eq(t, "system listener secretName without tls", get(av, "wso2.apk.listener.secretName"), nil)
 }
 
 func TestCPVMDPK8s(t *testing.T) {
