@@ -1,9 +1,11 @@
 package load
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,6 +25,10 @@ func FuzzParse(f *testing.F) {
 		f.Add(b, "yaml")
 	}
 	f.Add([]byte("a: &a [*a, *a]\nb: *a\n"), "yaml")
+	// Syntax errors, whose positions yamlErrorPos searches for.
+	f.Add([]byte("a: {b: 1, c: [2\nd: 'e\n"), "yaml")
+	f.Add([]byte("a:\n  b: 1\n c: 2\n  - d\n"), "yaml")
+	f.Add([]byte("a: {b: {} c: 1}\nd: *nope\n"), "yaml")
 	f.Add([]byte("{\"apiVersion\": \"apkgen/v1alpha1\", \"kind\": \"Environments\"}"), "json")
 	f.Add([]byte("apiVersion: \"apkgen/v1alpha1\"\nkind: \"Environments\"\nclusters: {}\nenvironments: {}\n"), "cue")
 	f.Fuzz(func(t *testing.T, data []byte, format string) {
@@ -51,9 +57,13 @@ func FuzzParse(f *testing.F) {
 		if !errors.As(err, &list) {
 			t.Fatalf("rejection is not diagnostics: %T %v", err, err)
 		}
+		lines := bytes.Count(data, []byte("\n")) + 1
 		for _, d := range list {
 			if d.Pos.File != name {
 				t.Fatalf("diagnostic without the file name: %v", d)
+			}
+			if strings.HasPrefix(d.Message, "invalid YAML") && (d.Pos.Line < 1 || d.Pos.Line > lines || d.Pos.Col < 1) {
+				t.Fatalf("YAML syntax error outside the file's %d lines: %v", lines, d)
 			}
 		}
 	})

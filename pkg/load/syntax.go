@@ -33,16 +33,18 @@ func syntaxErrors(name string, data []byte, err error) diag.List {
 			}
 		case msg == "":
 			msg = strings.TrimSpace(strings.TrimPrefix(e.Error(), name+":"))
+			// The parser gives no line for a mistake on the first line, nor
+			// for some others (a control character): the search starts at 1.
+			reported := 1
 			if l, rest, ok := strings.Cut(msg, ":"); ok {
 				if n, err := strconv.Atoi(l); err == nil {
-					msg = strings.TrimSpace(rest)
-					var hint string
-					pos, hint = yamlErrorPos(name, data, msg, n)
-					msg += hint
+					msg, reported = strings.TrimSpace(rest), n
 				}
 			}
-			if pos.Line == 0 {
-				pos = anchorPos(name, data, msg)
+			if pos = anchorPos(name, data, msg); pos.Line == 0 {
+				var hint string
+				pos, hint = yamlErrorPos(name, data, msg, reported)
+				msg += hint
 			}
 			msg = "invalid YAML: " + msg
 			if strings.HasSuffix(msg, "did not find expected key") {

@@ -63,6 +63,10 @@ func TestYAMLSyntaxErrorPositions(t *testing.T) {
 			"envs.yaml:10:16: invalid YAML: did not find expected ',' or ']' (this '[' is never closed)"},
 		{"brackets in plain scalars", "    namespace: apk-dev", "    namespace: a[0]b{\n    hostnames: {gateway: x system: y}",
 			"envs.yaml:10:35: invalid YAML: did not find expected ',' or '}'"},
+		{"mistake on the first line", "apiVersion: apkgen/v1alpha1", "apiVersion: {a: {} b: 1}",
+			"envs.yaml:1:20: invalid YAML: did not find expected ',' or '}'"},
+		{"control character", "    namespace: apk-dev", "    namespace: apk\x01dev",
+			"envs.yaml:9:19: invalid YAML: control characters are not allowed"},
 		{"apostrophe and hash in a comment", "    namespace: apk-dev", "    namespace: apk-dev # don't {\n    - x",
 			"envs.yaml:10:5: invalid YAML: did not find expected key (check the indentation)"},
 	} {
