@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -38,6 +39,8 @@ func Readme(p *plan.Plan) []byte {
 			e.Hostnames.Gateway, e.Hostnames.System, strings.Join(charts, "<br>"))
 	}
 
+	writeSecrets(&b, p)
+
 	b.WriteString("\n## Topology\n\n")
 	b.WriteString("Each box is a cluster, each box inside it a namespace with its Helm releases (release name, chart and\n" +
 		"version); an arrow is an APK agent's connection to its API Manager control plane.\n\n")
@@ -50,6 +53,63 @@ func Readme(p *plan.Plan) []byte {
 		fmt.Fprintf(&b, "| %s | %s | %s | `%s` |\n", c.Name, c.Server, strings.Join(c.Environments, ", "), l.entry(c.Name))
 	}
 	return []byte(b.String())
+}
+
+// writeSecrets lists the Secrets the releases read, which apkgen never
+// writes: per environment, each Secret once, with every key a release
+// reads from it and the releases that read it.
+func writeSecrets(b *strings.Builder, p *plan.Plan) {
+	var rows []string
+	for _, e := range p.Environments {
+		for _, s := range secretsOf(e) {
+			rows = append(rows, fmt.Sprintf("| %s | %s | `%s` | `%s` | %s | %s |", e.Name, e.Namespace, s.name, s.typ,
+				"`"+strings.Join(s.keys, "`, `")+"`", strings.Join(s.readBy, ", ")))
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	b.WriteString("\n## Secrets to create\n\n")
+	b.WriteString("The releases read these Secrets from their environment's namespace; apkgen never writes them. Create\n" +
+		"them before the environment's first reconciliation (for example with Sealed Secrets or External Secrets).\n\n")
+	b.WriteString("| Environment | Namespace | Secret | Type | Keys | Read by |\n| --- | --- | --- | --- | --- | --- |\n")
+	b.WriteString(strings.Join(rows, "\n") + "\n")
+}
+
+// secretUse is a Secret of an environment and what its releases read.
+type secretUse struct {
+	name, typ    string
+	keys, readBy []string
+}
+
+// secretsOf merges the releases' Secret uses by name, sorted: the keys
+// every release reads, and a kubernetes.io/tls type if any says so.
+func secretsOf(e *plan.Environment) []*secretUse {
+	byName := map[string]*secretUse{}
+	var out []*secretUse
+	for _, r := range e.Releases {
+		for _, u := range r.Secrets {
+			s := byName[u.Name]
+			if s == nil {
+				s = &secretUse{name: u.Name, typ: u.Type}
+				byName[u.Name] = s
+				out = append(out, s)
+			}
+			if u.Type != "Opaque" {
+				s.typ = u.Type
+			}
+			s.keys = append(s.keys, u.Keys...)
+			if !slices.Contains(s.readBy, r.Key) {
+				s.readBy = append(s.readBy, r.Key)
+			}
+		}
+	}
+	for _, s := range out {
+		slices.Sort(s.keys)
+		s.keys = slices.Compact(s.keys)
+	}
+	slices.SortFunc(out, func(a, b *secretUse) int { return strings.Compare(a.name, b.name) })
+	return out
 }
 
 // layout is what the README says of an engine's folders, and per cluster

@@ -7,6 +7,8 @@ import (
 
 	"github.com/apkgen/apkgen/pkg/apkgen"
 	"github.com/apkgen/apkgen/pkg/generate"
+	"github.com/apkgen/apkgen/pkg/model"
+	"github.com/apkgen/apkgen/pkg/plan"
 )
 
 func readme(t *testing.T, example string) string {
@@ -147,5 +149,41 @@ func TestReadmeNoControlPlane(t *testing.T) {
 	text := strings.Join(mermaidBlock(t, readme(t, "dp-per-namespace")), "\n")
 	if strings.Contains(text, "-->") || strings.Contains(text, "{{") {
 		t.Errorf("data planes only, yet:\n%s", text)
+	}
+}
+
+// TestReadmeSecrets: the Secrets the releases read, one row per Secret of
+// an environment: the keys of every release that reads it, the releases,
+// and the TLS type if any release needs it so. None, no section.
+func TestReadmeSecrets(t *testing.T) {
+	got := readme(t, "cp-dp-k8s")
+	row := "| uat | apk | `apim-admin` | `Opaque` | `AMQP_URL`, `APIM_DB_PASSWORD`, `CONTROL_PLANE_PASSWORD`, `CONTROL_PLANE_USERNAME`, `SHARED_DB_PASSWORD` | agent, apim |\n"
+	if !strings.Contains(got, "## Secrets to create\n") || !strings.Contains(got, row) {
+		t.Errorf("no row\n%s\nin:\n%s", row, got)
+	}
+	if got := readme(t, "dp-per-namespace"); strings.Contains(got, "## Secrets") {
+		t.Errorf("no Secret is read, yet:\n%s", got)
+	}
+
+	p := &plan.Plan{GitOps: plan.GitOps{Engine: "flux", Path: "deploy"}, Environments: []*plan.Environment{{
+		Name: "e", Namespace: "ns", Releases: []*plan.Release{
+			{Key: "a", Secrets: []model.SecretUse{{Name: "s", Type: "Opaque", Keys: []string{"Y", "X"}}}},
+			{Key: "b", Secrets: []model.SecretUse{
+				{Name: "s", Type: "kubernetes.io/tls", Keys: []string{"X", "tls.crt"}},
+				{Name: "r", Type: "Opaque", Keys: []string{"K"}},
+			}},
+		},
+	}}}
+	text := string(generate.Readme(p))
+	for _, row := range []string{
+		"| e | ns | `r` | `Opaque` | `K` | b |",
+		"| e | ns | `s` | `kubernetes.io/tls` | `X`, `Y`, `tls.crt` | a, b |",
+	} {
+		if !strings.Contains(text, row+"\n") {
+			t.Errorf("no row\n%s\nin:\n%s", row, text)
+		}
+	}
+	if strings.Index(text, "`r`") > strings.Index(text, "`s`") {
+		t.Error("Secrets not sorted by name")
 	}
 }

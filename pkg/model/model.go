@@ -94,6 +94,16 @@ type Release struct {
 	ClusterScoped []ClusterObject `json:"clusterScoped"`
 	// Lands are values that must show in the rendered chart (apkgen verify).
 	Lands []Landing `json:"lands"`
+	// Secrets are the Secrets the release reads, which the user creates.
+	Secrets []SecretUse `json:"secrets"`
+}
+
+// SecretUse is a Secret a release reads from its namespace (CUE
+// #SecretUse), and the keys it reads.
+type SecretUse struct {
+	Name string   `json:"name"`
+	Type string   `json:"type"`
+	Keys []string `json:"keys"`
 }
 
 // ReleaseBase is what every release of a chart key shares, whatever its
