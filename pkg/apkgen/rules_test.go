@@ -461,7 +461,10 @@ func TestCPDPK8s(t *testing.T) {
 		t.Fatalf("APIM gateway environments: %v", envs)
 	}
 	eq(t, "environmentLabels = APIM gateway environment", str(gv, "controlPlane.environmentLabels"), str(envs[0], "name"))
-	eq(t, "APIM httpHostname", str(envs[0], "httpHostname"), "default."+gw+":9095")
+	// APK's gateway listens on 9095 only, for every protocol.
+	for _, f := range []string{"httpHostname", "wsHostname", "websubHostname"} {
+		eq(t, "APIM "+f, str(envs[0], f), "default."+gw+":9095")
+	}
 	eq(t, "APIM environment gatewayType", str(envs[0], "gatewayType"), "APK")
 	if !slices.Contains(strings.Split(str(mv, "wso2.apim.configurations.gatewayType"), ","), "APK") {
 		t.Errorf("APIM gatewayType %q lacks APK", str(mv, "wso2.apim.configurations.gatewayType"))
