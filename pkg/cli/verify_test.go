@@ -191,3 +191,28 @@ func TestVerifyTLSSecrets(t *testing.T) {
 	code, out, errs := run("verify", "-f", f, "--chart-dir", filepath.Dir(charttest.ChartDir(t)))
 	expect(t, code, out, errs, ExitOK, passed)
 }
+
+// TestVerifyAgent: cp-vm-dp-k8s's data plane and agent, charts from the
+// test folder, pass every check, the agent's values landing in its
+// configuration; an environment label the control plane does not have
+// (through values:) is reported where it lands.
+func TestVerifyAgent(t *testing.T) {
+	t.Setenv("APKGEN_CACHE_DIR", t.TempDir())
+	charts := filepath.Dir(charttest.ChartDir(t))
+	code, out, errs := run("verify", "-f", "../../examples/cp-vm-dp-k8s.yaml", "--chart-dir", charts)
+	expect(t, code, out, errs, ExitOK, "verify: 1 environment, 2 releases, 23 objects: every check passed")
+
+	b, err := os.ReadFile("../../examples/cp-vm-dp-k8s.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "environments.yaml")
+	s := string(b) + "    values:\n      agent: {controlPlane: {environmentLabels: Other_APK}}\n"
+	if err := os.WriteFile(f, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = run("verify", "-f", f, "--chart-dir", charts)
+	expect(t, code, out, errs, ExitDifferences,
+		`landing: prod (release apim-apk-agent): the control plane's gateway environment (controlPlane.environmentLabels) "Default_APK" is not in ConfigMap apim-apk-agent-log-conf`,
+		"1 problem")
+}
