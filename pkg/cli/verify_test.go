@@ -202,17 +202,42 @@ func TestVerifyAgent(t *testing.T) {
 	code, out, errs := run("verify", "-f", "../../examples/cp-vm-dp-k8s.yaml", "--chart-dir", charts)
 	expect(t, code, out, errs, ExitOK, "verify: 1 environment, 2 releases, 23 objects: every check passed")
 
-	b, err := os.ReadFile("../../examples/cp-vm-dp-k8s.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := filepath.Join(t.TempDir(), "environments.yaml")
-	s := string(b) + "    values:\n      agent: {controlPlane: {environmentLabels: Other_APK}}\n"
-	if err := os.WriteFile(f, []byte(s), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	f := exampleWith(t, "cp-vm-dp-k8s", "    values:\n      agent: {controlPlane: {environmentLabels: Other_APK}}\n")
 	code, out, errs = run("verify", "-f", f, "--chart-dir", charts)
 	expect(t, code, out, errs, ExitDifferences,
 		`landing: prod (release apim-apk-agent): the control plane's gateway environment (controlPlane.environmentLabels) "Default_APK" is not in ConfigMap apim-apk-agent-log-conf`,
 		"1 problem")
+}
+
+// TestVerifyControlPlane: cp-dp-k8s's three releases pass every check, and
+// an APIM gateway environment list without the agent's label (through
+// values:, which replaces the list) is reported where it should land.
+func TestVerifyControlPlane(t *testing.T) {
+	t.Setenv("APKGEN_CACHE_DIR", t.TempDir())
+	charts := filepath.Dir(charttest.ChartDir(t))
+	code, out, errs := run("verify", "-f", "../../examples/cp-dp-k8s.yaml", "--chart-dir", charts)
+	expect(t, code, out, errs, ExitOK, "verify: 1 environment, 3 releases, 28 objects: every check passed")
+
+	f := exampleWith(t, "cp-dp-k8s", "    values:\n      apim: {wso2: {apim: {configurations: {gateway: {environments: [{name: Default, type: hybrid, gatewayType: Regular, "+
+		"provider: wso2, displayInApiConsole: true, description: Synapse, showAsTokenEndpointUrl: true, serviceName: gw, servicePort: 9443, "+
+		"wsHostname: ws.example.com, httpHostname: gw.example.com, websubHostname: websub.example.com}]}}}}}\n")
+	code, out, errs = run("verify", "-f", f, "--chart-dir", charts)
+	expect(t, code, out, errs, ExitDifferences,
+		`landing: uat (release apim): the APK gateway environment's name (the agent's environmentLabels) "Default_APK" is not in any ConfigMap (at data) of chart wso2am-all-in-one 4.6.0-4`,
+		"1 problem")
+}
+
+// exampleWith writes examples/<name>.yaml with extra lines at its end (its
+// last environment's) into a temporary folder and returns the path.
+func exampleWith(t *testing.T, name, extra string) string {
+	t.Helper()
+	b, err := os.ReadFile("../../examples/" + name + ".yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "environments.yaml")
+	if err := os.WriteFile(f, append(b, extra...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
