@@ -192,36 +192,29 @@ func TestVerifyTLSSecrets(t *testing.T) {
 	expect(t, code, out, errs, ExitOK, passed)
 }
 
-// TestVerifyAgent: cp-vm-dp-k8s's data plane and agent, charts from the
-// test folder, pass every check, the agent's values landing in its
-// configuration; an environment label the control plane does not have
-// (through values:) is reported where it lands.
+// TestVerifyAgent: the agent's values must land in its configuration
+// (TestVerifyExamples: they do); an environment label the control plane
+// does not have, given through values:, is reported.
 func TestVerifyAgent(t *testing.T) {
 	t.Setenv("APKGEN_CACHE_DIR", t.TempDir())
 	charts := filepath.Dir(charttest.ChartDir(t))
-	code, out, errs := run("verify", "-f", "../../examples/cp-vm-dp-k8s.yaml", "--chart-dir", charts)
-	expect(t, code, out, errs, ExitOK, "verify: 1 environment, 2 releases, 23 objects: every check passed")
-
 	f := exampleWith(t, "cp-vm-dp-k8s", "    values:\n      agent: {controlPlane: {environmentLabels: Other_APK}}\n")
-	code, out, errs = run("verify", "-f", f, "--chart-dir", charts)
+	code, out, errs := run("verify", "-f", f, "--chart-dir", charts)
 	expect(t, code, out, errs, ExitDifferences,
 		`landing: prod (release apim-apk-agent): the control plane's gateway environment (controlPlane.environmentLabels) "Default_APK" is not in ConfigMap apim-apk-agent-log-conf`,
 		"1 problem")
 }
 
-// TestVerifyControlPlane: cp-dp-k8s's three releases pass every check, and
-// an APIM gateway environment list without the agent's label (through
-// values:, which replaces the list) is reported where it should land.
+// TestVerifyControlPlane: APIM's gateway environment must be the one the
+// agent names; a list without it (given through values:, which replaces
+// the list) is reported.
 func TestVerifyControlPlane(t *testing.T) {
 	t.Setenv("APKGEN_CACHE_DIR", t.TempDir())
 	charts := filepath.Dir(charttest.ChartDir(t))
-	code, out, errs := run("verify", "-f", "../../examples/cp-dp-k8s.yaml", "--chart-dir", charts)
-	expect(t, code, out, errs, ExitOK, "verify: 1 environment, 3 releases, 28 objects: every check passed")
-
 	f := exampleWith(t, "cp-dp-k8s", "    values:\n      apim: {wso2: {apim: {configurations: {gateway: {environments: [{name: Default, type: hybrid, gatewayType: Regular, "+
 		"provider: wso2, displayInApiConsole: true, description: Synapse, showAsTokenEndpointUrl: true, serviceName: gw, servicePort: 9443, "+
 		"wsHostname: ws.example.com, httpHostname: gw.example.com, websubHostname: websub.example.com}]}}}}}\n")
-	code, out, errs = run("verify", "-f", f, "--chart-dir", charts)
+	code, out, errs := run("verify", "-f", f, "--chart-dir", charts)
 	expect(t, code, out, errs, ExitDifferences,
 		`landing: uat (release apim): the APK gateway environment's name (the agent's environmentLabels) "Default_APK" is not in any ConfigMap (at data) of chart wso2am-all-in-one 4.6.0-4`,
 		"1 problem")
@@ -240,4 +233,21 @@ func exampleWith(t *testing.T, name, extra string) string {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// TestVerifyExamples: every example, each pattern and both engines, passes
+// every check against the test charts.
+func TestVerifyExamples(t *testing.T) {
+	t.Setenv("APKGEN_CACHE_DIR", t.TempDir())
+	charts := filepath.Dir(charttest.ChartDir(t))
+	examples, err := filepath.Glob("../../examples/*.yaml")
+	if err != nil || len(examples) < 5 {
+		t.Fatalf("examples: %v %v", examples, err)
+	}
+	for _, f := range examples {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			code, out, errs := run("verify", "-f", f, "--chart-dir", charts)
+			expect(t, code, out, errs, ExitOK, "every check passed")
+		})
+	}
 }
