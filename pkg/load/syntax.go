@@ -65,9 +65,9 @@ const errorScanBytes = 4 << 20
 
 // yamlErrorPos finds where a YAML syntax error is. The YAML parser reports
 // the line where the enclosing block starts (or the next one), often lines
-// above the mistake, and no column. The mistake is on the first line from there
-// whose prefix of the file fails the same way, at the first byte of that
-// line whose prefix fails so (found by bisection: a prefix that fails
+// above the mistake, and no column. The mistake is on the first line from
+// there whose prefix of the file fails the same way, at the first byte of
+// that line whose prefix fails so (found by bisection: a prefix that fails
 // keeps failing as it grows within the line).
 //
 // A flow collection ({...} or [...]) fails that way only where it should
