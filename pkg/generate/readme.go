@@ -2,6 +2,7 @@ package generate
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"path"
 	"slices"
@@ -40,6 +41,7 @@ func Readme(p *plan.Plan) []byte {
 	}
 
 	writeSecrets(&b, p)
+	writeFiles(&b, p)
 
 	b.WriteString("\n## Topology\n\n")
 	b.WriteString("Each box is a cluster, each box inside it a namespace with its Helm releases (release name, chart and\n" +
@@ -59,21 +61,46 @@ func Readme(p *plan.Plan) []byte {
 // writes: per environment, each Secret once, with every key a release
 // reads from it and the releases that read it.
 func writeSecrets(b *strings.Builder, p *plan.Plan) {
-	var rows []string
+	var rows [][]string
 	for _, e := range p.Environments {
 		for _, s := range secretsOf(e) {
-			rows = append(rows, fmt.Sprintf("| %s | %s | `%s` | `%s` | %s | %s |", e.Name, e.Namespace, s.name, s.typ,
-				"`"+strings.Join(s.keys, "`, `")+"`", strings.Join(s.readBy, ", ")))
+			rows = append(rows, []string{e.Name, e.Namespace, "`" + s.name + "`", "`" + s.typ + "`",
+				"`" + strings.Join(s.keys, "`, `") + "`", strings.Join(s.readBy, ", ")})
 		}
 	}
+	writeSection(b, "Secrets to create",
+		"The releases read these Secrets from their environment's namespace; apkgen never writes them. Create\n"+
+			"them before the environment's first reconciliation (for example with Sealed Secrets or External Secrets).",
+		[]string{"Environment", "Namespace", "Secret", "Type", "Keys", "Read by"}, rows)
+}
+
+// writeFiles lists the files a pattern writes beside the manifests for
+// people to use, which no kustomization lists (a VM's deployment.toml).
+func writeFiles(b *strings.Builder, p *plan.Plan) {
+	var rows [][]string
+	for _, e := range p.Environments {
+		for _, name := range slices.Sorted(maps.Keys(e.Files)) {
+			f := path.Join("apps", e.Name, name)
+			rows = append(rows, []string{e.Name, fmt.Sprintf("[`%s`](%s)", f, f)})
+		}
+	}
+	writeSection(b, "Files to use by hand",
+		"These are written beside the manifests and applied by nothing: each file's header says what it is\n"+
+			"for and where it goes.",
+		[]string{"Environment", "File"}, rows)
+}
+
+// writeSection writes a section of a heading, a paragraph and a table, or
+// nothing without rows.
+func writeSection(b *strings.Builder, heading, intro string, columns []string, rows [][]string) {
 	if len(rows) == 0 {
 		return
 	}
-	b.WriteString("\n## Secrets to create\n\n")
-	b.WriteString("The releases read these Secrets from their environment's namespace; apkgen never writes them. Create\n" +
-		"them before the environment's first reconciliation (for example with Sealed Secrets or External Secrets).\n\n")
-	b.WriteString("| Environment | Namespace | Secret | Type | Keys | Read by |\n| --- | --- | --- | --- | --- | --- |\n")
-	b.WriteString(strings.Join(rows, "\n") + "\n")
+	fmt.Fprintf(b, "\n## %s\n\n%s\n\n", heading, intro)
+	b.WriteString("| " + strings.Join(columns, " | ") + " |\n|" + strings.Repeat(" --- |", len(columns)) + "\n")
+	for _, r := range rows {
+		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
+	}
 }
 
 // secretUse is a Secret of an environment and what its releases read.

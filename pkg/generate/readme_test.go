@@ -156,14 +156,8 @@ func TestReadmeNoControlPlane(t *testing.T) {
 // an environment: the keys of every release that reads it, the releases,
 // and the TLS type if any release needs it so. None, no section.
 func TestReadmeSecrets(t *testing.T) {
-	got := readme(t, "cp-dp-k8s")
-	row := "| uat | apk | `apim-admin` | `Opaque` | `AMQP_URL`, `APIM_DB_PASSWORD`, `CONTROL_PLANE_PASSWORD`, `CONTROL_PLANE_USERNAME`, `SHARED_DB_PASSWORD` | agent, apim |\n"
-	if !strings.Contains(got, "## Secrets to create\n") || !strings.Contains(got, row) {
-		t.Errorf("no row\n%s\nin:\n%s", row, got)
-	}
-	if got := readme(t, "dp-per-namespace"); strings.Contains(got, "## Secrets") {
-		t.Errorf("no Secret is read, yet:\n%s", got)
-	}
+	section(t, "Secrets to create", "cp-dp-k8s",
+		"| uat | apk | `apim-admin` | `Opaque` | `AMQP_URL`, `APIM_DB_PASSWORD`, `CONTROL_PLANE_PASSWORD`, `CONTROL_PLANE_USERNAME`, `SHARED_DB_PASSWORD` | agent, apim |")
 
 	p := &plan.Plan{GitOps: plan.GitOps{Engine: "flux", Path: "deploy"}, Environments: []*plan.Environment{{
 		Name: "e", Namespace: "ns", Releases: []*plan.Release{
@@ -185,5 +179,24 @@ func TestReadmeSecrets(t *testing.T) {
 	}
 	if strings.Index(text, "`r`") > strings.Index(text, "`s`") {
 		t.Error("Secrets not sorted by name")
+	}
+}
+
+// TestReadmeFiles: the files no engine applies are listed, linked from the
+// README; none, no section.
+func TestReadmeFiles(t *testing.T) {
+	section(t, "Files to use by hand", "cp-vm-dp-k8s", "| prod | [`apps/prod/deployment.toml`](apps/prod/deployment.toml) |")
+}
+
+// section checks that the example's README has the section with the row,
+// and that dp-per-namespace's, which has neither Secrets nor files, has
+// no such section.
+func section(t *testing.T, heading, example, row string) {
+	t.Helper()
+	if got := readme(t, example); !strings.Contains(got, "\n## "+heading+"\n") || !strings.Contains(got, "\n"+row+"\n") {
+		t.Errorf("%s: no row\n%s\nunder %q in:\n%s", example, row, heading, got)
+	}
+	if got := readme(t, "dp-per-namespace"); strings.Contains(got, "## "+heading) {
+		t.Errorf("dp-per-namespace has a section %q:\n%s", heading, got)
 	}
 }
