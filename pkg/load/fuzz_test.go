@@ -12,8 +12,9 @@ import (
 )
 
 // FuzzParse: whatever the bytes, Parse neither panics nor hangs, and a
-// rejection is always diagnostics, each at a line of the file and a column. The seed corpus (the examples
-// and testdata/fuzz/FuzzParse) runs in every `go test`.
+// rejection is always diagnostics, each at a line of the file and a
+// column. The seed corpus (the examples and testdata/fuzz/FuzzParse) runs
+// in every `go test`.
 func FuzzParse(f *testing.F) {
 	examples, _ := filepath.Glob("../../examples/*.yaml")
 	for _, ex := range examples {

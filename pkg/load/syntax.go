@@ -91,8 +91,7 @@ func yamlErrorPos(name string, data []byte, msg string, reported int) (pos diag.
 	}
 	closer := flowCloser(msg)
 	if closer != 0 {
-		if open := openBrackets(data, closer); len(open) > 0 {
-			at := open[len(open)-1]
+		if at := lastOpen(data, closer); at >= 0 {
 			return offsetPos(name, data, at), fmt.Sprintf(" (this '%c' is never closed)", data[at])
 		}
 	}
@@ -148,13 +147,12 @@ func flowCloser(msg string) byte {
 }
 
 // openBrackets lists the offsets in b of the flow brackets still open at
-// its end, outermost first, outside quotes and comments; with closer set,
-// only those up to the last of that kind's opener. A bracket or quote
-// opens only where a YAML token can start (so neither the apostrophe of
-// "don't" nor the bracket of "a[0]" does), and quotes and comments end
+// its end, outermost first, outside quotes and comments. A bracket or
+// quote opens only where a YAML token can start (so neither the apostrophe
+// of "don't" nor the bracket of "a[0]" does), and quotes and comments end
 // with their line: an approximation of YAML's grammar that is enough to
 // point at a bracket.
-func openBrackets(b []byte, closer byte) []int {
+func openBrackets(b []byte) []int {
 	var open []int
 	var quote byte
 	for i := 0; i < len(b); i++ {
@@ -181,25 +179,29 @@ func openBrackets(b []byte, closer byte) []int {
 			open = open[:len(open)-1]
 		}
 	}
-	if closer == 0 {
-		return open
-	}
+	return open
+}
+
+// lastOpen is the offset of the innermost bracket left open in b that
+// closer closes, else -1.
+func lastOpen(b []byte, closer byte) int {
 	opener := byte('{')
 	if closer == ']' {
 		opener = '['
 	}
+	open := openBrackets(b)
 	for j := len(open) - 1; j >= 0; j-- {
 		if b[open[j]] == opener {
-			return open[:j+1]
+			return open[j]
 		}
 	}
-	return nil
+	return -1
 }
 
 // closeBrackets appends to prefix the brackets that close what it left
 // open.
 func closeBrackets(prefix []byte) []byte {
-	open := openBrackets(prefix, 0)
+	open := openBrackets(prefix)
 	for j := len(open) - 1; j >= 0; j-- {
 		if prefix[open[j]] == '{' {
 			prefix = append(prefix, '}')
@@ -219,8 +221,9 @@ func firstColumn(line []byte) int {
 // anchorPos finds the alias of an "unknown anchor" error, which the YAML
 // parser reports without a line: the first *name in the file.
 func anchorPos(name string, data []byte, msg string) diag.Pos {
-	anchor, ok := strings.CutPrefix(msg, "unknown anchor '")
-	if anchor, ok = strings.CutSuffix(anchor, "' referenced"); !ok {
+	anchor, prefixed := strings.CutPrefix(msg, "unknown anchor '")
+	anchor, suffixed := strings.CutSuffix(anchor, "' referenced")
+	if !prefixed || !suffixed {
 		return diag.Pos{File: name}
 	}
 	alias := []byte("*" + anchor)
