@@ -9,12 +9,10 @@ import (
 	"testing"
 
 	"cuelang.org/go/cue"
-	"cuelang.org/go/cue/cuecontext"
 
 	"github.com/apkgen/apkgen/examples"
 	"github.com/apkgen/apkgen/internal/envgen"
 	"github.com/apkgen/apkgen/pkg/diag"
-	"github.com/apkgen/apkgen/schema"
 )
 
 // outputPolicy unifies every pattern's out with #Output, the check
@@ -109,24 +107,18 @@ func TestOutputsMatchSchema(t *testing.T) {
 // a build and for validate, is what #Context describes, which #Pattern
 // does not check in every evaluation, for speed.
 func TestContextMatchesSchema(t *testing.T) {
-	ctx := cuecontext.New()
-	sch, err := schema.Build(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	def := sch.LookupPath(cue.MakePath(cue.Def("Context")))
 	for _, name := range []string{"mixed.yaml", "cp-dp-k8s.yaml"} {
 		data, err := examples.FS.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		syntax, err := parseSyntax(name, data, "yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
-		doc := ctx.BuildFile(syntax)
 		for _, claimsOnly := range []bool{false, true} {
-			w := newWorker(source{opts: Options{ClaimsOnly: claimsOnly}}, nil, sch, doc, false)
+			src := source{name: name, data: data, opts: Options{ClaimsOnly: claimsOnly}}
+			w, err := parseWorker(src, &reporter{name: name}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			def := w.sch.LookupPath(cue.MakePath(cue.Def("Context")))
 			v := w.ctx.FillPath(namePath, "dev")
 			if err := def.Unify(v).Validate(cue.Concrete(true)); err != nil {
 				t.Errorf("%s (claims only: %v): the context is not a #Context: %v", name, claimsOnly, err)
