@@ -16,19 +16,25 @@ import (
 // extra lines, and returns its path. The chart cache is a fresh folder.
 func envFile(t *testing.T, extra string, devExtra string) string {
 	t.Helper()
+	return exampleWith(t, "dp-per-namespace", func(s string) string {
+		const dev = "    hostnames: {gateway: dev.gw.example.com, system: dev.apk.example.com}\n"
+		return strings.Replace(s, dev, dev+devExtra, 1) + extra
+	})
+}
+
+// exampleWith writes examples/<name>.yaml, changed by edit, into a
+// temporary folder and returns its path. The chart cache and Helm's
+// configuration are fresh folders.
+func exampleWith(t *testing.T, name string, edit func(string) string) string {
+	t.Helper()
 	t.Setenv("APKGEN_CACHE_DIR", t.TempDir())
 	t.Setenv("HELM_CONFIG_HOME", t.TempDir())
-	b, err := os.ReadFile("../../examples/dp-per-namespace.yaml")
+	b, err := os.ReadFile("../../examples/" + name + ".yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := string(b)
-	if devExtra != "" {
-		s = strings.Replace(s, "    hostnames: {gateway: dev.gw.example.com, system: dev.apk.example.com}\n",
-			"    hostnames: {gateway: dev.gw.example.com, system: dev.apk.example.com}\n"+devExtra, 1)
-	}
 	p := filepath.Join(t.TempDir(), "environments.yaml")
-	if err := os.WriteFile(p, []byte(s+extra), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte(edit(string(b))), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -196,9 +202,8 @@ func TestVerifyTLSSecrets(t *testing.T) {
 // (TestVerifyExamples: they do); an environment label the control plane
 // does not have, given through values:, is reported.
 func TestVerifyAgent(t *testing.T) {
-	t.Setenv("APKGEN_CACHE_DIR", t.TempDir())
+	f := exampleWith(t, "cp-vm-dp-k8s", appendLines("    values:\n      agent: {controlPlane: {environmentLabels: Other_APK}}\n"))
 	charts := filepath.Dir(charttest.ChartDir(t))
-	f := exampleWith(t, "cp-vm-dp-k8s", "    values:\n      agent: {controlPlane: {environmentLabels: Other_APK}}\n")
 	code, out, errs := run("verify", "-f", f, "--chart-dir", charts)
 	expect(t, code, out, errs, ExitDifferences,
 		`landing: prod (release apim-apk-agent): the control plane's gateway environment (controlPlane.environmentLabels) "Default_APK" is not in ConfigMap apim-apk-agent-log-conf`,
@@ -209,30 +214,14 @@ func TestVerifyAgent(t *testing.T) {
 // agent names; a list without it (given through values:, which replaces
 // the list) is reported.
 func TestVerifyControlPlane(t *testing.T) {
-	t.Setenv("APKGEN_CACHE_DIR", t.TempDir())
 	charts := filepath.Dir(charttest.ChartDir(t))
-	f := exampleWith(t, "cp-dp-k8s", "    values:\n      apim: {wso2: {apim: {configurations: {gateway: {environments: [{name: Default, type: hybrid, gatewayType: Regular, "+
+	f := exampleWith(t, "cp-dp-k8s", appendLines("    values:\n      apim: {wso2: {apim: {configurations: {gateway: {environments: [{name: Default, type: hybrid, gatewayType: Regular, "+
 		"provider: wso2, displayInApiConsole: true, description: Synapse, showAsTokenEndpointUrl: true, serviceName: gw, servicePort: 9443, "+
-		"wsHostname: ws.example.com, httpHostname: gw.example.com, websubHostname: websub.example.com}]}}}}}\n")
+		"wsHostname: ws.example.com, httpHostname: gw.example.com, websubHostname: websub.example.com}]}}}}}\n"))
 	code, out, errs := run("verify", "-f", f, "--chart-dir", charts)
 	expect(t, code, out, errs, ExitDifferences,
 		`landing: uat (release apim): the APK gateway environment's name (the agent's environmentLabels) "Default_APK" is not in any ConfigMap (at data) of chart wso2am-all-in-one 4.6.0-4`,
 		"1 problem")
-}
-
-// exampleWith writes examples/<name>.yaml with extra lines at its end (its
-// last environment's) into a temporary folder and returns the path.
-func exampleWith(t *testing.T, name, extra string) string {
-	t.Helper()
-	b, err := os.ReadFile("../../examples/" + name + ".yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := filepath.Join(t.TempDir(), "environments.yaml")
-	if err := os.WriteFile(f, append(b, extra...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return f
 }
 
 // TestVerifyExamples: every example, each pattern and both engines, passes
@@ -250,4 +239,10 @@ func TestVerifyExamples(t *testing.T) {
 			expect(t, code, out, errs, ExitOK, "every check passed")
 		})
 	}
+}
+
+// appendLines is an edit for exampleWith: lines added at the end, to the
+// example's last environment.
+func appendLines(lines string) func(string) string {
+	return func(s string) string { return s + lines }
 }
