@@ -28,17 +28,17 @@ func Readme(p *plan.Plan) []byte {
 	b.WriteString("apkgen generated this folder from the environments file. Do not edit it: change that file and run\n" +
 		"`apkgen build`, which rewrites or removes every file here" + l.notOurs + ".\n")
 
-	b.WriteString("\n## Environments\n\n")
-	b.WriteString("| Environment | Pattern | Cluster | Namespace | Gateway hostname | System hostname | Charts |\n")
-	b.WriteString("| --- | --- | --- | --- | --- | --- | --- |\n")
+	var envs [][]string
 	for _, e := range p.Environments {
 		var charts []string
 		for _, r := range e.Releases {
 			charts = append(charts, fmt.Sprintf("%s `%s` %s", r.Key, r.Chart.Name, r.Chart.Version))
 		}
-		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s |\n", e.Name, e.Pattern, e.Cluster, e.Namespace,
-			e.Hostnames.Gateway, e.Hostnames.System, strings.Join(charts, "<br>"))
+		envs = append(envs, []string{e.Name, "`" + e.Pattern + "`", e.Cluster, e.Namespace,
+			e.Hostnames.Gateway, e.Hostnames.System, strings.Join(charts, "<br>")})
 	}
+	writeSection(&b, "Environments", "",
+		[]string{"Environment", "Pattern", "Cluster", "Namespace", "Gateway hostname", "System hostname", "Charts"}, envs)
 
 	writeSecrets(&b, p)
 	writeFiles(&b, p)
@@ -90,13 +90,16 @@ func writeFiles(b *strings.Builder, p *plan.Plan) {
 		[]string{"Environment", "File"}, rows)
 }
 
-// writeSection writes a section of a heading, a paragraph and a table, or
-// nothing without rows.
+// writeSection writes a section of a heading, a paragraph (if any) and a
+// table, or nothing without rows.
 func writeSection(b *strings.Builder, heading, intro string, columns []string, rows [][]string) {
 	if len(rows) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "\n## %s\n\n%s\n\n", heading, intro)
+	fmt.Fprintf(b, "\n## %s\n\n", heading)
+	if intro != "" {
+		b.WriteString(intro + "\n\n")
+	}
 	b.WriteString("| " + strings.Join(columns, " | ") + " |\n|" + strings.Repeat(" --- |", len(columns)) + "\n")
 	for _, r := range rows {
 		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
