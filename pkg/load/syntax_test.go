@@ -79,3 +79,21 @@ func TestYAMLSyntaxErrorPositions(t *testing.T) {
 		})
 	}
 }
+
+// When the search would parse more than errorScanBytes, the parser's line
+// is kept, at its first column: a mistake at the end of a long file, with
+// the parser's line at its start.
+func TestYAMLErrorPosBudget(t *testing.T) {
+	line := "k0000000: {a: 1}\n"
+	var b strings.Builder
+	for b.Len() < errorScanBytes/16 {
+		b.WriteString(line)
+	}
+	b.WriteString("   bad: [\n")
+	data := []byte(b.String())
+	msg := "did not find expected key"
+	pos, hint := yamlErrorPos("big.yaml", data, msg, 1)
+	if pos.Line != 1 || pos.Col != 1 || hint != "" {
+		t.Errorf("got %v %q, want the parser's line 1 at column 1", pos, hint)
+	}
+}
