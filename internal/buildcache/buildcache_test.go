@@ -65,7 +65,7 @@ func TestKeysSeparateParts(t *testing.T) {
 		}
 		keys[k] = name
 	}
-	if NewKey("k", []byte("x")) != NewKey("k", []byte("x")) {
+	if a, b := NewKey("k", []byte("x")), NewKey("k", []byte("x")); a != b {
 		t.Error("the same parts gave two keys")
 	}
 }

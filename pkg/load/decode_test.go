@@ -158,9 +158,11 @@ func TestTypedFields(t *testing.T) {
 		Plain   string
 		Named   string `json:"named,omitempty"`
 		Skipped string `json:"-"`
-		Dash    string `json:"-,"`
-		hidden  string // unexported: not decoded
+		//lint:ignore SA5008 encoding/json names this field "-": typedFields must too.
+		Dash   string `json:"-,"`
+		hidden string // unexported: not decoded
 	}
+	_ = tagged{}.hidden
 	var names []string
 	for _, f := range typedFields(reflect.TypeFor[tagged]()) {
 		names = append(names, string(f.quoted))

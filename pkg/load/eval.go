@@ -81,33 +81,40 @@ type worker struct {
 	claimsOnly bool
 }
 
-func newWorker(src source, r *reporter, sch, doc cue.Value, sectionErrors bool) *worker {
-	w := &worker{r: r, cache: src.opts.Cache, sch: sch, doc: doc, empty: doc.Context().CompileString("{}"), claimsOnly: src.opts.ClaimsOnly}
-	charts := fileCharts(doc, sectionErrors)
-	w.ctx = doc.Context().Encode(map[string]any{"build": !src.opts.ClaimsOnly}).
+// compiled is the schema and the file, built in one CUE context.
+type compiled struct {
+	ctx      *cue.Context
+	sch, doc cue.Value
+}
+
+func newWorker(src source, r *reporter, c compiled, sectionErrors bool) *worker {
+	w := &worker{r: r, cache: src.opts.Cache, sch: c.sch, doc: c.doc, empty: c.ctx.CompileString("{}"), claimsOnly: src.opts.ClaimsOnly}
+	charts := fileCharts(c.doc, sectionErrors)
+	w.ctx = c.ctx.Encode(map[string]any{"build": !src.opts.ClaimsOnly}).
 		FillPath(cue.ParsePath("fileCharts"), charts).
-		FillPath(cue.ParsePath("charts"), fileChartsResolved(sch, charts))
+		FillPath(cue.ParsePath("charts"), fileChartsResolved(c.sch, charts))
 	return w
 }
 
-// fileCharts is the file's charts block as the patterns read it: empty
-// when absent or when the file has errors outside its environments.
-func fileCharts(doc cue.Value, sectionErrors bool) cue.Value {
+// fileCharts is the file's charts block as the patterns read it (a CUE
+// value, or an empty Go map when absent or when the file has errors
+// outside its environments), to fill in.
+func fileCharts(doc cue.Value, sectionErrors bool) any {
 	if c := doc.LookupPath(cue.ParsePath("charts")); c.Exists() && !sectionErrors {
 		return c
 	}
-	return doc.Context().CompileString("{}")
+	return map[string]any{}
 }
 
 // fileChartsResolved is #FileCharts for the file's charts block: each
 // release key's chart for an environment that overrides none.
-func fileChartsResolved(sch, charts cue.Value) cue.Value {
+func fileChartsResolved(sch cue.Value, charts any) cue.Value {
 	return sch.LookupPath(cue.MakePath(cue.Def("FileCharts"))).
 		FillPath(cue.ParsePath("file"), charts).LookupPath(outPath)
 }
 
 // resolveFileCharts is fileChartsResolved, decoded.
-func resolveFileCharts(sch, charts cue.Value) (map[string]model.Chart, error) {
+func resolveFileCharts(sch cue.Value, charts any) (map[string]model.Chart, error) {
 	var out map[string]model.Chart
 	if err := fileChartsResolved(sch, charts).Decode(&out); err != nil {
 		return nil, fmt.Errorf("#FileCharts: %w", err)
@@ -127,7 +134,7 @@ func parseWorker(src source, main *reporter, sectionErrors bool) (*worker, error
 		return nil, err
 	}
 	doc := ctx.BuildFile(syntax)
-	return newWorker(src, main.withDoc(doc), sch, doc, sectionErrors), nil
+	return newWorker(src, main.withDoc(doc), compiled{ctx, sch, doc}, sectionErrors), nil
 }
 
 // keyTasks gives each task its cache key: the schema, the environment as
@@ -175,7 +182,7 @@ func keyTasks(src source, sectionErrors bool, tasks []envTask) {
 // come back in the order of the tasks, whichever worker ran them. An
 // environment evaluated before, with the same schema and inputs, is read
 // from the cache instead.
-func evaluate(src source, r *reporter, sch, doc cue.Value, sectionErrors bool, tasks []envTask) ([]*Env, int, diag.List, error) {
+func evaluate(src source, r *reporter, c compiled, sectionErrors bool, tasks []envTask) ([]*Env, int, diag.List, error) {
 	keyTasks(src, sectionErrors, tasks)
 	envs := make([]*Env, len(tasks))
 	diags := make([]diag.List, len(tasks))
@@ -206,7 +213,7 @@ func evaluate(src source, r *reporter, sch, doc cue.Value, sectionErrors bool, t
 	werrs := make([]error, workers)
 	if len(misses) > 0 {
 		// The first worker uses the context the file was read into.
-		ws[0] = newWorker(src, r, sch, doc, sectionErrors)
+		ws[0] = newWorker(src, r, c, sectionErrors)
 	}
 	par.For(len(misses), workers, func(w, j int) {
 		i := misses[j]

@@ -214,7 +214,7 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 		r.secretPaths[d.Path] = true
 	}
 	src := source{name: name, data: data, opts: opts, policies: policies, syntax: syntax, bases: bases}
-	f, diags := validate(src, r, sch, doc)
+	f, diags := validate(src, r, compiled{ctx, sch, doc})
 	diags = append(diags, secrets...)
 	if opts.Strict {
 		for i := range diags {
@@ -431,7 +431,8 @@ func readBases(sch cue.Value) (map[string]model.ReleaseBase, error) {
 	return bases, nil
 }
 
-func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
+func validate(src source, r *reporter, c compiled) (*File, diag.List) {
+	sch, doc := c.sch, c.doc
 	var diags diag.List
 	fileDef := sch.LookupPath(cue.MakePath(cue.Def("File")))
 	top := &scope{schema: fileDef}
@@ -439,7 +440,7 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 	// Unknown and missing sections.
 	// The settings: the file with its environments emptied (each is
 	// checked on its own), cheap to unify with #File.
-	settings := emptyEnvironments(doc)
+	settings := emptyEnvironments(c.ctx, doc)
 	diags = append(diags, r.checkOwnFields(settings, fileDef, nil, top)...)
 	// Values, section by section, so that an error in one hides none in
 	// another. CUE reports unknown and missing fields only while it has no
@@ -504,7 +505,7 @@ func validate(src source, r *reporter, sch, doc cue.Value) (*File, diag.List) {
 		cluster, _ := raw.LookupPath(cue.ParsePath("cluster")).String()
 		tasks = append(tasks, envTask{name: n, pattern: pattern, cluster: cluster})
 	}
-	envs2, evaluated, envDiags, err := evaluate(src, r, sch, doc, sectionErrors, tasks)
+	envs2, evaluated, envDiags, err := evaluate(src, r, c, sectionErrors, tasks)
 	if err != nil {
 		return nil, append(diags, diag.Diagnostic{Pos: diag.Pos{File: r.name}, Message: err.Error()})
 	}
@@ -548,8 +549,8 @@ func partialEnvs(envs cue.Value, named []string, evaluated []*Env) []*Env {
 // emptyEnvironments is the evaluated file with `environments: {}`: its
 // other sections as evaluated (so that, in a file written in CUE, a
 // section computed from the environments keeps its value).
-func emptyEnvironments(doc cue.Value) cue.Value {
-	empty := doc.Context().CompileString("{}")
+func emptyEnvironments(ctx *cue.Context, doc cue.Value) cue.Value {
+	empty := ctx.CompileString("{}")
 	out := empty
 	it, err := doc.Fields()
 	if err != nil {

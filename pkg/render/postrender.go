@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"sync"
 
+	//lint:ignore SA1019 helm-controller's origin labels are this plugin; API v1 is not out.
 	"sigs.k8s.io/kustomize/api/builtins"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/provider"
