@@ -3,7 +3,7 @@ GO      ?= go
 BIN     ?= bin/apkgen
 export GOTOOLCHAIN := local
 
-.PHONY: build test bench golden lint fmt
+.PHONY: build test race bench golden lint fmt
 
 build:
 	$(GO) build -o $(BIN) ./cmd/apkgen
@@ -11,6 +11,11 @@ build:
 # The README's test command.
 test:
 	$(GO) test ./...
+
+# The race detector over the packages that spread work over goroutines
+# (load's CUE workers, verify's kustomize workers, the cache) or drive them.
+race:
+	$(GO) test -race ./pkg/load/ ./pkg/verify/ ./pkg/apkgen/ ./pkg/write/ ./internal/...
 
 # Go benchmarks of the pipeline over generated files of 1, 10, 100 and 1000
 # environments, then the whole process (time and peak RSS) on the same files,
