@@ -9,7 +9,7 @@ import (
 	"math"
 	"math/big"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -55,10 +55,22 @@ func Encode(objs ...any) ([]byte, error) {
 
 // Marshal returns one object as canonical YAML, without the header.
 func Marshal(o any) ([]byte, error) {
-	n, err := node(reflect.ValueOf(o), topRank)
+	v := reflect.ValueOf(o)
+	var buf bytes.Buffer
+	buf.Grow(4 << 10) // most manifests fit
+	if writeDoc(&buf, v) {
+		return buf.Bytes(), nil
+	}
+	n, err := node(v, topRank)
 	if err != nil {
 		return nil, err
 	}
+	return encodeYAMLv3(n)
+}
+
+// encodeYAMLv3 writes a node tree with yaml.v3's own emitter, which
+// decides the layout writeDoc copies.
+func encodeYAMLv3(n *yaml.Node) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
@@ -71,38 +83,25 @@ func Marshal(o any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// node makes the yaml.v3 node tree of a value.
 func node(v reflect.Value, rank map[string]int) (*yaml.Node, error) {
-	// Integers beyond int64 come as *big.Int (what cue.Value.Decode and
-	// jsonnum make of them), written out whole.
-	if v.IsValid() && v.CanInterface() {
-		if b, ok := v.Interface().(*big.Int); ok && b != nil {
-			return &yaml.Node{Kind: yaml.ScalarNode, Value: b.String()}, nil
-		}
-	}
-	for v.Kind() == reflect.Interface || v.Kind() == reflect.Pointer {
-		if v.IsNil() {
-			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}, nil
-		}
-		v = v.Elem()
-	}
-	switch v.Kind() {
-	case reflect.Map:
-		keys := make([]string, 0, v.Len())
-		for _, k := range v.MapKeys() {
-			keys = append(keys, fmt.Sprint(k.Interface()))
-		}
-		sortKeys(keys, rank)
-		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		for _, k := range keys {
-			child, err := node(v.MapIndex(reflect.ValueOf(k).Convert(v.Type().Key())), nestedRank)
+	v, null := deref(v)
+	switch {
+	case null:
+		return nullScalar.node(), nil
+	case v.Kind() == reflect.Map:
+		entries := sortedEntries(v, rank)
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: make([]*yaml.Node, 0, 2*len(entries))}
+		for _, e := range entries {
+			child, err := node(e.value, nestedRank)
 			if err != nil {
 				return nil, err
 			}
-			n.Content = append(n.Content, str(k), child)
+			n.Content = append(n.Content, str(e.key).node(), child)
 		}
 		return n, nil
-	case reflect.Slice, reflect.Array:
-		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+	case isList(v):
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: make([]*yaml.Node, 0, v.Len())}
 		for i := 0; i < v.Len(); i++ {
 			child, err := node(v.Index(i), nestedRank)
 			if err != nil {
@@ -111,34 +110,113 @@ func node(v reflect.Value, rank map[string]int) (*yaml.Node, error) {
 			n.Content = append(n.Content, child)
 		}
 		return n, nil
+	}
+	s, err := scalarOf(v)
+	if err != nil {
+		return nil, err
+	}
+	return s.node(), nil
+}
+
+// deref looks through interfaces and pointers; null is a nil one, or no
+// value (reflect.ValueOf(nil)). A *big.Int is kept: it is a scalar.
+func deref(v reflect.Value) (_ reflect.Value, null bool) {
+	for v.Kind() == reflect.Interface || v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return v, true
+		}
+		if v.Type() == bigIntType {
+			return v, false
+		}
+		v = v.Elem()
+	}
+	return v, !v.IsValid()
+}
+
+var bigIntType = reflect.TypeFor[*big.Int]()
+
+func isList(v reflect.Value) bool {
+	return v.Kind() == reflect.Slice || v.Kind() == reflect.Array
+}
+
+// entry is a map entry under its key as written.
+type entry struct {
+	key   string
+	value reflect.Value
+}
+
+// sortedEntries are a map's entries in the order they are written.
+func sortedEntries(v reflect.Value, rank map[string]int) []entry {
+	entries := make([]entry, 0, v.Len())
+	if m, ok := v.Interface().(map[string]any); ok { // most maps, without reflect's iterator
+		for k, x := range m {
+			entries = append(entries, entry{k, reflect.ValueOf(x)})
+		}
+		slices.SortFunc(entries, func(a, b entry) int { return compareKeys(a.key, b.key, rank) })
+		return entries
+	}
+	for it := v.MapRange(); it.Next(); {
+		k := it.Key()
+		key := k.String()
+		if k.Kind() != reflect.String {
+			key = fmt.Sprint(k.Interface())
+		}
+		entries = append(entries, entry{key, it.Value()})
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return compareKeys(a.key, b.key, rank) })
+	return entries
+}
+
+// scalar is a YAML scalar as yaml.v3 is given it: tag, text and whether
+// to write it as a literal block.
+type scalar struct {
+	tag, value string
+	literal    bool
+}
+
+var nullScalar = scalar{tag: "!!null", value: "null"}
+
+func (s scalar) node() *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: s.tag, Value: s.value}
+	if s.literal {
+		n.Style = yaml.LiteralStyle
+	}
+	return n
+}
+
+// scalarOf is a dereferenced value that is no map or list as a scalar.
+func scalarOf(v reflect.Value) (scalar, error) {
+	// Integers beyond int64 come as *big.Int (what cue.Value.Decode and
+	// jsonnum make of them), written out whole.
+	if v.Type() == bigIntType {
+		return scalar{value: v.Interface().(*big.Int).String()}, nil
+	}
+	switch v.Kind() {
 	case reflect.String:
 		return str(v.String()), nil
 	case reflect.Bool:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(v.Bool())}, nil
+		return scalar{tag: "!!bool", value: strconv.FormatBool(v.Bool())}, nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(v.Int(), 10)}, nil
+		return scalar{tag: "!!int", value: strconv.FormatInt(v.Int(), 10)}, nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatUint(v.Uint(), 10)}, nil
+		return scalar{tag: "!!int", value: strconv.FormatUint(v.Uint(), 10)}, nil
 	case reflect.Float32, reflect.Float64:
 		f := v.Float()
 		if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(int64(f), 10)}, nil
+			return scalar{tag: "!!int", value: strconv.FormatInt(int64(f), 10)}, nil
 		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: strconv.FormatFloat(f, 'g', -1, 64)}, nil
+		return scalar{tag: "!!float", value: strconv.FormatFloat(f, 'g', -1, 64)}, nil
 	case reflect.Struct:
-		return nil, fmt.Errorf("manifest: structs are not supported (%s); use maps", v.Type())
+		return scalar{}, fmt.Errorf("manifest: structs are not supported (%s); use maps", v.Type())
 	}
-	return nil, fmt.Errorf("manifest: unsupported value of kind %s", v.Kind())
+	return scalar{}, fmt.Errorf("manifest: unsupported value of kind %s", v.Kind())
 }
 
 // str makes a string scalar; multi-line strings are literal blocks so that
 // embedded patches and config files stay readable.
-func str(s string) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
-	if strings.Contains(s, "\n") && !strings.ContainsAny(s, "\t\r") && !hasTrailingSpace(s) {
-		n.Style = yaml.LiteralStyle
-	}
-	return n
+func str(s string) scalar {
+	literal := strings.Contains(s, "\n") && !strings.ContainsAny(s, "\t\r") && !hasTrailingSpace(s)
+	return scalar{tag: "!!str", value: s, literal: literal}
 }
 
 func hasTrailingSpace(s string) bool {
@@ -150,17 +228,17 @@ func hasTrailingSpace(s string) bool {
 	return false
 }
 
-func sortKeys(keys []string, rank map[string]int) {
-	sort.Slice(keys, func(i, j int) bool {
-		ri, rj := rank[keys[i]], rank[keys[j]]
-		switch {
-		case ri != 0 && rj != 0:
-			return ri < rj
-		case ri != 0:
-			return true
-		case rj != 0:
-			return false
-		}
-		return keys[i] < keys[j]
-	})
+// compareKeys orders map keys: ranked ones first, by rank, then the rest
+// alphabetically.
+func compareKeys(a, b string, rank map[string]int) int {
+	ra, rb := rank[a], rank[b]
+	switch {
+	case ra != 0 && rb != 0:
+		return ra - rb
+	case ra != 0:
+		return -1
+	case rb != 0:
+		return 1
+	}
+	return strings.Compare(a, b)
 }
