@@ -215,11 +215,15 @@ func plain(s scalar) bool {
 	return false
 }
 
-// plainString: a string that starts with a letter and holds only
+// plainString: a string that starts with a digit (plainDigitFirst), or
+// starts with a letter and holds only
 // characters that are no YAML indicator there (a colon only before another
 // character: "a:" and "a: b" are quoted), and is no word a YAML reader
 // takes for a bool or null.
 func plainString(s string) bool {
+	if s[0] >= '0' && s[0] <= '9' {
+		return plainDigitFirst(s)
+	}
 	if !isLetter(s[0]) || len(s) <= 5 && yamlWord[strings.ToLower(s)] {
 		return false
 	}
@@ -234,6 +238,31 @@ func plainString(s string) bool {
 		}
 	}
 	return true
+}
+
+// plainDigitFirst: a string that starts with a digit and that YAML reads
+// as no number and no date, as a duration ("10m") or a version ("1.3.0-1"):
+// lower-case letters, digits, dots and dashes, with a letter no number
+// holds (hexadecimal digits, x, o and b are in numbers) or two dots, and
+// not four digits and a dash (a date).
+func plainDigitFirst(s string) bool {
+	dots, wordLetter := 0, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9', c == '-':
+		case c == '.':
+			dots++
+		case c >= 'a' && c <= 'z':
+			wordLetter = wordLetter || strings.IndexByte("abcdefox", c) < 0
+		default:
+			return false
+		}
+	}
+	if len(s) > 4 && isDigits(s[:4]) && s[4] == '-' {
+		return false
+	}
+	return wordLetter || dots >= 2
 }
 
 // quotedIndicator: a string that starts with a YAML indicator, which only

@@ -48,6 +48,8 @@ func TestWriteMatchesYAMLv3(t *testing.T) {
 		"~", "", " ", "a ", " a", "-", "-a", "- a", "?", "? a", "a#b", "a #b", "#a", "*a", "&a", "!a", "%a", "@a", "`a",
 		"'a'", "\"a\"", "a'b", "a\"b", "[a]", "{a}", "a,b", "a]b", "a}b", "|", ">", "a|b", "a>b", "---", "...", "--- a",
 		"1", "01", "-1", "1.5", "1e3", "1e+03", "0x1F", "0o17", "1_000", "1:20", "2001-12-14", ".inf", ".nan", "+1",
+		"10m", "1h", "1.3.0-1", "1.3", "1.3.", "1..3", "0x1g", "0b101", "0o7z", "1e5m", "2001-12-14x", "2001-1-1",
+		"200-12-14", "20011-12-14", "1-2", "9443", "1.2.3", "4.6.0-4", "0.0.0", "1e3.5", "0xff.ff", "1.3.0-rc.1",
 		"é", "aé", "a\tb", "a\x00b", "\x7f", "a\u2028b", "\xff", strings.Repeat("x", 200),
 		"line\n", "line", "a\nb", "a\nb\n", "a\n\nb\n", "a\nb\n\n", "\na", " a\nb", "a \nb", "a\n b\n", "a\n\tb",
 		"a\r\nb", "a\rb", "a\u0085b", "a\u2029b", "a\nb ", "é\nb", "---\n", "a\n---\nb", "a\n...\n",
@@ -79,12 +81,18 @@ func TestWriteMatchesYAMLv3(t *testing.T) {
 // awkward characters.
 func TestWriteMatchesYAMLv3Random(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	const alphabet = "ab-_.:/ #'\"\n\t@=?&%+,*!|>{}[]é0123456789"
-	letters := []rune(alphabet)
+	const alphabet = "abmoxe-_.:/ #'\"\n\t@=?&%+,*!|>{}[]é0123456789"
+	// and strings near numbers, dates and versions.
+	const numeric = "0123456789.-_+:eExobmT "
+	letters, digits := []rune(alphabet), []rune(numeric)
 	randString := func() string {
+		from := letters
+		if r.IntN(2) == 0 {
+			from = digits
+		}
 		var b strings.Builder
-		for range r.IntN(8) {
-			b.WriteRune(letters[r.IntN(len(letters))])
+		for range r.IntN(11) {
+			b.WriteRune(from[r.IntN(len(from))])
 		}
 		return b.String()
 	}
