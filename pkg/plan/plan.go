@@ -10,6 +10,7 @@ import (
 
 	"cuelang.org/go/cue"
 
+	"github.com/apkgen/apkgen/internal/jsonnum"
 	"github.com/apkgen/apkgen/pkg/load"
 	"github.com/apkgen/apkgen/pkg/model"
 )
@@ -124,8 +125,9 @@ func Build(f *load.File) (*Plan, error) {
 			p.Bases[r.Key] = &Base{Chart: charts[r.Key], ReleaseBase: f.Bases[r.Key]}
 		}
 	}
+	infra := infrastructures{}
 	for _, name := range f.Clusters {
-		c, err := cluster(f, name)
+		c, err := cluster(f, name, infra)
 		if err != nil {
 			return nil, fmt.Errorf("cluster %s: %w", name, err)
 		}
@@ -161,17 +163,42 @@ func sortReleases(m map[string]*Release) []*Release {
 	return out
 }
 
-func cluster(f *load.File, name string) (*Cluster, error) {
+// infrastructures are #Infrastructure's outputs, as JSON, by the cluster
+// settings they were computed from (as JSON): clusters set alike, as most
+// are, share one evaluation, which was most of planning a cluster. Each
+// cluster decodes its own copy.
+type infrastructures map[string][]byte
+
+func (m infrastructures) of(f *load.File, cv cue.Value) ([]byte, error) {
+	key, err := cv.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	if out, ok := m[string(key)]; ok {
+		return out, nil
+	}
+	out, err := f.Schema.LookupPath(cue.MakePath(cue.Def("Infrastructure"))).
+		FillPath(cue.ParsePath("in.cluster"), cv).LookupPath(cue.ParsePath("out")).MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	m[string(key)] = out
+	return out, nil
+}
+
+func cluster(f *load.File, name string, infra infrastructures) (*Cluster, error) {
 	cv := f.Value.LookupPath(cue.MakePath(cue.Str("clusters"), cue.Str(name)))
 	c := &Cluster{Name: name, Server: load.Server(cv)}
-	infra := f.Schema.LookupPath(cue.MakePath(cue.Def("Infrastructure"))).
-		FillPath(cue.ParsePath("in.cluster"), cv)
+	data, err := infra.of(f, cv)
+	if err != nil {
+		return nil, err
+	}
 	var out struct {
 		Releases map[string]*Release `json:"releases"`
 		CRDs     CRDBundle           `json:"crds"`
 		Objects  []Object            `json:"objects"`
 	}
-	if err := infra.LookupPath(cue.ParsePath("out")).Decode(&out); err != nil {
+	if err := jsonnum.Unmarshal(data, &out); err != nil {
 		return nil, err
 	}
 	c.Releases = sortReleases(out.Releases)
