@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	yamlv3 "gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -26,6 +27,10 @@ const root = "/tree"
 
 // minDirsPerWorker is how many kustomize builds pay for an extra worker.
 const minDirsPerWorker = 8
+
+// minKustomizationsPerWorker is how many kustomization.yaml files to read
+// pay for an extra worker.
+const minKustomizationsPerWorker = 64
 
 // Build runs kustomize on every directory holding a kustomization.yaml and
 // returns the results by directory. An error names the directory and is a
@@ -153,15 +158,19 @@ func buildKey(t tree.Tree, files []string) buildcache.Key {
 // what each lists as resources or components; the tree passed in is left
 // as it is.
 func offlineTree(t tree.Tree, dirs []string) (tree.Tree, map[string][]string, error) {
+	files := make([][]byte, len(dirs))
+	refs := make([][]string, len(dirs))
+	errs := make([]error, len(dirs))
+	par.For(len(dirs), par.Workers(len(dirs), minKustomizationsPerWorker), func(_, i int) {
+		files[i], refs[i], errs[i] = offline(t[dirs[i]+"/kustomization.yaml"])
+	})
 	out := maps.Clone(t)
 	listed := make(map[string][]string, len(dirs))
-	for _, dir := range dirs {
-		file := dir + "/kustomization.yaml"
-		b, refs, err := offline(t[file])
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", dir, err)
+	for i, dir := range dirs {
+		if errs[i] != nil {
+			return nil, nil, fmt.Errorf("%s: %w", dir, errs[i])
 		}
-		out[file], listed[dir] = b, refs
+		out[dir+"/kustomization.yaml"], listed[dir] = files[i], refs[i]
 	}
 	return out, listed, nil
 }
@@ -250,6 +259,17 @@ func mountFile(fs filesys.FileSystem, p string, b []byte) error {
 // helmCharts and its http(s) resources), and its local resources and
 // components.
 func offline(b []byte) ([]byte, []string, error) {
+	// Most kustomizations need no change: what they list is read
+	// directly, and only one that does is rewritten through a map.
+	var lists struct {
+		Resources  []string `yaml:"resources"`
+		Components []string `yaml:"components"`
+		HelmCharts any      `yaml:"helmCharts"`
+	}
+	if err := yamlv3.Unmarshal(b, &lists); err == nil && lists.HelmCharts == nil &&
+		!slices.ContainsFunc(lists.Resources, isRemote) {
+		return b, append(lists.Resources, lists.Components...), nil
+	}
 	var k map[string]any
 	if err := yaml.Unmarshal(b, &k); err != nil {
 		return nil, nil, err

@@ -129,3 +129,28 @@ func TestCheckBuildsOnlyWhatChanged(t *testing.T) {
 		t.Errorf("no cache: built %d, err %v", st.Built, err)
 	}
 }
+
+// offline leaves a kustomization without network use as it is, and takes
+// out of one what needs the network; the rest of it stays.
+func TestOffline(t *testing.T) {
+	local := "resources:\n- ../base\n- own.yaml\ncomponents:\n- ../comp\n"
+	b, listed, err := offline([]byte(local))
+	if err != nil || string(b) != local || strings.Join(listed, " ") != "../base own.yaml ../comp" {
+		t.Errorf("local: %q %v %v", b, listed, err)
+	}
+	for name, k := range map[string]string{
+		"remote":     "resources:\n- https://example.com/crds.yaml\n- own.yaml\n",
+		"helmCharts": "resources:\n- own.yaml\nhelmCharts:\n- name: apk\n  repo: https://example.com\n",
+	} {
+		b, listed, err := offline([]byte(k))
+		if err != nil || strings.Contains(string(b), "https://") || !strings.Contains(string(b), "- own.yaml") ||
+			strings.Join(listed, " ") != "own.yaml" {
+			t.Errorf("%s: %q %v %v", name, b, listed, err)
+		}
+	}
+	tr := sample(2)
+	tr["apps/env-001/kustomization.yaml"] = []byte("resources: [unclosed\n")
+	if _, err := Build(tr); err == nil || !strings.HasPrefix(err.Error(), "apps/env-001: ") {
+		t.Errorf("a kustomization that is no YAML: got %v, want an error naming its folder", err)
+	}
+}
