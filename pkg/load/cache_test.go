@@ -115,3 +115,50 @@ func TestCacheKeys(t *testing.T) {
 	}
 	evaluated(twoEnvs, Options{}, 2)
 }
+
+// readCache takes from prefetch what it read for the same environment and
+// pattern, and keys and reads the rest itself, with the same result.
+func TestReadCache(t *testing.T) {
+	data, err := os.ReadFile("../../examples/dp-per-namespace.yaml") // dev and test
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := buildcache.Open(filepath.Join(t.TempDir(), "cache"))
+	if _, err := Parse("envs.yaml", data, Options{Cache: cache}); err != nil {
+		t.Fatal(err)
+	}
+	cache.Flush()
+	syntax, err := parseSyntax("envs.yaml", data, "yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := source{name: "envs.yaml", data: data, opts: Options{Cache: cache}, syntax: syntax}
+	src.keyer = newKeyer(src)
+	tasks := func() []envTask {
+		return []envTask{{name: "dev", pattern: "dp-per-namespace", cluster: "nonprod"},
+			{name: "test", pattern: "dp-per-namespace", cluster: "nonprod"}}
+	}
+	for name, prefetched := range map[string]func() map[string]cachedEval{
+		"prefetched": prefetch(src, src.keyer),
+		// dev prefetched under another pattern, test not at all.
+		"read here": func() map[string]cachedEval { return map[string]cachedEval{"dev": {pattern: "cp-dp-k8s"}} },
+	} {
+		src.prefetched = prefetched
+		ts, envs := tasks(), make([]*Env, 2)
+		readCache(src, false, ts, envs)
+		for i, tk := range ts {
+			if key, _ := src.keyer.keys(tk.name, tk.pattern); tk.key != key || !tk.cacheable() {
+				t.Errorf("%s: %s keyed %x, want %x", name, tk.name, tk.key, key)
+			}
+			if envs[i] == nil || envs[i].Name != tk.name || envs[i].In.Namespace != "apk-"+tk.name {
+				t.Errorf("%s: %s from the cache: %+v", name, tk.name, envs[i])
+			}
+		}
+		// A file with errors outside its environments is not keyed.
+		ts, envs = tasks(), make([]*Env, 2)
+		readCache(src, true, ts, envs)
+		if ts[0].cacheable() || envs[0] != nil {
+			t.Errorf("%s: with section errors, dev was keyed or read", name)
+		}
+	}
+}

@@ -1,10 +1,10 @@
 package load
 
 import (
-	"bytes"
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -51,6 +51,10 @@ type source struct {
 	syntax *ast.File
 	// bases is #ReleaseBase, decoded once (readBases).
 	bases map[string]model.ReleaseBase
+	// keyer keys the evaluations, nil when they are not cached.
+	keyer *keyer
+	// prefetched waits for what prefetch read from the cache.
+	prefetched func() map[string]cachedEval
 }
 
 // envTask is an environment to evaluate.
@@ -137,43 +141,78 @@ func parseWorker(src source, main *reporter, sectionErrors bool) (*worker, error
 	return newWorker(src, main.withDoc(doc), compiled{ctx, sch, doc}, sectionErrors), nil
 }
 
-// keyTasks gives each task its cache key: the schema, the environment as
-// written and what the pattern's context holds. Only data can be keyed by
-// what it says: an environments file written in CUE may hold constraints
-// and references, so its environments are always evaluated. Nor is a file
-// with errors outside its environments keyed: a build never uses its
-// evaluations.
-func keyTasks(src source, sectionErrors bool, tasks []envTask) {
-	if src.opts.Cache == nil || format(src.name) == "cue" || sectionErrors {
+// cachedEval is what the cache held for an environment as written, read
+// before the environments were known (prefetch): the pattern and keys it
+// was read by, and the evaluation (nil: none, or one that did not decode).
+type cachedEval struct {
+	pattern   string
+	key, full buildcache.Key
+	ev        *evaluated
+}
+
+// prefetch reads the cached evaluations of the file's environments as
+// written, on a goroutine of its own, while the calling one builds the
+// file in CUE and checks its sections: on a warm cache the reads are done
+// by the time the environments are known. The function it returns waits
+// for them.
+func prefetch(src source, k *keyer) func() map[string]cachedEval {
+	if k == nil {
+		return func() map[string]cachedEval { return nil }
+	}
+	done := make(chan map[string]cachedEval, 1)
+	go func() {
+		out := make(map[string]cachedEval, len(k.envs))
+		for name, e := range k.envs {
+			pattern, ok := patternOf(e)
+			if !ok {
+				continue
+			}
+			c := cachedEval{pattern: pattern}
+			c.key, c.full = k.keys(name, pattern)
+			c.ev = readEval(src.opts.Cache, c.key, c.full)
+			out[name] = c
+		}
+		done <- out
+	}()
+	return sync.OnceValue(func() map[string]cachedEval { return <-done })
+}
+
+// readEval reads the first of the keys the cache holds an evaluation
+// under that decodes; zero keys are skipped.
+func readEval(c *buildcache.Cache, keys ...buildcache.Key) *evaluated {
+	for _, key := range keys {
+		if key == (buildcache.Key{}) {
+			continue
+		}
+		if data, ok := c.Get(key); ok {
+			if ev, err := decodeEnv(data); err == nil {
+				return ev
+			}
+		}
+	}
+	return nil
+}
+
+// readCache gives each task its cache key and, from a cache hit, its
+// environment: what prefetch read for the same environment and pattern is
+// taken from it, the rest is keyed and read here, in parallel. A file with
+// errors outside its environments is not keyed: a build never uses its
+// evaluations. An entry that does not decode is evaluated again.
+func readCache(src source, sectionErrors bool, tasks []envTask, envs []*Env) {
+	if src.keyer == nil || sectionErrors {
 		return
 	}
-	chartsSyntax, envs, ok := envSyntax(src.syntax)
-	if !ok {
-		return
-	}
-	var charts bytes.Buffer
-	if chartsSyntax != nil && !writeData(&charts, chartsSyntax) {
-		return
-	}
-	// The schema's sources, policies included.
-	var sources [][]byte
-	for _, s := range schema.Sources(src.policies...) {
-		sources = append(sources, []byte(s.Name), s.Data)
-	}
-	schemaID := buildcache.NewKey("schema", sources...)
+	pre := src.prefetched()
 	par.For(len(tasks), par.Workers(len(tasks), minEnvsPerWorker), func(_, i int) {
 		t := &tasks[i]
-		var env bytes.Buffer
-		if e, ok := envs[t.name]; !ok || !writeData(&env, e) {
-			return
+		c, ok := pre[t.name]
+		if !ok || c.pattern != t.pattern {
+			c.key, c.full = src.keyer.keys(t.name, t.pattern)
+			c.ev = readEval(src.opts.Cache, c.key, c.full)
 		}
-		key := func(kind string) buildcache.Key {
-			return buildcache.NewKey(kind, schemaID[:], exportShape(), []byte(t.pattern), []byte(t.name),
-				charts.Bytes(), env.Bytes())
-		}
-		t.key = key("env")
-		if src.opts.ClaimsOnly {
-			t.key, t.full = key("claims"), t.key
+		t.key, t.full = c.key, c.full
+		if c.ev != nil {
+			envs[i] = t.env(c.ev)
 		}
 	})
 }
@@ -183,25 +222,11 @@ func keyTasks(src source, sectionErrors bool, tasks []envTask) {
 // environment evaluated before, with the same schema and inputs, is read
 // from the cache instead.
 func evaluate(src source, r *reporter, c compiled, sectionErrors bool, tasks []envTask) ([]*Env, int, diag.List, error) {
-	keyTasks(src, sectionErrors, tasks)
 	envs := make([]*Env, len(tasks))
 	diags := make([]diag.List, len(tasks))
 	errs := make([]error, len(tasks))
-	// Cache hits are read and decoded in parallel; only the misses reach a
-	// worker. An entry that does not decode is evaluated again.
-	par.For(len(tasks), par.Workers(len(tasks), minEnvsPerWorker), func(_, i int) {
-		if !tasks[i].cacheable() {
-			return
-		}
-		for _, key := range []buildcache.Key{tasks[i].key, tasks[i].full} {
-			if envs[i] != nil || key == (buildcache.Key{}) {
-				break
-			}
-			if data, ok := src.opts.Cache.Get(key); ok {
-				envs[i], _ = tasks[i].decode(data)
-			}
-		}
-	})
+	// Only the cache's misses reach a worker.
+	readCache(src, sectionErrors, tasks, envs)
 	var misses []int
 	for i := range tasks {
 		if envs[i] == nil {
@@ -340,5 +365,10 @@ func (t envTask) decode(data []byte) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Env{Name: t.name, Pattern: t.pattern, Cluster: t.cluster, In: ev.In, Out: ev.Out}, nil
+	return t.env(ev), nil
+}
+
+// env is the task's environment with its evaluation.
+func (t envTask) env(ev *evaluated) *Env {
+	return &Env{Name: t.name, Pattern: t.pattern, Cluster: t.cluster, In: ev.In, Out: ev.Out}
 }

@@ -5,13 +5,95 @@ import (
 	"strconv"
 
 	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/literal"
 	"cuelang.org/go/cue/token"
+
+	"github.com/apkgen/apkgen/internal/buildcache"
+	"github.com/apkgen/apkgen/schema"
 )
 
 // The cache key of an environment's evaluation holds the environment as
 // written. It is read off the syntax tree, not the CUE value: the tree is
-// plain data, so every environment is keyed in parallel, where CUE values
-// may be read by one goroutine only.
+// plain data, so every environment is keyed in parallel, and before CUE
+// has built the file, where CUE values may be read by one goroutine only.
+
+// keyer keys the evaluations of a file's environments: by the schema, the
+// environment as written and what the pattern's context holds (the file's
+// charts block).
+type keyer struct {
+	schemaID   buildcache.Key
+	charts     []byte
+	envs       map[string]ast.Expr
+	claimsOnly bool
+}
+
+// newKeyer returns nil when the file's evaluations are not cached: without
+// a cache, and for an environments file written in CUE, which may hold
+// constraints and references (only data can be keyed by what it says).
+func newKeyer(src source) *keyer {
+	if src.opts.Cache == nil || format(src.name) == "cue" {
+		return nil
+	}
+	chartsSyntax, envs, ok := envSyntax(src.syntax)
+	if !ok {
+		return nil
+	}
+	var charts bytes.Buffer
+	if chartsSyntax != nil && !writeData(&charts, chartsSyntax) {
+		return nil
+	}
+	// The schema's sources, policies included.
+	var sources [][]byte
+	for _, s := range schema.Sources(src.policies...) {
+		sources = append(sources, []byte(s.Name), s.Data)
+	}
+	return &keyer{schemaID: buildcache.NewKey("schema", sources...), charts: charts.Bytes(),
+		envs: envs, claimsOnly: src.opts.ClaimsOnly}
+}
+
+// keys returns the key of the evaluation of environment name with its
+// pattern and, for a claims-only evaluation, the key of the complete one,
+// which holds the claims too (so validate after a build evaluates
+// nothing). Both are zero for an environment that cannot be keyed.
+func (k *keyer) keys(name, pattern string) (key, full buildcache.Key) {
+	var env bytes.Buffer
+	if e, ok := k.envs[name]; !ok || !writeData(&env, e) {
+		return
+	}
+	mk := func(kind string) buildcache.Key {
+		return buildcache.NewKey(kind, k.schemaID[:], exportShape(), []byte(pattern), []byte(name),
+			k.charts, env.Bytes())
+	}
+	if k.claimsOnly {
+		return mk("claims"), mk("env")
+	}
+	return mk("env"), buildcache.Key{}
+}
+
+// patternOf is the pattern an environment's syntax names, when it is a
+// string literal.
+func patternOf(env ast.Expr) (string, bool) {
+	s, ok := env.(*ast.StructLit)
+	if !ok {
+		return "", false
+	}
+	for _, d := range s.Elts {
+		f, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		if name, _, _ := ast.LabelName(f.Label); name != "pattern" {
+			continue
+		}
+		lit, ok := f.Value.(*ast.BasicLit)
+		if !ok || lit.Kind != token.STRING {
+			return "", false
+		}
+		p, err := literal.Unquote(lit.Value)
+		return p, err == nil
+	}
+	return "", false
+}
 
 // envSyntax returns the syntax of the file's charts field and of each
 // environment, by name. ok is false when environments is not a plain

@@ -182,6 +182,9 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	src := source{name: name, data: data, opts: opts, policies: policies, syntax: syntax}
+	src.keyer = newKeyer(src)
+	src.prefetched = prefetch(src, src.keyer)
 	// The credential scan of YAML and JSON reads the syntax tree while CUE
 	// builds the value; that of a file in CUE reads the value.
 	secretsDone := make(chan diag.List, 1)
@@ -213,7 +216,7 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	for _, d := range secrets {
 		r.secretPaths[d.Path] = true
 	}
-	src := source{name: name, data: data, opts: opts, policies: policies, syntax: syntax, bases: bases}
+	src.bases = bases
 	f, diags := validate(src, r, compiled{ctx, sch, doc})
 	diags = append(diags, secrets...)
 	if opts.Strict {
