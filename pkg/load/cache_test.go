@@ -162,3 +162,39 @@ func TestReadCache(t *testing.T) {
 		}
 	}
 }
+
+// validate after a build evaluates nothing: it reads the claims from the
+// build's complete evaluations, the same claims it would compute.
+func TestClaimsFromABuildsEntries(t *testing.T) {
+	files, err := filepath.Glob("../../examples/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatal(files, err)
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cache := buildcache.Open(filepath.Join(t.TempDir(), "cache"))
+		if _, err := Parse(file, data, Options{Cache: cache}); err != nil {
+			t.Fatal(err)
+		}
+		cache.Flush()
+		cached, err := Parse(file, data, Options{Cache: cache, ClaimsOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh, err := Parse(file, data, Options{ClaimsOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cached.Evaluated != 0 || len(cached.Envs) != len(fresh.Envs) {
+			t.Fatalf("%s: evaluated %d of %d environments after a build, want none", file, cached.Evaluated, len(cached.Envs))
+		}
+		for i, e := range cached.Envs {
+			if !reflect.DeepEqual(e, fresh.Envs[i]) {
+				t.Errorf("%s: %s: from the build's entry\n%+v\nevaluated\n%+v", file, e.Name, *e, *fresh.Envs[i])
+			}
+		}
+	}
+}

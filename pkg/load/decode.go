@@ -265,3 +265,26 @@ func decodeEnv(data []byte) (*evaluated, error) {
 	}
 	return &ev, nil
 }
+
+// decodeClaims is decodeEnv for a claims-only run (validate): of out, only
+// the claims. An entry of a complete evaluation, which a build stores and
+// validate then reads, decodes without the values, objects and files that
+// validate never reads, nor evaluates.
+func decodeClaims(data []byte) (*evaluated, error) {
+	var ev struct {
+		In  model.Input  `json:"in"`
+		Out outputClaims `json:"out"`
+	}
+	if err := jsonnum.Unmarshal(data, &ev); err != nil {
+		return nil, err
+	}
+	if len(ev.Out.Releases) == 0 {
+		return nil, errors.New("an evaluated environment without releases")
+	}
+	out := model.Output{ExclusiveCluster: ev.Out.ExclusiveCluster, NotForProduction: ev.Out.NotForProduction,
+		Releases: make(map[string]*model.Release, len(ev.Out.Releases))}
+	for key, r := range ev.Out.Releases {
+		out.Releases[key] = &model.Release{Chart: r.Chart, ReleaseName: r.ReleaseName, ClusterScoped: r.ClusterScoped}
+	}
+	return &evaluated{In: ev.In, Out: out}, nil
+}

@@ -169,7 +169,7 @@ func prefetch(src source, k *keyer) func() map[string]cachedEval {
 			}
 			c := cachedEval{pattern: pattern}
 			c.key, c.full = k.keys(name, pattern)
-			c.ev = readEval(src.opts.Cache, c.key, c.full)
+			c.ev = readEval(src.opts, c.key, c.full)
 			out[name] = c
 		}
 		done <- out
@@ -178,14 +178,19 @@ func prefetch(src source, k *keyer) func() map[string]cachedEval {
 }
 
 // readEval reads the first of the keys the cache holds an evaluation
-// under that decodes; zero keys are skipped.
-func readEval(c *buildcache.Cache, keys ...buildcache.Key) *evaluated {
+// under that decodes, only its claims for a claims-only run; zero keys are
+// skipped.
+func readEval(opts Options, keys ...buildcache.Key) *evaluated {
+	decode := decodeEnv
+	if opts.ClaimsOnly {
+		decode = decodeClaims
+	}
 	for _, key := range keys {
 		if key == (buildcache.Key{}) {
 			continue
 		}
-		if data, ok := c.Get(key); ok {
-			if ev, err := decodeEnv(data); err == nil {
+		if data, ok := opts.Cache.Get(key); ok {
+			if ev, err := decode(data); err == nil {
 				return ev
 			}
 		}
@@ -208,7 +213,7 @@ func readCache(src source, sectionErrors bool, tasks []envTask, envs []*Env) {
 		c, ok := pre[t.name]
 		if !ok || c.pattern != t.pattern {
 			c.key, c.full = src.keyer.keys(t.name, t.pattern)
-			c.ev = readEval(src.opts.Cache, c.key, c.full)
+			c.ev = readEval(src.opts, c.key, c.full)
 		}
 		t.key, t.full = c.key, c.full
 		if c.ev != nil {
