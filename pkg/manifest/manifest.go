@@ -167,21 +167,17 @@ func sortedEntries(v reflect.Value, rank map[string]int) []entry {
 	return entries
 }
 
-// scalar is a YAML scalar as yaml.v3 is given it: tag, text and whether
-// to write it as a literal block.
+// scalar is a YAML scalar as yaml.v3 is given it: tag and text. yaml.v3
+// writes a multi-line string as a literal block (so that embedded patches
+// and config files stay readable) where YAML allows one, else quoted.
 type scalar struct {
 	tag, value string
-	literal    bool
 }
 
 var nullScalar = scalar{tag: "!!null", value: "null"}
 
 func (s scalar) node() *yaml.Node {
-	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: s.tag, Value: s.value}
-	if s.literal {
-		n.Style = yaml.LiteralStyle
-	}
-	return n
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: s.tag, Value: s.value}
 }
 
 // scalarOf is a dereferenced value that is no map or list as a scalar.
@@ -212,21 +208,8 @@ func scalarOf(v reflect.Value) (scalar, error) {
 	return scalar{}, fmt.Errorf("manifest: unsupported value of kind %s", v.Kind())
 }
 
-// str makes a string scalar; multi-line strings are literal blocks so that
-// embedded patches and config files stay readable.
-func str(s string) scalar {
-	literal := strings.Contains(s, "\n") && !strings.ContainsAny(s, "\t\r") && !hasTrailingSpace(s)
-	return scalar{tag: "!!str", value: s, literal: literal}
-}
-
-func hasTrailingSpace(s string) bool {
-	for _, line := range strings.Split(s, "\n") {
-		if strings.HasSuffix(line, " ") {
-			return true
-		}
-	}
-	return false
-}
+// str makes a string scalar.
+func str(s string) scalar { return scalar{tag: "!!str", value: s} }
 
 // compareKeys orders map keys: ranked ones first, by rank, then the rest
 // alphabetically.
