@@ -139,7 +139,7 @@ func TestReadCache(t *testing.T) {
 			{name: "test", pattern: "dp-per-namespace", cluster: "nonprod"}}
 	}
 	for name, prefetched := range map[string]func() map[string]cachedEval{
-		"prefetched": prefetch(src, src.keyer),
+		"prefetched": prefetch(src),
 		// dev prefetched under another pattern, test not at all.
 		"read here": func() map[string]cachedEval { return map[string]cachedEval{"dev": {pattern: "cp-dp-k8s"}} },
 	} {

@@ -252,39 +252,39 @@ func typedFields(t reflect.Type) []typedField {
 }
 
 // decodeEnv reads exportEnv's JSON, numbers as cue.Value.Decode makes
-// them.
+// them. With claimsOnly (validate), of out only the claims: an entry of a
+// complete evaluation, which a build stores and validate then reads,
+// decodes without the values, objects and files validate never reads.
 // Every pattern computes at least one release: an entry without any is
 // not an evaluation (a stale or damaged cache entry), and is refused.
-func decodeEnv(data []byte) (*evaluated, error) {
-	var ev evaluated
-	if err := jsonnum.Unmarshal(data, &ev); err != nil {
+func decodeEnv(data []byte, claimsOnly bool) (*evaluated, error) {
+	ev := &evaluated{}
+	if claimsOnly {
+		var claims struct {
+			In  model.Input  `json:"in"`
+			Out outputClaims `json:"out"`
+		}
+		if err := jsonnum.Unmarshal(data, &claims); err != nil {
+			return nil, err
+		}
+		ev.In, ev.Out = claims.In, claims.Out.output()
+	} else if err := jsonnum.Unmarshal(data, ev); err != nil {
 		return nil, err
 	}
 	if len(ev.Out.Releases) == 0 {
 		return nil, errors.New("an evaluated environment without releases")
 	}
-	return &ev, nil
+	return ev, nil
 }
 
-// decodeClaims is decodeEnv for a claims-only run (validate): of out, only
-// the claims. An entry of a complete evaluation, which a build stores and
-// validate then reads, decodes without the values, objects and files that
-// validate never reads, nor evaluates.
-func decodeClaims(data []byte) (*evaluated, error) {
-	var ev struct {
-		In  model.Input  `json:"in"`
-		Out outputClaims `json:"out"`
+// output is the claims as the model.Output they are part of.
+func (c outputClaims) output() model.Output {
+	out := model.Output{ExclusiveCluster: c.ExclusiveCluster, NotForProduction: c.NotForProduction}
+	if c.Releases != nil {
+		out.Releases = make(map[string]*model.Release, len(c.Releases))
 	}
-	if err := jsonnum.Unmarshal(data, &ev); err != nil {
-		return nil, err
-	}
-	if len(ev.Out.Releases) == 0 {
-		return nil, errors.New("an evaluated environment without releases")
-	}
-	out := model.Output{ExclusiveCluster: ev.Out.ExclusiveCluster, NotForProduction: ev.Out.NotForProduction,
-		Releases: make(map[string]*model.Release, len(ev.Out.Releases))}
-	for key, r := range ev.Out.Releases {
+	for key, r := range c.Releases {
 		out.Releases[key] = &model.Release{Chart: r.Chart, ReleaseName: r.ReleaseName, ClusterScoped: r.ClusterScoped}
 	}
-	return &evaluated{In: ev.In, Out: out}, nil
+	return out
 }

@@ -55,7 +55,7 @@ func TestExportDecodeMatchesCUEDecode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := decodeEnv(data)
+	got, err := decodeEnv(data, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,8 +77,10 @@ func TestExportDecodeMatchesCUEDecode(t *testing.T) {
 // A damaged entry does not decode: the environment is evaluated again.
 func TestDecodeEnvRejectsDamage(t *testing.T) {
 	for _, data := range []string{"", "{", `{"in": 3}`, `{"out": {"releases": []}}`, `{}`, `{"in": {}, "out": {"releases": {}}}`} {
-		if _, err := decodeEnv([]byte(data)); err == nil {
-			t.Errorf("decodeEnv(%q) = nil error", data)
+		for _, claimsOnly := range []bool{false, true} {
+			if _, err := decodeEnv([]byte(data), claimsOnly); err == nil {
+				t.Errorf("decodeEnv(%q, claimsOnly %v) = nil error", data, claimsOnly)
+			}
 		}
 	}
 }
@@ -102,7 +104,7 @@ func TestExportMatchesCUEDecodeOnPatterns(t *testing.T) {
 		if err := out.Decode(&want.Out); err != nil {
 			t.Errorf("out.Decode: %v", err)
 		}
-		got, err := decodeEnv(data)
+		got, err := decodeEnv(data, claimsOnly)
 		if err != nil {
 			t.Errorf("decodeEnv: %v", err)
 		} else if !reflect.DeepEqual(*got, want) {

@@ -155,7 +155,8 @@ type cachedEval struct {
 // file in CUE and checks its sections: on a warm cache the reads are done
 // by the time the environments are known. The function it returns waits
 // for them.
-func prefetch(src source, k *keyer) func() map[string]cachedEval {
+func prefetch(src source) func() map[string]cachedEval {
+	k := src.keyer
 	if k == nil {
 		return func() map[string]cachedEval { return nil }
 	}
@@ -178,19 +179,15 @@ func prefetch(src source, k *keyer) func() map[string]cachedEval {
 }
 
 // readEval reads the first of the keys the cache holds an evaluation
-// under that decodes, only its claims for a claims-only run; zero keys are
-// skipped.
+// under that decodes (only its claims for a claims-only run); zero keys
+// are skipped.
 func readEval(opts Options, keys ...buildcache.Key) *evaluated {
-	decode := decodeEnv
-	if opts.ClaimsOnly {
-		decode = decodeClaims
-	}
 	for _, key := range keys {
 		if key == (buildcache.Key{}) {
 			continue
 		}
 		if data, ok := opts.Cache.Get(key); ok {
-			if ev, err := decode(data); err == nil {
+			if ev, err := decodeEnv(data, opts.ClaimsOnly); err == nil {
 				return ev
 			}
 		}
@@ -297,10 +294,11 @@ func (w *worker) eval(t envTask) (diag.List, *Env, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", strings.Join(envPath, "."), err)
 	}
-	e, err := t.decode(data)
+	decoded, err := decodeEnv(data, w.claimsOnly)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", strings.Join(envPath, "."), err)
 	}
+	e := t.env(decoded)
 	if t.cacheable() {
 		w.cache.Put(t.key, data)
 	}
@@ -362,15 +360,6 @@ func concrete(v cue.Value, errs cueerrors.Error) cueerrors.Error {
 		errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
 	}
 	return errs
-}
-
-// decode makes the environment from its evaluation's JSON.
-func (t envTask) decode(data []byte) (*Env, error) {
-	ev, err := decodeEnv(data)
-	if err != nil {
-		return nil, err
-	}
-	return t.env(ev), nil
 }
 
 // env is the task's environment with its evaluation.

@@ -184,7 +184,7 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	}
 	src := source{name: name, data: data, opts: opts, policies: policies, syntax: syntax}
 	src.keyer = newKeyer(src)
-	src.prefetched = prefetch(src, src.keyer)
+	src.prefetched = prefetch(src)
 	// The credential scan of YAML and JSON reads the syntax tree while CUE
 	// builds the value; that of a file in CUE reads the value.
 	secretsDone := make(chan diag.List, 1)
