@@ -134,6 +134,15 @@ func TestReadCache(t *testing.T) {
 	}
 	src := source{name: "envs.yaml", data: data, opts: Options{Cache: cache}, syntax: syntax}
 	src.keyer = newKeyer(src)
+	// prefetch finds both environments' patterns in the syntax and reads
+	// their evaluations.
+	pre := prefetch(src)()
+	for _, name := range []string{"dev", "test"} {
+		c := pre[name]
+		if key, _ := src.keyer.keys(name, "dp-per-namespace"); c.pattern != "dp-per-namespace" || c.ev == nil || c.key != key {
+			t.Errorf("prefetch of %s: %+v", name, c)
+		}
+	}
 	tasks := func() []envTask {
 		return []envTask{{name: "dev", pattern: "dp-per-namespace", cluster: "nonprod"},
 			{name: "test", pattern: "dp-per-namespace", cluster: "nonprod"}}

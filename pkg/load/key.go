@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"cuelang.org/go/cue/ast"
-	"cuelang.org/go/cue/literal"
 	"cuelang.org/go/cue/token"
 
 	"github.com/apkgen/apkgen/internal/buildcache"
@@ -77,22 +76,7 @@ func patternOf(env ast.Expr) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	for _, d := range s.Elts {
-		f, ok := d.(*ast.Field)
-		if !ok {
-			continue
-		}
-		if name, _, _ := ast.LabelName(f.Label); name != "pattern" {
-			continue
-		}
-		lit, ok := f.Value.(*ast.BasicLit)
-		if !ok || lit.Kind != token.STRING {
-			return "", false
-		}
-		p, err := literal.Unquote(lit.Value)
-		return p, err == nil
-	}
-	return "", false
+	return fieldString(s, "pattern")
 }
 
 // envSyntax returns the syntax of the file's charts field and of each

@@ -191,15 +191,21 @@ func envVarCredential(s *ast.StructLit) (token.Pos, bool) {
 
 // envVarName is the string under the struct's field "name", if any.
 func envVarName(s *ast.StructLit) string {
+	v, _ := fieldString(s, "name")
+	return v
+}
+
+// fieldString is the string literal under the struct's first field
+// labelled label; false when there is none or it is no string literal.
+func fieldString(s *ast.StructLit, label string) (string, bool) {
 	for _, d := range s.Elts {
 		if f, ok := d.(*ast.Field); ok {
-			if label, _, _ := ast.LabelName(f.Label); label == "name" {
-				v, _ := stringLit(f.Value)
-				return v
+			if name, _, _ := ast.LabelName(f.Label); name == label {
+				return stringLit(f.Value)
 			}
 		}
 	}
-	return ""
+	return "", false
 }
 
 // stringLit is the value of a string literal.
