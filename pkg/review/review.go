@@ -115,7 +115,8 @@ func (c Change) Multiline() bool {
 // Empty reports whether nothing differs.
 func (r *Report) Empty() bool { return len(r.Groups) == 0 }
 
-// Counts returns the number of files added, removed and modified.
+// Counts returns the number of files added, modified and removed, in the
+// order tree.Counts prints them.
 func (r *Report) Counts() (added, modified, removed int) {
 	for _, g := range r.Groups {
 		for _, f := range g.Files {
