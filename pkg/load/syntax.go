@@ -182,16 +182,15 @@ func openBrackets(b []byte) []int {
 	return open
 }
 
+// closerOf is the bracket that closes a flow collection's opening one.
+var closerOf = map[byte]byte{'{': '}', '[': ']'}
+
 // lastOpen is the offset of the innermost bracket left open in b that
 // closer closes, else -1.
 func lastOpen(b []byte, closer byte) int {
-	opener := byte('{')
-	if closer == ']' {
-		opener = '['
-	}
 	open := openBrackets(b)
 	for j := len(open) - 1; j >= 0; j-- {
-		if b[open[j]] == opener {
+		if closerOf[b[open[j]]] == closer {
 			return open[j]
 		}
 	}
@@ -203,11 +202,7 @@ func lastOpen(b []byte, closer byte) int {
 func closeBrackets(prefix []byte) []byte {
 	open := openBrackets(prefix)
 	for j := len(open) - 1; j >= 0; j-- {
-		if prefix[open[j]] == '{' {
-			prefix = append(prefix, '}')
-		} else {
-			prefix = append(prefix, ']')
-		}
+		prefix = append(prefix, closerOf[prefix[open[j]]])
 	}
 	return prefix
 }
