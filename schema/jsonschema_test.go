@@ -52,6 +52,8 @@ func TestJSONSchema(t *testing.T) {
 		"port as text":            {"      gatewayEnvironment: Default_APK\n", "      gatewayEnvironment: Default_APK\n      port: high\n"},
 		"bad repository URL":      {"apk: {version: 1.3.0-1}", "apk: {version: 1.3.0-1, repository: ftp://x}"},
 		"uppercase hostname":      {"gateway: dev.gw.example.com", "gateway: Dev.gw.example.com"},
+		"values of no release":    {"    values:\n      apk:\n", "    values:\n      akp:\n"},
+		"values not an object":    {"    values:\n      apk:\n        wso2:", "    values:\n      apk: 3\n      apim:\n        wso2:"},
 	}
 	for name, edit := range bad {
 		if !strings.Contains(base, edit[0]) {
