@@ -503,6 +503,7 @@ func validate(src source, r *reporter, c compiled) (*File, diag.List) {
 		if !slices.Contains(patterns, pattern) {
 			diags.Errorf(fromToken(r.name, pv.Pos()), strings.Join(append(envPath, "pattern"), "."),
 				"unknown pattern %q; known patterns: %s", pattern, strings.Join(patterns, ", "))
+			diags = append(diags, r.checkCommon(c, raw, envPath)...)
 			continue
 		}
 		cluster, _ := raw.LookupPath(cue.ParsePath("cluster")).String()
@@ -613,4 +614,54 @@ func PatternIDs() []string {
 		return nil
 	}
 	return Patterns(sch)
+}
+
+// checkCommon checks an environment whose pattern is unknown, so that a
+// mistyped pattern hides none of its other mistakes: the fields every
+// pattern has (#EnvCommon) are checked as usual, and a field no pattern
+// has is unknown. A field of some patterns only is left alone: it may be
+// the intended pattern's.
+func (r *reporter) checkCommon(c compiled, raw cue.Value, envPath []string) diag.List {
+	common := c.sch.LookupPath(cue.MakePath(cue.Def("EnvCommon")))
+	var anyPattern []string
+	for _, p := range Patterns(c.sch) {
+		anyPattern = append(anyPattern, allowedFields(c.sch.LookupPath(cue.MakePath(cue.Def("Patterns"), cue.Str(p))), []string{"in"})...)
+	}
+	slices.Sort(anyPattern)
+	anyPattern = slices.Compact(anyPattern)
+
+	sc := &scope{prefix: envPath, marker: "in", schema: common, at: raw}
+	in := c.ctx.CompileString("{}")
+	var found diag.List
+	suggested := map[string]bool{}
+	for _, name := range fieldNames(raw) {
+		p := append(slices.Clone(envPath), name)
+		v := raw.LookupPath(cue.MakePath(cue.Str(name)))
+		switch {
+		case common.Allows(cue.Str(name)):
+			in = in.FillPath(cue.MakePath(cue.Str(name)), v)
+			found = append(found, r.checkFields(v, fieldDef(common, name), p, sc)...)
+		case !slices.Contains(anyPattern, name) && !r.secretPaths[strings.Join(p, ".")]:
+			msg := fmt.Sprintf("unknown field %q", name)
+			if best := closest(name, anyPattern); best != "" {
+				msg += fmt.Sprintf("; did you mean %q?", best)
+				suggested[strings.Join(append(slices.Clone(envPath), best), ".")] = true
+			} else {
+				msg += "; allowed in some pattern: " + strings.Join(anyPattern, ", ")
+			}
+			found.Errorf(r.lookupPos(p), strings.Join(p, "."), "%s", msg)
+		}
+	}
+	// The fields every pattern requires; a typo already said which.
+	for _, d := range r.checkOwnFields(in, common, envPath, sc) {
+		if !suggested[d.Path] {
+			found = append(found, d)
+		}
+	}
+	empty := c.ctx.CompileString("{}")
+	checked := empty.FillPath(inPath, common).Unify(empty.FillPath(inPath, in)).LookupPath(inPath)
+	if err := checked.Validate(cue.Concrete(true)); err != nil {
+		return r.reportAll(err, sc, found)
+	}
+	return found
 }
