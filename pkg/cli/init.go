@@ -47,6 +47,12 @@ func runInit(e *env, args []string) int {
 		return report(e, err)
 	}
 	fmt.Fprintf(e.stdout, "wrote %s (pattern %s); edit it, then run: apkgen build -f %s\n", *file, *pattern, *file)
+	// The starter's editor comment names a schema beside it: say how to
+	// make one, or the editor reports a missing schema instead of helping.
+	schema := filepath.Join(filepath.Dir(*file), "apkgen.schema.json")
+	if _, err := os.Stat(schema); errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(e.stdout, "for completion and checks in your editor: apkgen schema --format json > %s\n", schema)
+	}
 	return ExitOK
 }
 
