@@ -175,6 +175,9 @@ func report(e *env, err error) int {
 		return ExitOK
 	case errors.As(err, &usage), errors.As(err, &notOwned), errors.As(err, &notFolder), errors.As(err, &input), errors.As(err, &gitInput):
 		fmt.Fprintf(e.stderr, "apkgen: %v\n", err)
+		if errors.Is(err, load.ErrNoFile) {
+			fmt.Fprintf(e.stderr, "apkgen: to start one: apkgen init --pattern ID (%s)\n", strings.Join(knownPatterns(), ", "))
+		}
 		return ExitInvalid
 	}
 	fmt.Fprintf(e.stderr, "apkgen: %v\n", err)

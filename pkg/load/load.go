@@ -95,6 +95,9 @@ type InputError struct{ Err error }
 func (e *InputError) Error() string { return e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
+// ErrNoFile is the error of ReadFile when the file does not exist.
+var ErrNoFile = errors.New("no such file")
+
 // ReadFile reads and validates the environments file at path.
 func ReadFile(path string, opts Options) (*File, error) {
 	data, err := readCapped(path)
@@ -108,7 +111,7 @@ func readCapped(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, &InputError{Err: fmt.Errorf("%s: no such file", path)}
+			return nil, &InputError{Err: fmt.Errorf("%s: %w", path, ErrNoFile)}
 		}
 		return nil, &InputError{Err: err}
 	}
