@@ -5,6 +5,7 @@
 package write
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -180,7 +181,7 @@ func Replace(dir string, old map[string][]byte, t tree.Tree) (Change, error) {
 	}
 	next := filepath.Join(parent, "."+base+".apkgen-new-"+suffix)
 	prev := filepath.Join(parent, "."+base+".apkgen-old-"+suffix)
-	if err := writeAll(next, t); err != nil {
+	if err := writeAll(next, t, dir, old); err != nil {
 		os.RemoveAll(next)
 		return Change{}, removeCreated(err, created)
 	}
@@ -247,7 +248,10 @@ func removeCreated(err error, created string) error {
 	return err
 }
 
-func writeAll(root string, t tree.Tree) error {
+// writeAll writes t under root. A file that the tree being replaced (from,
+// read as old) holds unchanged is hard-linked from there instead of
+// written (see reuse).
+func writeAll(root string, t tree.Tree, from string, old map[string][]byte) error {
 	paths := t.Paths()
 	// The folders first, once each; then the files, several at a time:
 	// creating files is mostly waiting for the filesystem.
@@ -262,7 +266,11 @@ func writeAll(root string, t tree.Tree) error {
 	}
 	errs := make([]error, len(paths))
 	par.For(len(paths), fileWriters, func(_, i int) {
-		errs[i] = os.WriteFile(filepath.Join(root, filepath.FromSlash(paths[i])), t[paths[i]], 0o644)
+		rel, b := filepath.FromSlash(paths[i]), t[paths[i]]
+		if was, ok := old[paths[i]]; ok && bytes.Equal(was, b) && reuse(from, root, rel, b) {
+			return
+		}
+		errs[i] = os.WriteFile(filepath.Join(root, rel), b, 0o644)
 	})
 	for _, err := range errs {
 		if err != nil {
@@ -271,6 +279,34 @@ func writeAll(root string, t tree.Tree) error {
 	}
 	return nil
 }
+
+// reuse hard-links the file rel of the tree being replaced (from) into the
+// new one (to) when it is a plain, non-executable file holding b, and
+// reports whether it did. On a disk, creating a file costs many times what
+// linking one does (docs/benchmarks.md): a build that changes one
+// environment of many would otherwise rewrite every file. The old tree
+// stays whole until the swap. What the link holds is read back, so an edit
+// to the old file since it was read is not carried into the new tree; a
+// filesystem without hard links gets the file written.
+func reuse(from, to, rel string, b []byte) bool {
+	src, dst := filepath.Join(from, rel), filepath.Join(to, rel)
+	st, err := os.Lstat(src)
+	if err != nil || !st.Mode().IsRegular() || st.Mode().Perm()&0o111 != 0 || st.Size() != int64(len(b)) {
+		return false
+	}
+	if link(src, dst) != nil {
+		return false
+	}
+	if got, err := os.ReadFile(dst); err == nil && bytes.Equal(got, b) {
+		return true
+	}
+	os.Remove(dst)
+	return false
+}
+
+// link is os.Link; tests replace it to fail, as a filesystem without hard
+// links does.
+var link = os.Link
 
 // fileWriters is how many files are written at once.
 const fileWriters = 8
