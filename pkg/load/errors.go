@@ -287,14 +287,18 @@ func (r *reporter) reword(msg string) string {
 
 // unknownField names the field and the closest allowed one.
 func (r *reporter) unknownField(path []string, s *scope) string {
-	field := last(path)
+	return unknownFieldOf(last(path), allowedFields(s.schema, path[len(s.prefix):max(len(path)-1, len(s.prefix))]), "allowed")
+}
+
+// unknownFieldOf says that field is unknown, and which of allowed it may
+// have meant, or else lists them after listed (e.g. "allowed").
+func unknownFieldOf(field string, allowed []string, listed string) string {
 	msg := fmt.Sprintf("unknown field %q", field)
-	allowed := allowedFields(s.schema, path[len(s.prefix):max(len(path)-1, len(s.prefix))])
 	if best := closest(field, allowed); best != "" {
 		return msg + fmt.Sprintf("; did you mean %q?", best)
 	}
 	if len(allowed) > 0 {
-		return msg + "; allowed: " + strings.Join(allowed, ", ")
+		return msg + "; " + listed + ": " + strings.Join(allowed, ", ")
 	}
 	return msg
 }

@@ -634,7 +634,8 @@ func (r *reporter) checkCommon(c compiled, raw cue.Value, envPath []string) diag
 	anyPattern = slices.Compact(anyPattern)
 
 	sc := &scope{prefix: envPath, marker: "in", schema: common, at: raw}
-	in := c.ctx.CompileString("{}")
+	empty := c.ctx.CompileString("{}")
+	in := empty
 	var found diag.List
 	suggested := map[string]bool{}
 	for _, name := range fieldNames(raw) {
@@ -645,14 +646,10 @@ func (r *reporter) checkCommon(c compiled, raw cue.Value, envPath []string) diag
 			in = in.FillPath(cue.MakePath(cue.Str(name)), v)
 			found = append(found, r.checkFields(v, fieldDef(common, name), p, sc)...)
 		case !slices.Contains(anyPattern, name) && !r.secretPaths[strings.Join(p, ".")]:
-			msg := fmt.Sprintf("unknown field %q", name)
 			if best := closest(name, anyPattern); best != "" {
-				msg += fmt.Sprintf("; did you mean %q?", best)
 				suggested[strings.Join(append(slices.Clone(envPath), best), ".")] = true
-			} else {
-				msg += "; allowed in some pattern: " + strings.Join(anyPattern, ", ")
 			}
-			found.Errorf(r.lookupPos(p), strings.Join(p, "."), "%s", msg)
+			found.Errorf(r.lookupPos(p), strings.Join(p, "."), "%s", unknownFieldOf(name, anyPattern, "allowed in some pattern"))
 		}
 	}
 	// The fields every pattern requires; a typo already said which.
@@ -661,7 +658,6 @@ func (r *reporter) checkCommon(c compiled, raw cue.Value, envPath []string) diag
 			found = append(found, d)
 		}
 	}
-	empty := c.ctx.CompileString("{}")
 	checked := empty.FillPath(inPath, common).Unify(empty.FillPath(inPath, in)).LookupPath(inPath)
 	if err := checked.Validate(cue.Concrete(true)); err != nil {
 		return r.reportAll(err, sc, found)
