@@ -29,6 +29,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("a: {b: 1, c: [2\nd: 'e\n"), "yaml")
 	f.Add([]byte("a:\n  b: 1\n c: 2\n  - d\n"), "yaml")
 	f.Add([]byte("a: {b: {} c: 1}\nd: *nope\n"), "yaml")
+	// An unknown pattern, whose environment is still checked (checkCommon).
+	f.Add([]byte("apiVersion: apkgen/v1alpha1\nkind: Environments\ngitops: {engine: flux, path: d}\nclusters: {c: {}}\n"+
+		"environments:\n  e:\n    pattern: nope\n    cluster: c\n    hostnames: {gatway: X, system: 3}\n    tsl: {}\n    values: {wso2: {}}\n"), "yaml")
 	f.Add([]byte("{\"apiVersion\": \"apkgen/v1alpha1\", \"kind\": \"Environments\"}"), "json")
 	f.Add([]byte("apiVersion: \"apkgen/v1alpha1\"\nkind: \"Environments\"\nclusters: {}\nenvironments: {}\n"), "cue")
 	f.Fuzz(func(t *testing.T, data []byte, format string) {
