@@ -504,8 +504,12 @@ func validate(src source, r *reporter, c compiled) (*File, diag.List) {
 			continue // reported by the environments section
 		}
 		if !slices.Contains(patterns, pattern) {
+			hint := ""
+			if best := closest(pattern, patterns); best != "" {
+				hint = fmt.Sprintf(" did you mean %q?", best)
+			}
 			diags.Errorf(fromToken(r.name, pv.Pos()), strings.Join(append(envPath, "pattern"), "."),
-				"unknown pattern %q; known patterns: %s", pattern, strings.Join(patterns, ", "))
+				"unknown pattern %q;%s known patterns: %s", pattern, hint, strings.Join(patterns, ", "))
 			diags = append(diags, r.checkCommon(c, raw, envPath)...)
 			continue
 		}
