@@ -280,11 +280,7 @@ func (w *worker) eval(t envTask) (diag.List, *Env, error) {
 	ev := pat.Unify(w.empty.FillPath(inPath, raw).FillPath(ctxPath, ctxVal))
 	evIn, evOut := ev.LookupPath(inPath), ev.LookupPath(outPath)
 	if err := evIn.Validate(cue.Concrete(true)); err != nil {
-		// CUE reports unknown and missing fields only while it has no
-		// other error: walk them in Go for the complete list.
-		inDef := pat.LookupPath(inPath)
-		in := &scope{prefix: envPath, marker: "in", schema: inDef, at: raw}
-		return r.reportAll(err, in, r.checkFields(raw, inDef, envPath, in)), nil, nil
+		return r.inputErrors(err, raw, pat.LookupPath(inPath), envPath), nil, nil
 	}
 	if err := validateOut(evOut, w.claimsOnly); err != nil {
 		// Only what the user wrote can make a pattern's output invalid.

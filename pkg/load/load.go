@@ -488,16 +488,19 @@ func validate(src source, r *reporter, c compiled) (*File, diag.List) {
 	for _, n := range names {
 		envPath := []string{"environments", n}
 		raw := envs.LookupPath(cue.MakePath(cue.Str(n)))
+		// An environment whose name is wrong is not evaluated (the name
+		// goes into what its pattern computes), but what it says is checked.
+		nameOK := true
 		if d := r.checkName(n, envPath, "envName", "environment"); len(d) > 0 {
 			diags = append(diags, d...)
-			continue
-		}
-		if n == "base" {
+			nameOK = false
+		} else if n == "base" {
 			diags.Errorf(r.lookupPos(envPath), strings.Join(envPath, "."),
 				`environment name "base" is reserved (apps/base holds the shared release bases)`)
-			continue
+			nameOK = false
+		} else {
+			named = append(named, n)
 		}
-		named = append(named, n)
 		pv := raw.LookupPath(cue.ParsePath("pattern"))
 		pattern, err := pv.String()
 		if err != nil {
@@ -511,6 +514,10 @@ func validate(src source, r *reporter, c compiled) (*File, diag.List) {
 			diags.Errorf(fromToken(r.name, pv.Pos()), strings.Join(append(envPath, "pattern"), "."),
 				"unknown pattern %q;%s known patterns: %s", pattern, hint, strings.Join(patterns, ", "))
 			diags = append(diags, r.checkCommon(c, raw, envPath)...)
+			continue
+		}
+		if !nameOK {
+			diags = append(diags, r.checkInput(c, raw, envPath, pattern)...)
 			continue
 		}
 		cluster, _ := raw.LookupPath(cue.ParsePath("cluster")).String()
@@ -621,6 +628,27 @@ func PatternIDs() []string {
 		return nil
 	}
 	return Patterns(sch)
+}
+
+// checkInput checks an environment as written against its pattern's
+// input definition, without computing the pattern's output.
+func (r *reporter) checkInput(c compiled, raw cue.Value, envPath []string, pattern string) diag.List {
+	inDef := c.sch.LookupPath(cue.MakePath(cue.Def("Patterns"), cue.Str(pattern))).LookupPath(inPath)
+	empty := c.ctx.CompileString("{}")
+	in := empty.FillPath(inPath, inDef).Unify(empty.FillPath(inPath, raw)).LookupPath(inPath)
+	if err := in.Validate(cue.Concrete(true)); err != nil {
+		return r.inputErrors(err, raw, inDef, envPath)
+	}
+	return nil
+}
+
+// inputErrors reports err, found checking an environment as written (raw)
+// against its pattern's input definition inDef. CUE reports unknown and
+// missing fields only while it has no other error: they are walked in Go
+// for the complete list.
+func (r *reporter) inputErrors(err error, raw, inDef cue.Value, envPath []string) diag.List {
+	sc := &scope{prefix: envPath, marker: "in", schema: inDef, at: raw}
+	return r.reportAll(err, sc, r.checkFields(raw, inDef, envPath, sc))
 }
 
 // checkCommon checks an environment whose pattern is unknown, so that a
