@@ -633,13 +633,23 @@ func PatternIDs() []string {
 // checkInput checks an environment as written against its pattern's
 // input definition, without computing the pattern's output.
 func (r *reporter) checkInput(c compiled, raw cue.Value, envPath []string, pattern string) diag.List {
-	inDef := c.sch.LookupPath(cue.MakePath(cue.Def("Patterns"), cue.Str(pattern))).LookupPath(inPath)
-	empty := c.ctx.CompileString("{}")
-	in := empty.FillPath(inPath, inDef).Unify(empty.FillPath(inPath, raw)).LookupPath(inPath)
-	if err := in.Validate(cue.Concrete(true)); err != nil {
+	inDef := patternIn(c.sch, pattern)
+	if err := validateInput(c, inDef, raw); err != nil {
 		return r.inputErrors(err, raw, inDef, envPath)
 	}
 	return nil
+}
+
+// patternIn is a pattern's input definition.
+func patternIn(sch cue.Value, pattern string) cue.Value {
+	return sch.LookupPath(cue.MakePath(cue.Def("Patterns"), cue.Str(pattern), cue.Str("in")))
+}
+
+// validateInput checks v against an input definition, placed under in as
+// a pattern places its input, so that errors read as eval's do.
+func validateInput(c compiled, def, v cue.Value) error {
+	empty := c.ctx.CompileString("{}")
+	return empty.FillPath(inPath, def).Unify(empty.FillPath(inPath, v)).LookupPath(inPath).Validate(cue.Concrete(true))
 }
 
 // inputErrors reports err, found checking an environment as written (raw)
@@ -660,14 +670,13 @@ func (r *reporter) checkCommon(c compiled, raw cue.Value, envPath []string) diag
 	common := c.sch.LookupPath(cue.MakePath(cue.Def("EnvCommon")))
 	var anyPattern []string
 	for _, p := range Patterns(c.sch) {
-		anyPattern = append(anyPattern, allowedFields(c.sch.LookupPath(cue.MakePath(cue.Def("Patterns"), cue.Str(p))), []string{"in"})...)
+		anyPattern = append(anyPattern, allowedFields(patternIn(c.sch, p), nil)...)
 	}
 	slices.Sort(anyPattern)
 	anyPattern = slices.Compact(anyPattern)
 
 	sc := &scope{prefix: envPath, marker: "in", schema: common, at: raw}
-	empty := c.ctx.CompileString("{}")
-	in := empty
+	in := c.ctx.CompileString("{}")
 	var found diag.List
 	suggested := map[string]bool{}
 	for _, name := range fieldNames(raw) {
@@ -690,8 +699,7 @@ func (r *reporter) checkCommon(c compiled, raw cue.Value, envPath []string) diag
 			found = append(found, d)
 		}
 	}
-	checked := empty.FillPath(inPath, common).Unify(empty.FillPath(inPath, in)).LookupPath(inPath)
-	if err := checked.Validate(cue.Concrete(true)); err != nil {
+	if err := validateInput(c, common, in); err != nil {
 		return r.reportAll(err, sc, found)
 	}
 	return found
