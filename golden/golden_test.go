@@ -37,9 +37,15 @@ func TestExamples(t *testing.T) {
 }
 
 // TestExamplesFromCache: with a cache of its own, each example is built
-// twice: the first build evaluates and builds everything and fills the
-// cache, the second reads everything from it. Both give the golden tree.
+// twice: the first build evaluates everything, builds each kustomize
+// folder that is not alike one built before it, and fills the cache; the
+// second reads everything from it. Both give the golden tree.
 func TestExamplesFromCache(t *testing.T) {
+	// The folders a first build builds: all but those whose builds read
+	// the same bytes at the same relative paths as an earlier one (in
+	// mixed, the infrastructure of nonprod and uat; in mixed-argocd, also
+	// the per-cluster folders of the shared Applications).
+	coldBuilt := map[string]int{"cp-dp-k8s": 5, "cp-vm-dp-k8s": 4, "dp-per-namespace": 4, "mixed": 9, "mixed-argocd": 16}
 	if *update {
 		t.Skip("-update writes the trees from uncached builds")
 	}
@@ -55,7 +61,7 @@ func TestExamplesFromCache(t *testing.T) {
 				}
 				cache.Flush()
 				compareGolden(t, name, c.Tree, false)
-				wantEvaluated, wantBuilt := len(c.File.Envs), c.Verified.Dirs
+				wantEvaluated, wantBuilt := len(c.File.Envs), coldBuilt[name]
 				if warm {
 					wantEvaluated, wantBuilt = 0, 0
 				}

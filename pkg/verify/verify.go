@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -45,8 +46,9 @@ const minKustomizationsPerWorker = 64
 // own kustomizer (it is not safe for concurrent use). Each build gets a
 // filesystem of its own holding only what it can read: its directory and,
 // recursively, the directories its kustomization lists as resources or
-// components. The error reported is that of the first failing directory in
-// sorted order.
+// components. Directories whose builds read the same bytes at the same
+// relative paths are built once and share the result. The error reported
+// is that of the first failing directory in sorted order.
 func Build(t tree.Tree) (map[string]resmap.ResMap, error) {
 	return build(t, true, nil, nil)
 }
@@ -59,8 +61,9 @@ type Stats struct {
 
 // Check is Build without the results: it keeps none of them, which keeps
 // memory down when only success matters. With a cache, a directory whose
-// build reads exactly the files a successful build read before (same paths,
-// same bytes, same kustomize) is not built again; each success is stored.
+// build reads exactly the files a successful build read before (same paths
+// relative to the directory, same bytes, same kustomize) is not built
+// again; each success is stored.
 func Check(t tree.Tree, c *buildcache.Cache) (Stats, error) {
 	var st Stats
 	_, err := build(t, false, c, &st)
@@ -85,52 +88,59 @@ func build(t tree.Tree, keep bool, c *buildcache.Cache, st *Stats) (map[string]r
 	if st != nil {
 		st.Dirs = len(dirs)
 	}
-	// With a cache (Check only), todo is the folders not built before,
-	// keys[i] the cache key of todo[i].
-	todo := dirs
-	var keys []buildcache.Key
-	if c != nil {
-		todo = nil
-		for _, dir := range dirs {
-			key := buildKey(t, sets[dir])
-			if _, ok := c.Get(key); ok {
-				continue
-			}
-			keys = append(keys, key)
-			todo = append(todo, dir)
+	// Folders whose builds read the same bytes at the same paths, relative
+	// to the folder, build alike: kustomize sees nothing else of them (e.g.
+	// the infrastructure of clusters with the same settings). Such a group
+	// is built once, by its first folder in sorted order (its leader), and
+	// is one entry of the cache. todo is the leaders not found in the cache.
+	keys := make([]buildcache.Key, len(dirs))
+	leader := make([]int, len(dirs))
+	first := make(map[buildcache.Key]int, len(dirs))
+	var todo []int
+	for i, dir := range dirs {
+		keys[i] = buildKey(t, dir, sets[dir])
+		if l, ok := first[keys[i]]; ok {
+			leader[i] = l
+			continue
+		}
+		first[keys[i]], leader[i] = i, i
+		if _, ok := c.Get(keys[i]); !ok {
+			todo = append(todo, i)
 		}
 	}
 	workers := par.Workers(len(todo), minDirsPerWorker)
 	ks := make([]*krusty.Kustomizer, workers)
-	results := make([]resmap.ResMap, len(todo))
-	errs := make([]error, len(todo))
-	par.For(len(todo), workers, func(w, i int) {
+	results := make([]resmap.ResMap, len(dirs))
+	errs := make([]error, len(dirs))
+	par.For(len(todo), workers, func(w, j int) {
 		if ks[w] == nil {
 			ks[w] = krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 		}
-		dir := todo[i]
-		fs, err := mount(t, sets[dir])
+		i := todo[j]
+		fs, err := mount(t, sets[dirs[i]])
 		if err == nil {
 			var m resmap.ResMap
-			if m, err = ks[w].Run(fs, path.Join(root, dir)); keep {
+			if m, err = ks[w].Run(fs, path.Join(root, dirs[i])); keep {
 				results[i] = m
 			}
 		}
 		if err != nil {
-			errs[i] = fmt.Errorf("kustomize build %s: %w", dir, err)
+			errs[i] = fmt.Errorf("kustomize build %s: %w", dirs[i], err)
 		}
 	})
 	if st != nil {
 		st.Built = len(todo)
 	}
 	// Each success is kept, also when another folder failed.
-	for i, key := range keys {
+	for _, i := range todo {
 		if errs[i] == nil {
-			c.Put(key, nil)
+			c.Put(keys[i], nil)
 		}
 	}
-	for _, err := range errs {
-		if err != nil {
+	// A folder fails with its leader, which comes first: the first failing
+	// folder in sorted order is a leader, and its error names it.
+	for i := range dirs {
+		if err := errs[leader[i]]; err != nil {
 			return nil, err
 		}
 	}
@@ -138,20 +148,28 @@ func build(t tree.Tree, keep bool, c *buildcache.Cache, st *Stats) (map[string]r
 		return nil, nil
 	}
 	out := make(map[string]resmap.ResMap, len(dirs))
-	for i, dir := range todo {
-		out[dir] = results[i]
+	for i, dir := range dirs {
+		if m := results[leader[i]]; m != nil && leader[i] != i {
+			out[dir] = m.DeepCopy() // each folder's own, as a build of its own gives
+		} else if m != nil {
+			out[dir] = m
+		}
 	}
 	return out, nil
 }
 
-// buildKey is the cache key of a successful build that read files.
-func buildKey(t tree.Tree, files []string) buildcache.Key {
-	parts := make([][]byte, 0, 2*len(files)+1)
-	parts = append(parts, []byte(root))
+// buildKey identifies the build of dir that reads files: their paths
+// relative to dir, and their bytes.
+func buildKey(t tree.Tree, dir string, files []string) buildcache.Key {
+	parts := make([][]byte, 0, 2*len(files))
 	for _, p := range files {
-		parts = append(parts, []byte(p), t[p])
+		rel, err := filepath.Rel(filepath.FromSlash(dir), filepath.FromSlash(p))
+		if err != nil {
+			rel = p // not reached: every path is relative to the tree's root
+		}
+		parts = append(parts, []byte(filepath.ToSlash(rel)), t[p])
 	}
-	return buildcache.NewKey("kustomize build", parts...)
+	return buildcache.NewKey("kustomize build, paths relative to the folder", parts...)
 }
 
 // offlineTree returns the tree with every kustomization made offline, and

@@ -154,3 +154,55 @@ func TestOffline(t *testing.T) {
 		t.Errorf("a kustomization that is no YAML: got %v, want an error naming its folder", err)
 	}
 }
+
+// identical is a tree whose environment folders read the same bytes at the
+// same relative paths: their builds are alike.
+func identical(envs int) tree.Tree {
+	t := sample(0)
+	for i := range envs {
+		dir := fmt.Sprintf("apps/env-%03d", i)
+		t[dir+"/kustomization.yaml"] = []byte("namespace: shared\nresources:\n- ../base\n- own.yaml\n")
+		t[dir+"/own.yaml"] = []byte(fmt.Sprintf(configMap, "own"))
+	}
+	return t
+}
+
+// Folders that build alike are built once; each still gets its result, a
+// copy of its own, and a failure names the first of them.
+func TestBuildsAlikeOnce(t *testing.T) {
+	st, err := Check(identical(5), nil)
+	if err != nil || st.Dirs != 7 || st.Built != 3 {
+		t.Errorf("built %d of %d folders (err %v), want 3 of 7: the two bases and one environment", st.Built, st.Dirs, err)
+	}
+	out, err := Build(identical(5))
+	if err != nil || len(out) != 7 {
+		t.Fatalf("Build: %d results, err %v; want 7", len(out), err)
+	}
+	a, b := out["apps/env-000"], out["apps/env-004"]
+	ya, _ := a.AsYaml()
+	yb, _ := b.AsYaml()
+	if a.Size() != 2 || string(ya) != string(yb) {
+		t.Fatalf("alike folders built differently:\n%s\n%s", ya, yb)
+	}
+	a.Clear()
+	if b.Size() != 2 {
+		t.Error("two folders share one result: clearing one cleared the other")
+	}
+
+	// A folder that differs only by where it is (one more level down)
+	// reads its base at another relative path: it is built on its own.
+	tr := identical(2)
+	tr["apps/x/env/kustomization.yaml"] = []byte("namespace: shared\nresources:\n- ../../base\n- own.yaml\n")
+	tr["apps/x/env/own.yaml"] = []byte(fmt.Sprintf(configMap, "own"))
+	if st, err := Check(tr, nil); err != nil || st.Built != 4 {
+		t.Errorf("built %d (err %v), want 4", st.Built, err)
+	}
+
+	bad := identical(3)
+	for _, dir := range []string{"apps/env-001", "apps/env-002"} {
+		bad[dir+"/kustomization.yaml"] = []byte("resources:\n- nothing.yaml\n")
+	}
+	if _, err := Check(bad, nil); err == nil || !strings.HasPrefix(err.Error(), "kustomize build apps/env-001:") {
+		t.Errorf("got %v, want the error of apps/env-001", err)
+	}
+}
