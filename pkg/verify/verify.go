@@ -89,8 +89,9 @@ func build(t tree.Tree, keep bool, c *buildcache.Cache, st *Stats) (map[string]r
 		st.Dirs = len(dirs)
 	}
 	// Folders whose builds read the same bytes at the same paths, relative
-	// to the folder, build alike: kustomize sees nothing else of them (e.g.
-	// the infrastructure of clusters with the same settings). Such a group
+	// to the folder, build alike (e.g. the infrastructure of clusters with
+	// the same settings): what kustomize makes of a folder depends on
+	// nothing else, only its error messages name the folder. Such a group
 	// is built once, by its first folder in sorted order (its leader), and
 	// is one entry of the cache. todo is the leaders not found in the cache.
 	keys := make([]buildcache.Key, len(dirs))
