@@ -285,22 +285,24 @@ func (r *reporter) reword(msg string) string {
 	return msg
 }
 
-// unknownField names the field and the closest allowed one.
-func (r *reporter) unknownField(path []string, s *scope) string {
-	return unknownFieldOf(last(path), allowedFields(s.schema, path[len(s.prefix):max(len(path)-1, len(s.prefix))]), "allowed")
-}
-
-// unknownFieldOf says that field is unknown, and which of allowed it may
-// have meant, or else lists them after listed (e.g. "allowed").
-func unknownFieldOf(field string, allowed []string, listed string) string {
-	msg := fmt.Sprintf("unknown field %q", field)
-	if best := closest(field, allowed); best != "" {
-		return msg + fmt.Sprintf("; did you mean %q?", best)
+// unknown reports the field at path as unknown, with the one of allowed
+// it may have meant, or else the list of them after listed (e.g.
+// "allowed"), and returns that one ("" when none). A field reported as a
+// credential is not reported again.
+func (r *reporter) unknown(diags *diag.List, path, allowed []string, listed string) (meant string) {
+	if r.secretPaths[strings.Join(path, ".")] {
+		return ""
 	}
-	if len(allowed) > 0 {
-		return msg + "; " + listed + ": " + strings.Join(allowed, ", ")
+	msg := fmt.Sprintf("unknown field %q", last(path))
+	meant = closest(last(path), allowed)
+	switch {
+	case meant != "":
+		msg += fmt.Sprintf("; did you mean %q?", meant)
+	case len(allowed) > 0:
+		msg += "; " + listed + ": " + strings.Join(allowed, ", ")
 	}
-	return msg
+	diags.Errorf(r.lookupPos(path), strings.Join(path, "."), "%s", msg)
+	return meant
 }
 
 // allowedFields lists the fields a definition allows at a path.

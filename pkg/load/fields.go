@@ -43,12 +43,8 @@ func (r *reporter) fields(v, def cue.Value, path []string, sc *scope, deep bool)
 		name := it.Selector().Unquoted()
 		p := append(append([]string(nil), path...), name)
 		if !def.Allows(cue.Str(name)) {
-			if r.secretPaths[strings.Join(p, ".")] {
-				continue // reported as a credential
-			}
-			diags.Errorf(r.lookupPos(p), strings.Join(p, "."), "%s", r.unknownField(p, sc))
-			if best := closest(name, allowedFields(sc.schema, p[len(sc.prefix):len(p)-1])); best != "" {
-				suggested[best] = true
+			if meant := r.unknown(&diags, p, allowedFields(sc.schema, p[len(sc.prefix):len(p)-1]), "allowed"); meant != "" {
+				suggested[meant] = true
 			}
 			continue
 		}

@@ -686,11 +686,10 @@ func (r *reporter) checkCommon(c compiled, raw cue.Value, envPath []string) diag
 		case common.Allows(cue.Str(name)):
 			in = in.FillPath(cue.MakePath(cue.Str(name)), v)
 			found = append(found, r.checkFields(v, fieldDef(common, name), p, sc)...)
-		case !slices.Contains(anyPattern, name) && !r.secretPaths[strings.Join(p, ".")]:
-			if best := closest(name, anyPattern); best != "" {
-				suggested[strings.Join(append(slices.Clone(envPath), best), ".")] = true
+		case !slices.Contains(anyPattern, name):
+			if meant := r.unknown(&found, p, anyPattern, "allowed in some pattern"); meant != "" {
+				suggested[strings.Join(append(slices.Clone(envPath), meant), ".")] = true
 			}
-			found.Errorf(r.lookupPos(p), strings.Join(p, "."), "%s", unknownFieldOf(name, anyPattern, "allowed in some pattern"))
 		}
 	}
 	// The fields every pattern requires; a typo already said which.
