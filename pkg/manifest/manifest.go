@@ -152,16 +152,15 @@ func sortedEntries(v reflect.Value, rank map[string]int) []entry {
 		for k, x := range m {
 			entries = append(entries, entry{k, reflect.ValueOf(x)})
 		}
-		slices.SortFunc(entries, func(a, b entry) int { return compareKeys(a.key, b.key, rank) })
-		return entries
-	}
-	for it := v.MapRange(); it.Next(); {
-		k := it.Key()
-		key := k.String()
-		if k.Kind() != reflect.String {
-			key = fmt.Sprint(k.Interface())
+	} else {
+		for it := v.MapRange(); it.Next(); {
+			k := it.Key()
+			key := k.String()
+			if k.Kind() != reflect.String {
+				key = fmt.Sprint(k.Interface())
+			}
+			entries = append(entries, entry{key, it.Value()})
 		}
-		entries = append(entries, entry{key, it.Value()})
 	}
 	slices.SortFunc(entries, func(a, b entry) int { return compareKeys(a.key, b.key, rank) })
 	return entries

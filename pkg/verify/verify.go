@@ -148,12 +148,12 @@ func build(t tree.Tree, keep bool, c *buildcache.Cache, st *Stats) (map[string]r
 	if !keep {
 		return nil, nil
 	}
+	// Without a cache (keep), every leader was built.
 	out := make(map[string]resmap.ResMap, len(dirs))
 	for i, dir := range dirs {
-		if m := results[leader[i]]; m != nil && leader[i] != i {
-			out[dir] = m.DeepCopy() // each folder's own, as a build of its own gives
-		} else if m != nil {
-			out[dir] = m
+		out[dir] = results[leader[i]]
+		if leader[i] != i {
+			out[dir] = out[dir].DeepCopy() // each folder's own, as a build of its own gives
 		}
 	}
 	return out, nil
