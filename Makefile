@@ -3,7 +3,7 @@ GO      ?= go
 BIN     ?= bin/apkgen
 export GOTOOLCHAIN := local
 
-.PHONY: build test race bench golden lint fmt
+.PHONY: build test race bench pgo golden lint fmt
 
 build:
 	$(GO) build -o $(BIN) ./cmd/apkgen
@@ -24,6 +24,12 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/apkgen/
 	$(GO) test -run '^TestProcessBudget$$' -v -count=1 -tags bench ./pkg/apkgen/
 	$(GO) test -run '^$$' -bench '^BenchmarkCheckNoop$$' -benchtime 20x ./pkg/cli/
+
+# Refresh cmd/apkgen/default.pgo, the CPU profile `go build` optimises
+# apkgen with, from runs of the benchmark workloads (docs/benchmarks.md,
+# "Profile-guided optimisation"). Refresh it when the hot code changes.
+pgo:
+	$(GO) test -run '^TestPGOProfile$$' -count=1 -v -tags bench ./pkg/apkgen/ -args -pgo-out=$(CURDIR)/cmd/apkgen/default.pgo
 
 # Refresh the golden trees after an intended change of the output.
 golden:
