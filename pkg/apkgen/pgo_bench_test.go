@@ -45,11 +45,7 @@ func TestPGOProfile(t *testing.T) {
 		t.Skip("no -pgo-out: run `make pgo`")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "apkgen")
-	build := exec.Command("go", "build", "-pgo=off", "-o", bin, "github.com/apkgen/apkgen/cmd/apkgen")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildApkgen(t, dir, "-pgo=off")
 	var profiles []string
 	// run runs apkgen, profiled into profile unless it is empty.
 	run := func(cache, profile string, args ...string) {

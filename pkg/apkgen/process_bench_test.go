@@ -51,11 +51,7 @@ var scenarios = []scenario{
 // `make bench`.
 func TestProcessBudget(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "apkgen")
-	build := exec.Command("go", "build", "-o", bin, "github.com/apkgen/apkgen/cmd/apkgen")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildApkgen(t, dir)
 	run := func(cache string, args ...string) (*exec.Cmd, time.Duration) {
 		t.Helper()
 		cmd := exec.Command(bin, args...)
@@ -153,6 +149,18 @@ func TestProcessBudget(t *testing.T) {
 	w.Flush()
 	t.Logf("apkgen, whole process, %d runs per size, %d CPUs, output and cache under %s "+
 		"(set TMPDIR to measure another filesystem):\n%s", processRuns, runtime.NumCPU(), os.TempDir(), b.String())
+}
+
+// buildApkgen builds apkgen into dir, as `go build` does with flags, and
+// returns its path.
+func buildApkgen(t *testing.T, dir string, flags ...string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "apkgen")
+	args := append(append([]string{"build"}, flags...), "-o", bin, "github.com/apkgen/apkgen/cmd/apkgen")
+	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
