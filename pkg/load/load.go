@@ -501,7 +501,7 @@ func validate(src source, r *reporter, c compiled) (*File, diag.List) {
 		} else {
 			named = append(named, n)
 		}
-		pv := raw.LookupPath(cue.ParsePath("pattern"))
+		pv := raw.LookupPath(patternPath)
 		pattern, err := pv.String()
 		if err != nil {
 			continue // reported by the environments section
@@ -520,7 +520,7 @@ func validate(src source, r *reporter, c compiled) (*File, diag.List) {
 			diags = append(diags, r.checkInput(c, raw, envPath, pattern)...)
 			continue
 		}
-		cluster, _ := raw.LookupPath(cue.ParsePath("cluster")).String()
+		cluster, _ := raw.LookupPath(clusterPath).String()
 		tasks = append(tasks, envTask{name: n, pattern: pattern, cluster: cluster})
 	}
 	envs2, evaluated, envDiags, err := evaluate(src, r, c, sectionErrors, tasks)
