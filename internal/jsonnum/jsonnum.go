@@ -8,6 +8,9 @@ package jsonnum
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"math/big"
 	"reflect"
 	"strconv"
@@ -23,6 +26,60 @@ func Unmarshal(data []byte, v any) error {
 		return err
 	}
 	fix(reflect.ValueOf(v))
+	return nil
+}
+
+// Field is a field of a JSON object, for UnmarshalLeading: its name and
+// the pointer to decode its value into (nil: skip the value).
+type Field struct {
+	Name string
+	V    any
+}
+
+// UnmarshalLeading decodes the leading fields of the JSON object in data,
+// which must come first and in this order, as Unmarshal decodes a value.
+// Nothing after them is decoded or even scanned: a reader that needs only
+// the head of a large object pays for the head. With whole, the object
+// must also end after them.
+func UnmarshalLeading(data []byte, whole bool, fields ...Field) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	if tok, err := d.Token(); err != nil {
+		return err
+	} else if tok != json.Delim('{') {
+		return fmt.Errorf("want a JSON object, have %v", tok)
+	}
+	for _, f := range fields {
+		tok, err := d.Token()
+		if err != nil {
+			return err
+		}
+		if tok != f.Name {
+			return fmt.Errorf("want field %q, have %v", f.Name, tok)
+		}
+		if f.V == nil {
+			var skip json.RawMessage
+			if err := d.Decode(&skip); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := d.Decode(f.V); err != nil {
+			return err
+		}
+		fix(reflect.ValueOf(f.V))
+	}
+	if !whole {
+		return nil
+	}
+	if tok, err := d.Token(); err != nil {
+		return err
+	} else if tok != json.Delim('}') {
+		return fmt.Errorf("want the end of the object, have %v", tok)
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return errors.New("data after the JSON object")
+	}
 	return nil
 }
 

@@ -31,3 +31,35 @@ func TestUnmarshalKeepsIntegers(t *testing.T) {
 		t.Errorf("List = %#v", got.List)
 	}
 }
+
+func TestUnmarshalLeading(t *testing.T) {
+	var a struct{ N any }
+	var b []string
+	fields := []Field{{"a", &a}, {"skip", nil}, {"b", &b}}
+	// Only the head is read: what follows it need not even be JSON.
+	if err := UnmarshalLeading([]byte(`{"a": {"N": 3}, "skip": [1, {"x": 2}], "b": ["y"], "c": not JSON`), false, fields...); err != nil {
+		t.Fatal(err)
+	}
+	if a.N != int64(3) || !reflect.DeepEqual(b, []string{"y"}) {
+		t.Errorf("a = %#v, b = %#v", a, b)
+	}
+	for data, whole := range map[string]bool{
+		`{"a": {}, "skip": 1, "b": []}`:         true,
+		`{"a": {}, "skip": 1, "b": [], "c": 2}`: false,
+	} {
+		if err := UnmarshalLeading([]byte(data), true, fields...); (err == nil) != whole {
+			t.Errorf("whole %s: err = %v", data, err)
+		}
+	}
+	for _, data := range []string{
+		`[]`,
+		`{"skip": 1, "a": {}, "b": []}`, // out of order
+		`{"a": {}}`,                     // missing fields
+		`{"a": {}, "skip": 1, "b": [}`,  // malformed
+		`{"a": {}, "skip": 1, "b": []} {}`,
+	} {
+		if err := UnmarshalLeading([]byte(data), true, fields...); err == nil {
+			t.Errorf("%s: no error", data)
+		}
+	}
+}

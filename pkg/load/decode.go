@@ -27,24 +27,35 @@ type evaluated struct {
 
 // exportEnv writes an evaluated pattern's `in` and `out` as JSON: only
 // what evaluated decodes, so that CUE exports no more than Go reads (see
-// appendTyped); with claimsOnly, only out's claims (validate computes
-// nothing else, and leaves unset what a policy may constrain beyond them).
+// appendTyped). The object's fields are entryLayout: the input, out's
+// claims, and (unless claimsOnly) the whole of out. With claimsOnly, out
+// holds only the claims (validate computes nothing else, and leaves unset
+// what a policy may constrain beyond them). The claims come before out,
+// and again within it, so that validate reads an evaluation a build
+// stored without decoding, or even scanning, the values, objects and
+// files it never reads.
 func exportEnv(in, out cue.Value, claimsOnly bool) ([]byte, error) {
 	b := append(make([]byte, 0, 1024), `{"in":`...)
 	b, err := appendTyped(b, in, inputType)
 	if err != nil {
 		return nil, err
 	}
-	b = append(b, `,"out":`...)
-	outType := outputType
-	if claimsOnly {
-		outType = outputClaimsType
-	}
-	if b, err = appendTyped(b, out, outType); err != nil {
+	b = append(b, `,"claims":`...)
+	if b, err = appendTyped(b, out, outputClaimsType); err != nil {
 		return nil, err
+	}
+	if !claimsOnly {
+		b = append(b, `,"out":`...)
+		if b, err = appendTyped(b, out, outputType); err != nil {
+			return nil, err
+		}
 	}
 	return append(b, '}'), nil
 }
+
+// entryLayout names the fields of an exported evaluation, in order; it is
+// part of every evaluation's cache key (exportShape).
+const entryLayout = "in,claims,out"
 
 // outputClaims is the part of model.Output that validate computes
 // (#OutputClaims), and releaseClaims that of a model.Release.
@@ -145,7 +156,9 @@ func appendTyped(b []byte, v cue.Value, t reflect.Type) ([]byte, error) {
 // exportShape describes the Go types exportEnv exports for. A cached
 // evaluation holds only what they read, so a change to them must miss the
 // entries written before it: the shape is part of every evaluation's key.
-var exportShape = sync.OnceValue(func() []byte { return typeShape(inputType, outputType, outputClaimsType) })
+var exportShape = sync.OnceValue(func() []byte {
+	return append(typeShape(inputType, outputType, outputClaimsType), entryLayout...)
+})
 
 // typeShape spells out types as appendTyped reads them: each type's name
 // and, for a struct, its fields' JSON names and types, recursively.
@@ -252,23 +265,22 @@ func typedFields(t reflect.Type) []typedField {
 }
 
 // decodeEnv reads exportEnv's JSON, numbers as cue.Value.Decode makes
-// them. With claimsOnly (validate), of out only the claims: an entry of a
-// complete evaluation, which a build stores and validate then reads,
-// decodes without the values, objects and files validate never reads.
+// them. With claimsOnly (validate), only the input and the claims, which
+// lead the entry: of an entry of a complete evaluation, which a build
+// stores and validate then reads, the rest is not read at all.
 // Every pattern computes at least one release: an entry without any is
 // not an evaluation (a stale or damaged cache entry), and is refused.
 func decodeEnv(data []byte, claimsOnly bool) (*evaluated, error) {
 	ev := &evaluated{}
 	if claimsOnly {
-		var claims struct {
-			In  model.Input  `json:"in"`
-			Out outputClaims `json:"out"`
-		}
-		if err := jsonnum.Unmarshal(data, &claims); err != nil {
+		var claims outputClaims
+		if err := jsonnum.UnmarshalLeading(data, false,
+			jsonnum.Field{Name: "in", V: &ev.In}, jsonnum.Field{Name: "claims", V: &claims}); err != nil {
 			return nil, err
 		}
-		ev.In, ev.Out = claims.In, claims.Out.output()
-	} else if err := jsonnum.Unmarshal(data, ev); err != nil {
+		ev.Out = claims.output()
+	} else if err := jsonnum.UnmarshalLeading(data, true, jsonnum.Field{Name: "in", V: &ev.In},
+		jsonnum.Field{Name: "claims"}, jsonnum.Field{Name: "out", V: &ev.Out}); err != nil {
 		return nil, err
 	}
 	if len(ev.Out.Releases) == 0 {

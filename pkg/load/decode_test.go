@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"encoding/json"
 	"io/fs"
 	"reflect"
@@ -72,11 +73,40 @@ func TestExportDecodeMatchesCUEDecode(t *testing.T) {
 			t.Errorf("values.%s is a %s, want %s", key, typ, want)
 		}
 	}
+
+	// validate reads a build's entry as it reads its own (claims only),
+	// and never reads out: damaged after its claims, the entry still gives
+	// them, and only a build refuses it.
+	own, err := exportEnv(in, out, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantClaims, err := decodeEnv(own, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(data, []byte(`,"out":`))
+	if at < 0 {
+		t.Fatalf("no out in %s", data)
+	}
+	damaged := append(data[:at:at], `,"out": {"releases": [`...)
+	for name, entry := range map[string][]byte{"a build's": data, "a damaged": damaged} {
+		got, err := decodeEnv(entry, true)
+		if err != nil {
+			t.Errorf("%s entry, claims only: %v", name, err)
+		} else if !reflect.DeepEqual(got, wantClaims) {
+			t.Errorf("%s entry, claims only:\n got %#v\nwant %#v", name, got, wantClaims)
+		}
+	}
+	if _, err := decodeEnv(damaged, false); err == nil {
+		t.Error("a damaged entry decoded whole")
+	}
 }
 
 // A damaged entry does not decode: the environment is evaluated again.
 func TestDecodeEnvRejectsDamage(t *testing.T) {
-	for _, data := range []string{"", "{", `{"in": 3}`, `{"out": {"releases": []}}`, `{}`, `{"in": {}, "out": {"releases": {}}}`} {
+	for _, data := range []string{"", "{", `{"in": 3}`, `{"out": {"releases": []}}`, `{}`, `{"in": {}, "out": {"releases": {}}}`,
+		`{"in": {}, "claims": {"releases": {}}, "out": {"releases": {}}}`} {
 		for _, claimsOnly := range []bool{false, true} {
 			if _, err := decodeEnv([]byte(data), claimsOnly); err == nil {
 				t.Errorf("decodeEnv(%q, claimsOnly %v) = nil error", data, claimsOnly)
