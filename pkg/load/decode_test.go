@@ -34,7 +34,7 @@ func TestExportDecodeMatchesCUEDecode(t *testing.T) {
 			releaseName: "r", crds: "Skip", dependsOn: [], otherNamespaces: []
 			values: ` + values + `
 			postRender: [{patch: "p", target: {kind: "K", version: "v1"}}]
-			clusterScoped: [{group: "g", kind: "k", name: "n"}]
+			clusterScoped: ["g/k/n"]
 			lands: []
 		}
 		objects: [{apiVersion: "v1", kind: "ConfigMap", metadata: name: "x", data: {n: 1, f: 0.5}}]

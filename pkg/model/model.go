@@ -3,7 +3,11 @@
 // generators read them. No CUE value outlives loading.
 package model
 
-import "strings"
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
 
 // Input is what plan needs of an environment as written.
 type Input struct {
@@ -54,10 +58,34 @@ func PatchObjects(ps []Patch) []any {
 
 // ClusterObject names cluster-scoped objects of one kind; Name is a glob
 // (Go filepath.Match syntax, which Argo CD matches AppProject names with).
+// In JSON, as the schema computes it (#ClusterObject), it is one string,
+// "<group>/<kind>/<name>".
 type ClusterObject struct {
-	Group string `json:"group"`
-	Kind  string `json:"kind"`
-	Name  string `json:"name"`
+	Group string
+	Kind  string
+	Name  string
+}
+
+// String is the object's JSON form, "<group>/<kind>/<name>".
+func (o ClusterObject) String() string { return o.Group + "/" + o.Kind + "/" + o.Name }
+
+// MarshalJSON writes the string form.
+func (o ClusterObject) MarshalJSON() ([]byte, error) { return json.Marshal(o.String()) }
+
+// UnmarshalJSON reads the string form. Neither a group nor a kind holds a
+// '/', and the name is what follows the second.
+func (o *ClusterObject) UnmarshalJSON(data []byte) error {
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	group, rest, ok1 := strings.Cut(s, "/")
+	kind, name, ok2 := strings.Cut(rest, "/")
+	if !ok1 || !ok2 || kind == "" || name == "" {
+		return fmt.Errorf("cluster object %q: want <group>/<kind>/<name>", s)
+	}
+	*o = ClusterObject{Group: group, Kind: kind, Name: name}
+	return nil
 }
 
 // Object is one Kubernetes object as a generic map.
