@@ -3,11 +3,14 @@ package load
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"runtime"
 	"testing"
 
+	"github.com/apkgen/apkgen/internal/buildcache"
 	"github.com/apkgen/apkgen/internal/envgen"
 	"github.com/apkgen/apkgen/pkg/diag"
+	"github.com/apkgen/apkgen/pkg/model"
 )
 
 // withProcs runs fn with GOMAXPROCS set to n, which bounds the workers.
@@ -57,4 +60,40 @@ func TestDiagnosticsWhateverTheWorkers(t *testing.T) {
 		t.Errorf("diagnostics differ\none worker:\n%s\nseveral:\n%s", a, b)
 	}
 	t.Logf("%s", serial.Error())
+}
+
+// TestCacheReadsWhateverTheWorkers: validate after a build reads every
+// environment's claims from the build's evaluations, on several workers
+// at once (prefetch), and gets the claims the build computed.
+func TestCacheReadsWhateverTheWorkers(t *testing.T) {
+	data := envgen.Generate(40) // enough for several workers
+	cache := buildcache.Open(t.TempDir())
+	built, err := Parse("envs.yaml", data, Options{Cache: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache.Flush()
+	withProcs(t, 4, func() {
+		got, err := Parse("envs.yaml", data, Options{Cache: cache, ClaimsOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Evaluated != 0 {
+			t.Errorf("evaluated %d environments, want none (all in the build's cache)", got.Evaluated)
+		}
+		if len(got.Envs) != len(built.Envs) {
+			t.Fatalf("%d environments from the cache, want %d", len(got.Envs), len(built.Envs))
+		}
+		for i, e := range got.Envs {
+			b := built.Envs[i]
+			claims := model.Output{ExclusiveCluster: b.Out.ExclusiveCluster, NotForProduction: b.Out.NotForProduction,
+				Releases: map[string]*model.Release{}}
+			for key, r := range b.Out.Releases {
+				claims.Releases[key] = &model.Release{Chart: r.Chart, ReleaseName: r.ReleaseName, ClusterScoped: r.ClusterScoped}
+			}
+			if !reflect.DeepEqual(e.Out, claims) || !reflect.DeepEqual(e.In, b.In) {
+				t.Errorf("%s: the claims read differ from the build's:\n%+v\n%+v", e.Name, e.Out, claims)
+			}
+		}
+	})
 }
