@@ -26,13 +26,11 @@ import (
 // parses the file again into a context of its own. Only Go values leave a
 // worker (diagnostics and decoded environments).
 
-// The paths eval fills and reads in a pattern, and load in an
+// The paths eval reads in an evaluated pattern, and load in an
 // environment, parsed once: parsing one costs more than the lookup.
 var (
-	inPath   = cue.ParsePath("in")
-	outPath  = cue.ParsePath("out")
-	ctxPath  = cue.ParsePath("ctx")
-	namePath = cue.ParsePath("name")
+	inPath  = cue.ParsePath("in")
+	outPath = cue.ParsePath("out")
 	// An environment's fields load reads before evaluating it.
 	patternPath = cue.ParsePath("pattern")
 	clusterPath = cue.ParsePath("cluster")
@@ -82,11 +80,11 @@ type worker struct {
 	r        *reporter
 	cache    *buildcache.Cache
 	sch, doc cue.Value
-	empty    cue.Value // {}
+	cuectx   *cue.Context
 	// ctx is #Context but its name, the same for every environment:
 	// build, the file's charts and their resolution (#FileCharts),
-	// computed once.
-	ctx cue.Value
+	// computed once, as the fields of a struct to encode (context).
+	ctx map[string]any
 	// claimsOnly: the patterns compute their claims only (validate).
 	claimsOnly bool
 }
@@ -98,11 +96,9 @@ type compiled struct {
 }
 
 func newWorker(src source, r *reporter, c compiled, sectionErrors bool) *worker {
-	w := &worker{r: r, cache: src.opts.Cache, sch: c.sch, doc: c.doc, empty: c.ctx.CompileString("{}"), claimsOnly: src.opts.ClaimsOnly}
+	w := &worker{r: r, cache: src.opts.Cache, sch: c.sch, doc: c.doc, cuectx: c.ctx, claimsOnly: src.opts.ClaimsOnly}
 	charts := fileCharts(c.doc, sectionErrors)
-	w.ctx = c.ctx.Encode(map[string]any{"build": !src.opts.ClaimsOnly}).
-		FillPath(cue.ParsePath("fileCharts"), charts).
-		FillPath(cue.ParsePath("charts"), fileChartsResolved(c.sch, charts))
+	w.ctx = map[string]any{"build": !src.opts.ClaimsOnly, "fileCharts": charts, "charts": fileChartsResolved(c.sch, charts)}
 	return w
 }
 
@@ -282,6 +278,13 @@ func evaluate(src source, r *reporter, c compiled, sectionErrors bool, tasks []e
 	return out, len(misses), all, nil
 }
 
+// context is the #Context of environment name, as the fields to encode.
+func (w *worker) context(name string) map[string]any {
+	c := maps.Clone(w.ctx)
+	c["name"] = name
+	return c
+}
+
 // eval unifies an environment with its pattern, reports what is wrong with
 // it, and decodes what the pattern computes.
 func (w *worker) eval(t envTask) (diag.List, *Env, error) {
@@ -289,10 +292,12 @@ func (w *worker) eval(t envTask) (diag.List, *Env, error) {
 	envPath := []string{"environments", t.name}
 	raw := w.doc.LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(t.name)))
 	pat := w.sch.LookupPath(cue.MakePath(cue.Def("Patterns"), cue.Str(t.pattern)))
-	ctxVal := w.ctx.FillPath(namePath, t.name)
 	// The inputs are filled in one unification: each FillPath on the
-	// pattern would evaluate it whole again.
-	ev := pat.Unify(w.empty.FillPath(inPath, raw).FillPath(ctxPath, ctxVal))
+	// pattern would evaluate it whole again. They are encoded as one
+	// struct, whose fields are CUE values and Go values: each FillPath
+	// builds the struct anew and evaluates it again (three of them cost
+	// 4 % of validating an environment).
+	ev := pat.Unify(w.cuectx.Encode(map[string]any{"in": raw, "ctx": w.context(t.name)}))
 	evIn, evOut := ev.LookupPath(inPath), ev.LookupPath(outPath)
 	if err := evIn.Validate(cue.Concrete(true)); err != nil {
 		return r.inputErrors(err, raw, pat.LookupPath(inPath), envPath), nil, nil

@@ -119,7 +119,7 @@ func TestContextMatchesSchema(t *testing.T) {
 				t.Fatal(err)
 			}
 			def := w.sch.LookupPath(cue.MakePath(cue.Def("Context")))
-			v := w.ctx.FillPath(namePath, "dev")
+			v := w.cuectx.Encode(w.context("dev"))
 			if err := def.Unify(v).Validate(cue.Concrete(true)); err != nil {
 				t.Errorf("%s (claims only: %v): the context is not a #Context: %v", name, claimsOnly, err)
 			}
