@@ -52,14 +52,7 @@ func TestExportDecodeMatchesCUEDecode(t *testing.T) {
 	if err := out.Decode(&want.Out); err != nil {
 		t.Fatal(err)
 	}
-	data, err := exportEnv(in, out, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := decodeEnv(data, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data, got := exportDecode(t, in, out, false)
 	if !reflect.DeepEqual(got.In, want.In) {
 		t.Errorf("in:\n got %#v\nwant %#v", got.In, want.In)
 	}
@@ -77,14 +70,7 @@ func TestExportDecodeMatchesCUEDecode(t *testing.T) {
 	// validate reads a build's entry as it reads its own (claims only),
 	// and never reads out: damaged after its claims, the entry still gives
 	// them, and only a build refuses it.
-	own, err := exportEnv(in, out, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantClaims, err := decodeEnv(own, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, wantClaims := exportDecode(t, in, out, true)
 	at := bytes.Index(data, []byte(`,"out":`))
 	if at < 0 {
 		t.Fatalf("no out in %s", data)
@@ -101,6 +87,20 @@ func TestExportDecodeMatchesCUEDecode(t *testing.T) {
 	if _, err := decodeEnv(damaged, false); err == nil {
 		t.Error("a damaged entry decoded whole")
 	}
+}
+
+// exportDecode exports an evaluation and decodes it back.
+func exportDecode(t *testing.T, in, out cue.Value, claimsOnly bool) ([]byte, *evaluated) {
+	t.Helper()
+	data, err := exportEnv(in, out, claimsOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := decodeEnv(data, claimsOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data, ev
 }
 
 // A damaged entry does not decode: the environment is evaluated again.
