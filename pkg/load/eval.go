@@ -128,16 +128,22 @@ func resolveFileCharts(sch cue.Value, charts any) (map[string]model.Chart, error
 	return out, nil
 }
 
-// parseWorker makes a worker in a new context from the file's bytes.
+// parseWorker makes a worker in a new context from the file: a copy of
+// its syntax tree when it is data (copyData), else its bytes parsed again.
 func parseWorker(src source, main *reporter, sectionErrors bool) (*worker, error) {
 	ctx := cuecontext.New()
 	sch, err := buildSchema(ctx, src.policies)
 	if err != nil {
 		return nil, err
 	}
-	syntax, err := parseSyntax(src.name, src.data, format(src.name))
-	if err != nil {
-		return nil, err
+	syntax, ok := (*ast.File)(nil), false
+	if format(src.name) != "cue" && src.syntax != nil {
+		syntax, ok = copyData(src.syntax)
+	}
+	if !ok {
+		if syntax, err = parseSyntax(src.name, src.data, format(src.name)); err != nil {
+			return nil, err
+		}
 	}
 	doc := ctx.BuildFile(syntax)
 	return newWorker(src, main.withDoc(doc), compiled{ctx, sch, doc}, sectionErrors), nil
