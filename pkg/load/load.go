@@ -274,13 +274,18 @@ func compileAndParse(ctx *cue.Context, name string, data []byte, fmtName string,
 	if d := precheck(name, data, fmtName); d.HasErrors() {
 		return cue.Value{}, nil, nil, d
 	}
-	if policyErr != nil {
-		return cue.Value{}, nil, nil, policyErr
-	}
 	if !early {
 		parse()
 	}
 	p := <-parseDone
+	if p.err == nil && astDuplicates(data, fmtName) {
+		if d := duplicateFields(name, p.syntax); d.HasErrors() {
+			return cue.Value{}, nil, nil, d
+		}
+	}
+	if policyErr != nil {
+		return cue.Value{}, nil, nil, policyErr
+	}
 	c := <-schemaDone
 	if c.err != nil {
 		return cue.Value{}, nil, nil, c.err

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/token"
 	"gopkg.in/yaml.v3"
 
 	"github.com/apkgen/apkgen/pkg/diag"
@@ -54,6 +56,9 @@ func precheck(name string, data []byte, format string) diag.List {
 			return diags
 		}
 	}
+	if astDuplicates(data, format) {
+		return nil // duplicate keys are found on CUE's syntax tree (duplicateFields)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -71,6 +76,72 @@ func precheck(name string, data []byte, format string) diag.List {
 		diags.Errorf(w.bomb, "", "YAML aliases expand to more than %d nodes; write the values out or use fewer aliases", maxExpandedNodes)
 	}
 	w.duplicates(&doc, nil, &diags)
+	return diags
+}
+
+// astDuplicates reports whether the file's duplicate keys are found on
+// the syntax tree CUE's reader makes (duplicateFields), which saves
+// reading the file twice, rather than by precheck's own YAML reader: for
+// YAML (JSON keys' columns differ by one between the two readers) without
+// what only that reader's walk checks (needsYAMLWalk).
+func astDuplicates(data []byte, format string) bool {
+	return format == "yaml" && !needsYAMLWalk(data)
+}
+
+// needsYAMLWalk reports whether precheck must read the file with a YAML
+// reader of its own: when it may hold an anchor ('&'), a merge key ("<<")
+// or a second document (a document marker past the first line).
+func needsYAMLWalk(data []byte) bool {
+	if bytes.Contains(data, []byte("&")) || bytes.Contains(data, []byte("<<")) {
+		return true
+	}
+	_, rest, _ := bytes.Cut(data, []byte("\n"))
+	return bytes.Contains(rest, []byte("\n---")) || bytes.HasPrefix(rest, []byte("---")) ||
+		bytes.Contains(data, []byte("\n...")) || bytes.HasPrefix(data, []byte("..."))
+}
+
+// duplicateFields reports every key that appears twice in one mapping of
+// a YAML file, from its syntax tree, as yamlWalker.duplicates does from
+// the YAML reader's nodes.
+func duplicateFields(name string, f *ast.File) diag.List {
+	var diags diag.List
+	var walk func(n ast.Node, path []string)
+	fields := func(decls []ast.Decl, path []string) {
+		seen := map[string]token.Pos{}
+		for _, d := range decls {
+			field, ok := d.(*ast.Field)
+			if !ok {
+				if e, ok := d.(*ast.EmbedDecl); ok {
+					walk(e.Expr, path)
+				}
+				continue
+			}
+			key, _, err := ast.LabelName(field.Label)
+			if err != nil {
+				continue
+			}
+			p := append(append([]string(nil), path...), key)
+			at := field.Label.Pos()
+			if first, ok := seen[key]; ok {
+				diags.Errorf(diag.Pos{File: name, Line: at.Line(), Col: at.Column()}, strings.Join(p, "."),
+					"duplicate key %q (first at line %d, column %d); a key may appear only once", key, first.Line(), first.Column())
+			} else {
+				seen[key] = at
+			}
+			walk(field.Value, p)
+		}
+	}
+	walk = func(n ast.Node, path []string) {
+		switch n := n.(type) {
+		case *ast.StructLit:
+			fields(n.Elts, path)
+		case *ast.ListLit:
+			for i, e := range n.Elts {
+				walk(e, append(append([]string(nil), path...), fmt.Sprint(i)))
+			}
+		}
+	}
+	fields(f.Decls, nil)
 	return diags
 }
 
