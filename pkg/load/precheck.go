@@ -21,7 +21,9 @@ const maxExpandedNodes = 100_000
 
 // precheck finds, before CUE reads the file, what its YAML reader would hide
 // or choke on: an empty file, bytes that are not UTF-8, tabs in indentation,
-// several documents, duplicate keys (never last-wins) and alias bombs.
+// several documents, duplicate keys (never last-wins) and alias bombs. In a
+// YAML file that can hold no anchor, merge key or second document, the
+// duplicate keys are left to duplicateFields, on CUE's syntax tree.
 func precheck(name string, data []byte, format string) diag.List {
 	var diags diag.List
 	if !utf8.Valid(data) {
