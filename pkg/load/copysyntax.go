@@ -22,69 +22,49 @@ func copyData(f *ast.File) (*ast.File, bool) {
 func copyAll[T ast.Node](xs []T) ([]T, bool) {
 	out := make([]T, len(xs))
 	for i, x := range xs {
-		c, ok := copyNode(x).(T)
-		if !ok {
+		out[i] = x
+		if !copyInto(&out[i]) {
 			return nil, false
 		}
-		out[i] = c
 	}
 	return out, true
 }
 
+// copyInto replaces *x by a copy of it (copyNode); false if it is not data.
+func copyInto[T ast.Node](x *T) bool {
+	c, ok := copyNode(*x).(T)
+	if ok {
+		*x = c
+	}
+	return ok
+}
+
 // copyNode is copyData's work on a node; nil for a node it does not copy.
+// Each case copies the node's struct, then the children in the copy.
 func copyNode(n ast.Node) ast.Node {
+	var ok bool
 	switch n := n.(type) {
 	case *ast.Field:
-		if n.Alias != nil || len(n.Attrs) > 0 {
-			return nil
-		}
 		c := *n
-		label, ok1 := copyNode(n.Label).(ast.Label)
-		value, ok2 := copyNode(n.Value).(ast.Expr)
-		if !ok1 || !ok2 {
-			return nil
-		}
-		c.Label, c.Value = label, value
-		return &c
+		ok = n.Alias == nil && len(n.Attrs) == 0 && copyInto(&c.Label) && copyInto(&c.Value)
+		return pick(ok, &c)
 	case *ast.EmbedDecl:
 		c := *n
-		x, ok := copyNode(n.Expr).(ast.Expr)
-		if !ok {
-			return nil
-		}
-		c.Expr = x
-		return &c
+		return pick(copyInto(&c.Expr), &c)
 	case *ast.StructLit:
 		c := *n
-		var ok bool
-		if c.Elts, ok = copyAll(n.Elts); !ok {
-			return nil
-		}
-		return &c
+		c.Elts, ok = copyAll(n.Elts)
+		return pick(ok, &c)
 	case *ast.ListLit:
 		c := *n
-		var ok bool
-		if c.Elts, ok = copyAll(n.Elts); !ok {
-			return nil
-		}
-		return &c
+		c.Elts, ok = copyAll(n.Elts)
+		return pick(ok, &c)
 	case *ast.UnaryExpr:
 		c := *n
-		x, ok := copyNode(n.X).(ast.Expr)
-		if !ok {
-			return nil
-		}
-		c.X = x
-		return &c
+		return pick(copyInto(&c.X), &c)
 	case *ast.BinaryExpr:
 		c := *n
-		x, ok1 := copyNode(n.X).(ast.Expr)
-		y, ok2 := copyNode(n.Y).(ast.Expr)
-		if !ok1 || !ok2 {
-			return nil
-		}
-		c.X, c.Y = x, y
-		return &c
+		return pick(copyInto(&c.X) && copyInto(&c.Y), &c)
 	case *ast.BasicLit:
 		c := *n
 		return &c
@@ -94,4 +74,12 @@ func copyNode(n ast.Node) ast.Node {
 		return &c
 	}
 	return nil
+}
+
+// pick is c when ok, else nil.
+func pick(ok bool, c ast.Node) ast.Node {
+	if !ok {
+		return nil
+	}
+	return c
 }
