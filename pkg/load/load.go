@@ -271,14 +271,15 @@ func compileAndParse(ctx *cue.Context, name string, data []byte, fmtName string,
 	if early {
 		go parse()
 	}
-	if d := precheck(name, data, fmtName); d.HasErrors() {
+	onTree := astDuplicates(data, fmtName)
+	if d := precheck(name, data, fmtName, onTree); d.HasErrors() {
 		return cue.Value{}, nil, nil, d
 	}
 	if !early {
 		parse()
 	}
 	p := <-parseDone
-	if p.err == nil && astDuplicates(data, fmtName) {
+	if p.err == nil && onTree {
 		if d := duplicateFields(name, p.syntax); d.HasErrors() {
 			return cue.Value{}, nil, nil, d
 		}

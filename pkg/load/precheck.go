@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"cuelang.org/go/cue/ast"
-	"cuelang.org/go/cue/token"
 	"gopkg.in/yaml.v3"
 
 	"github.com/apkgen/apkgen/pkg/diag"
@@ -21,10 +21,11 @@ const maxExpandedNodes = 100_000
 
 // precheck finds, before CUE reads the file, what its YAML reader would hide
 // or choke on: an empty file, bytes that are not UTF-8, tabs in indentation,
-// several documents, duplicate keys (never last-wins) and alias bombs. In a
-// YAML file that can hold no anchor, merge key or second document, the
-// duplicate keys are left to duplicateFields, on CUE's syntax tree.
-func precheck(name string, data []byte, format string) diag.List {
+// several documents, duplicate keys (never last-wins) and alias bombs. With
+// onTree (astDuplicates), the file can hold no anchor, merge key or second
+// document, and its duplicate keys are left to duplicateFields, on CUE's
+// syntax tree.
+func precheck(name string, data []byte, format string, onTree bool) diag.List {
 	var diags diag.List
 	if !utf8.Valid(data) {
 		off := 0
@@ -58,8 +59,8 @@ func precheck(name string, data []byte, format string) diag.List {
 			return diags
 		}
 	}
-	if astDuplicates(data, format) {
-		return nil // duplicate keys are found on CUE's syntax tree (duplicateFields)
+	if onTree {
+		return nil
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
@@ -108,43 +109,47 @@ func needsYAMLWalk(data []byte) bool {
 func duplicateFields(name string, f *ast.File) diag.List {
 	var diags diag.List
 	var walk func(n ast.Node, path []string)
-	fields := func(decls []ast.Decl, path []string) {
-		seen := map[string]token.Pos{}
-		for _, d := range decls {
-			field, ok := d.(*ast.Field)
-			if !ok {
-				if e, ok := d.(*ast.EmbedDecl); ok {
-					walk(e.Expr, path)
-				}
-				continue
-			}
-			key, _, err := ast.LabelName(field.Label)
-			if err != nil {
-				continue
-			}
-			p := append(append([]string(nil), path...), key)
-			at := field.Label.Pos()
-			if first, ok := seen[key]; ok {
-				diags.Errorf(diag.Pos{File: name, Line: at.Line(), Col: at.Column()}, strings.Join(p, "."),
-					"duplicate key %q (first at line %d, column %d); a key may appear only once", key, first.Line(), first.Column())
-			} else {
-				seen[key] = at
-			}
-			walk(field.Value, p)
-		}
-	}
 	walk = func(n ast.Node, path []string) {
 		switch n := n.(type) {
-		case *ast.StructLit:
-			fields(n.Elts, path)
+		case *ast.EmbedDecl: // a top that is not a mapping
+			walk(n.Expr, path)
 		case *ast.ListLit:
 			for i, e := range n.Elts {
-				walk(e, append(append([]string(nil), path...), fmt.Sprint(i)))
+				walk(e, append(slices.Clone(path), fmt.Sprint(i)))
+			}
+		case *ast.StructLit:
+			seen := map[string]diag.Pos{}
+			for _, d := range n.Elts {
+				field, ok := d.(*ast.Field)
+				if !ok {
+					walk(d, path)
+					continue
+				}
+				key, _, err := ast.LabelName(field.Label)
+				if err != nil {
+					continue
+				}
+				p := append(slices.Clone(path), key)
+				at := field.Label.Pos()
+				pos := diag.Pos{File: name, Line: at.Line(), Col: at.Column()}
+				if first, ok := seen[key]; ok {
+					duplicateKey(&diags, pos, p, key, first)
+				} else {
+					seen[key] = pos
+				}
+				walk(field.Value, p)
 			}
 		}
 	}
-	fields(f.Decls, nil)
+	walk(&ast.StructLit{Elts: f.Decls}, nil)
 	return diags
+}
+
+// duplicateKey reports key, at pos under path, as a repeat of the one at
+// first: the message of both duplicate-key walks.
+func duplicateKey(diags *diag.List, pos diag.Pos, path []string, key string, first diag.Pos) {
+	diags.Errorf(pos, strings.Join(path, "."),
+		"duplicate key %q (first at line %d, column %d); a key may appear only once", key, first.Line, first.Col)
 }
 
 func isBlank(data []byte, format string) bool {
@@ -212,8 +217,8 @@ func (w *yamlWalker) duplicates(n *yaml.Node, path []string, diags *diag.List) {
 			k, v := n.Content[i], n.Content[i+1]
 			p := append(append([]string(nil), path...), k.Value)
 			if first, ok := seen[k.Value]; ok {
-				diags.Errorf(diag.Pos{File: w.name, Line: k.Line, Col: k.Column}, strings.Join(p, "."),
-					"duplicate key %q (first at line %d, column %d); a key may appear only once", k.Value, first.Line, first.Column)
+				duplicateKey(diags, diag.Pos{File: w.name, Line: k.Line, Col: k.Column}, p, k.Value,
+					diag.Pos{Line: first.Line, Col: first.Column})
 			} else {
 				seen[k.Value] = k
 			}
