@@ -9,8 +9,9 @@ import "cuelang.org/go/cue/ast"
 // the file again. ok is false for a node of another kind (the caller
 // parses the file again); a file written in CUE is never copied.
 //
-// Each node is copied as a value, positions and comments with it; an
-// identifier loses what resolving it set, for the new context to set.
+// Each node is copied as a value, with its positions; its comments are
+// shared, as building only reads them. An identifier loses what resolving
+// it set, for the new context to set.
 func copyData(f *ast.File) (*ast.File, bool) {
 	c := *f
 	var ok bool

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/cuecontext"
 	cueformat "cuelang.org/go/cue/format"
 
@@ -52,6 +53,21 @@ func TestCopyData(t *testing.T) {
 		if !reflect.DeepEqual(positions(a), positions(b)) {
 			t.Errorf("%s: positions differ:\n%v\n%v", name, positions(a), positions(b))
 		}
+		// A node the copy shared with the original would be built by two
+		// contexts at once; only comments, which building reads, are shared.
+		shared := nodes(orig)
+		for n := range nodes(c) {
+			switch n.(type) {
+			case *ast.CommentGroup, *ast.Comment:
+				continue
+			}
+			if shared[n] {
+				t.Fatalf("%s: the copy shares the node %T at %v with the original", name, n, n.Pos())
+			}
+		}
+		if after, err := cueformat.Node(orig); err != nil || string(after) != string(before) {
+			t.Errorf("%s: the original changed:\n%s", name, after)
+		}
 	}
 	for _, src := range []string{
 		"import \"strings\"\nx: strings.ToUpper(\"a\")\n",
@@ -73,6 +89,16 @@ func positions(v cue.Value) []string {
 	var out []string
 	v.Walk(func(x cue.Value) bool {
 		out = append(out, x.Pos().String())
+		return true
+	}, nil)
+	return out
+}
+
+// nodes is every node of the tree under n.
+func nodes(n ast.Node) map[ast.Node]bool {
+	out := map[ast.Node]bool{}
+	ast.Walk(n, func(x ast.Node) bool {
+		out[x] = true
 		return true
 	}, nil)
 	return out
