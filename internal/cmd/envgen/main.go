@@ -13,8 +13,11 @@ import (
 )
 
 func main() {
-	n, err := strconv.Atoi(os.Args[len(os.Args)-1])
-	if len(os.Args) != 2 || err != nil || n < 1 {
+	n := 0
+	if len(os.Args) == 2 {
+		n, _ = strconv.Atoi(os.Args[1])
+	}
+	if n < 1 {
 		fmt.Fprintln(os.Stderr, "usage: envgen N   (writes an environments file of N environments to stdout)")
 		os.Exit(2)
 	}
