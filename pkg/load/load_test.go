@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/apkgen/apkgen/pkg/diag"
 )
@@ -229,5 +231,50 @@ func TestAllowUntestedVersion(t *testing.T) {
 	var l diag.List
 	if !errors.As(err, &l) || !l.HasErrors() || !strings.Contains(l[0].Message, "(--strict)") {
 		t.Errorf("--strict: got %v", err)
+	}
+}
+
+// patternsPresent stands in for the environments section's check of a
+// file written as data: it must hold exactly when that check passes.
+func TestPatternsPresentIsTheSectionCheck(t *testing.T) {
+	ctx := cuecontext.New()
+	sch, err := buildSchema(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := fieldDef(sch.LookupPath(cue.MakePath(cue.Def("File"))), "environments")
+	for name, envs := range map[string]string{
+		"valid":           "dev: {pattern: dp-per-namespace, cluster: c}\nprod: {pattern: anything}\n",
+		"only pattern":    "dev: {pattern: x}\n",
+		"no environment":  "{}\n",
+		"scalar":          "dev: 5\n",
+		"null":            "dev:\n",
+		"list":            "dev: [pattern, x]\n",
+		"no pattern":      "dev: {cluster: c}\nprod: {pattern: x}\n",
+		"numeric pattern": "dev: {pattern: 5}\n",
+		"null pattern":    "dev: {pattern: null}\n",
+		"list pattern":    "dev: {pattern: [x]}\n",
+		"map pattern":     "dev: {pattern: {x: 1}}\n",
+		"not a map":       "[dev]\n",
+		"string":          "dev\n",
+	} {
+		for _, file := range []string{"envs.yaml", "envs.json"} {
+			data := []byte(envs)
+			if format(file) == "json" {
+				var err error
+				if data, err = sigsyaml.YAMLToJSON(data); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+			}
+			syntax, err := parseSyntax(file, data, format(file))
+			if err != nil {
+				t.Fatalf("%s, %s: %v", name, file, err)
+			}
+			v := ctx.BuildFile(syntax)
+			check := def.Unify(v).Validate(cue.Concrete(true))
+			if got := patternsPresent(v); got != (check == nil) {
+				t.Errorf("%s, %s: patternsPresent %v, the section check says %v", name, file, got, check)
+			}
+		}
 	}
 }
