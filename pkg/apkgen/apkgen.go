@@ -157,6 +157,9 @@ func target(o BuildOptions, verify bool) (c *Compiled, dir string, t tree.Tree, 
 		return nil, "", nil, nil, err
 	}
 	dir = write.Join(o.Root, c.Plan.GitOps.Path)
+	if err = write.CheckOutside(dir, inputs(o.File, o.Load)...); err != nil {
+		return nil, "", nil, nil, err
+	}
 	if old, err = write.ReadOwned(dir); err != nil {
 		return nil, "", nil, nil, err
 	}
@@ -177,6 +180,12 @@ func target(o BuildOptions, verify bool) (c *Compiled, dir string, t tree.Tree, 
 		}
 	}
 	return c, dir, t, old, nil
+}
+
+// inputs are the files a build reads: the environments file and the
+// policies.
+func inputs(file string, opts load.Options) []string {
+	return append([]string{file}, opts.Policies...)
 }
 
 // verifyMix builds the tree of a --env build, mix: the selected

@@ -76,6 +76,9 @@ func Diff(o DiffOptions) (*DiffResult, error) {
 		return nil, err
 	}
 	dir, t := write.Join(o.Root, c.Plan.GitOps.Path), c.Tree
+	if err := write.CheckOutside(dir, inputs(o.File, o.Load)...); err != nil {
+		return nil, err
+	}
 	var old map[string][]byte
 	if o.Against == "" {
 		old, err = write.ReadOwned(dir)

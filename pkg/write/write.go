@@ -44,6 +44,48 @@ func (e *NotFolderError) Error() string {
 	return fmt.Sprintf("%s: a file is in the way of the output folder; choose another -o or gitops.path", e.Path)
 }
 
+// InsideError is an input file (the environments file, a policy) inside
+// the owned folder: a build removes every file there it did not write.
+type InsideError struct{ File, Dir string }
+
+func (e *InsideError) Error() string {
+	return fmt.Sprintf("%s is inside %s, the folder apkgen owns: a build removes every file there it did not write; "+
+		"keep the file outside that folder (e.g. beside it), or choose another -o or gitops.path", e.File, e.Dir)
+}
+
+// CheckOutside returns an *InsideError for the first of files that lies
+// inside dir, links resolved (a file of clusters/*/flux-system, which
+// builds leave alone, excepted); "-" (standard input) is skipped.
+func CheckOutside(dir string, files ...string) error {
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil // no folder (yet): nothing is inside it
+	}
+	if realDir, err = filepath.Abs(realDir); err != nil {
+		return err
+	}
+	for _, f := range files {
+		if f == "-" {
+			continue
+		}
+		real, err := filepath.EvalSymlinks(f)
+		if err != nil {
+			continue // read before, or its own error when read
+		}
+		if real, err = filepath.Abs(real); err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(realDir, real)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			continue
+		}
+		if !Preserved(filepath.ToSlash(rel)) {
+			return &InsideError{File: f, Dir: dir}
+		}
+	}
+	return nil
+}
+
 // Preserved reports whether a path inside the owned folder belongs to
 // someone else and survives every build: flux bootstrap writes its own
 // manifests into clusters/<cluster>/flux-system.

@@ -652,3 +652,38 @@ func TestTreeRewritesWhatItCannotLink(t *testing.T) {
 		t.Error("plain.yaml: the old file kept although linking failed")
 	}
 }
+
+// An input file inside the owned folder is refused; beside it, in a
+// folder whose name merely starts alike, or under flux-system (which
+// builds keep), it is not.
+func TestCheckOutside(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "deploy")
+	for _, p := range []string{"deploy/envs.yaml", "deploy/apps/p.cue", "deploy2/envs.yaml", "envs.yaml",
+		"deploy/clusters/c/flux-system/envs.yaml"} {
+		full := filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for p, inside := range map[string]bool{
+		"deploy/envs.yaml":                        true,
+		"deploy/apps/p.cue":                       true,
+		"deploy2/envs.yaml":                       false,
+		"envs.yaml":                               false,
+		"deploy/clusters/c/flux-system/envs.yaml": false,
+		"missing.yaml":                            false,
+	} {
+		err := CheckOutside(dir, "-", filepath.Join(root, p))
+		var ie *InsideError
+		if got := errors.As(err, &ie); got != inside || !inside && err != nil {
+			t.Errorf("%s: %v, want inside %v", p, err, inside)
+		}
+	}
+	if err := CheckOutside(filepath.Join(root, "none"), filepath.Join(root, "envs.yaml")); err != nil {
+		t.Errorf("missing folder: %v", err)
+	}
+}
