@@ -670,12 +670,12 @@ func TestCheckOutside(t *testing.T) {
 		}
 	}
 	for p, inside := range map[string]bool{
-		"deploy/envs.yaml":                        true,
-		"deploy/apps/p.cue":                       true,
-		"deploy2/envs.yaml":                       false,
-		"envs.yaml":                               false,
+		"deploy/envs.yaml":  true,
+		"deploy/apps/p.cue": true,
+		"deploy2/envs.yaml": false,
+		"envs.yaml":         false,
 		"deploy/clusters/c/flux-system/envs.yaml": false,
-		"missing.yaml":                            false,
+		"missing.yaml": false,
 	} {
 		err := CheckOutside(dir, "-", filepath.Join(root, p))
 		var ie *InsideError
