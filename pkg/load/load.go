@@ -491,6 +491,7 @@ func validate(src source, r *reporter, c compiled) (*File, diag.List) {
 	patterns := Patterns(sch)
 	var tasks []envTask
 	var named []string // the environments whose names are valid
+	var guarded guards // read at the first environment with values
 	for _, n := range names {
 		envPath := []string{"environments", n}
 		raw := envs.LookupPath(cue.MakePath(cue.Str(n)))
@@ -525,6 +526,14 @@ func validate(src source, r *reporter, c compiled) (*File, diag.List) {
 		if !nameOK {
 			diags = append(diags, r.checkInput(c, raw, envPath, pattern)...)
 			continue
+		}
+		if raw.LookupPath(valuesPath).Exists() {
+			if guarded == nil {
+				if guarded, err = readGuards(sch); err != nil {
+					return nil, append(diags, diag.Diagnostic{Pos: diag.Pos{File: r.name}, Message: err.Error()})
+				}
+			}
+			diags = append(diags, guarded.check(r, raw, envPath, pattern)...)
 		}
 		cluster, _ := raw.LookupPath(clusterPath).String()
 		tasks = append(tasks, envTask{name: n, pattern: pattern, cluster: cluster})
