@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/apkgen/apkgen/internal/buildcache"
+	"github.com/apkgen/apkgen/internal/suggest"
 	"github.com/apkgen/apkgen/pkg/generate"
 	"github.com/apkgen/apkgen/pkg/load"
 	"github.com/apkgen/apkgen/pkg/plan"
@@ -220,8 +221,8 @@ func selectEnvs(f *load.File, envs []string) (map[string]bool, error) {
 	selected := map[string]bool{}
 	for _, e := range envs {
 		if !known[e] {
-			return nil, &UsageError{Msg: fmt.Sprintf("--env %s: no such environment in %s (environments: %s)",
-				e, f.Name, strings.Join(names, ", "))}
+			return nil, &UsageError{Msg: fmt.Sprintf("--env %s: no such environment in %s;%s environments: %s",
+				e, f.Name, suggest.Hint(e, names), strings.Join(names, ", "))}
 		}
 		selected[e] = true
 	}

@@ -9,9 +9,10 @@ import (
 	"github.com/apkgen/apkgen/pkg/tree"
 )
 
-const buildSynopsis = `build [-f FILE] [-o DIR] [--env NAME]... [--policy FILE.cue]... [--strict] [--check] [--format text|json]
-                    [--render [--chart-dir DIR]]
-                    [--commit [--push [--branch B]]] [--author "Name <email>"] [--sign-key FILE]
+const buildSynopsis = `build [-f FILE] [-o DIR] [--env NAME]... [--policy FILE.cue]... [--strict] [--no-cache] [-v]
+                    [--check] [--format text|json] [--color auto|always|never]
+                    [--render [--chart-dir DIR] [--plain-http]]
+                    [--commit [--push [--branch B]]] [--author "Name <email>"] [--committer "Name <email>"] [--sign-key FILE]
                     [--repo URL --branch B [--base BRANCH] [--push]]`
 
 func runBuild(e *env, args []string) int {
@@ -19,7 +20,7 @@ func runBuild(e *env, args []string) int {
 	root := fs.StringP("output", "o", ".", "root of the GitOps repository checkout; the tree goes to DIR/<gitops.path>")
 	envs := fs.StringArray("env", nil, "rebuild only this environment (repeatable); the others' files stay as they are")
 	loadOpts := loadFlags(fs, false)
-	hydrate := fs.Bool("render", false, "also write every release as rendered, under rendered/<env>/<release>/ (pulls the charts)")
+	hydrate := fs.Bool("render", false, "also write every release as rendered, under rendered/<env>/<key>/, key apk, agent or apim (pulls the charts)")
 	ropts := renderFlags(fs)
 	check := fs.Bool("check", false, "write nothing; exit 1 and show the differences when the folder on disk is not what a build would write")
 	color := colorFlag(fs)

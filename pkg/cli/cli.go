@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/apkgen/apkgen/internal/buildcache"
+	"github.com/apkgen/apkgen/internal/suggest"
 	"github.com/apkgen/apkgen/pkg/apkgen"
 	"github.com/apkgen/apkgen/pkg/diag"
 	"github.com/apkgen/apkgen/pkg/gitops"
@@ -75,8 +76,8 @@ func MainStdin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "help":
 		// `apkgen help build` is `apkgen build --help`; `apkgen help
-		// --help` is help.
-		if len(args) > 1 && args[1] != "-h" && args[1] != "--help" {
+		// --help` and `apkgen help help` are help.
+		if len(args) > 1 && args[1] != "-h" && args[1] != "--help" && args[1] != "help" {
 			args = []string{args[1], "--help"}
 			break
 		}
@@ -95,8 +96,11 @@ func MainStdin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return code
 		}
 	}
-	fmt.Fprintf(stderr, "apkgen: unknown command %q\n\n", args[0])
-	usage(stderr)
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	fmt.Fprintf(stderr, "apkgen: unknown command %q;%s run 'apkgen help' for the commands\n", args[0], suggest.Hint(args[0], append(names, "help")))
 	return ExitInvalid
 }
 
@@ -107,7 +111,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'apkgen help <command>' (or 'apkgen <command> --help') for a command's flags.")
-	fmt.Fprintln(w, "Exit codes: 0 ok, 1 differences found, 2 invalid input or usage, 3 other failure.")
+	fmt.Fprintln(w, "Exit codes: 0 ok, 1 differences found (build --check, diff) or a finding (verify), 2 invalid input or usage, 3 other failure.")
 }
 
 // flagSet makes a command's flag set; parse errors are usage errors. The
@@ -142,8 +146,7 @@ func checkFormat(e *env, fs *pflag.FlagSet, value string, formats ...string) (in
 // parse parses flags; it returns an exit code when the command must stop.
 func parse(e *env, fs *pflag.FlagSet, args []string) (int, bool) {
 	if err := fs.Parse(args); err != nil {
-		fmt.Fprintf(e.stderr, "apkgen %s: %v\n", fs.Name(), err)
-		fs.Usage()
+		fmt.Fprintf(e.stderr, "apkgen %s: %v; run 'apkgen %s --help' for its flags\n", fs.Name(), err, fs.Name())
 		return ExitInvalid, false
 	}
 	if help, _ := fs.GetBool("help"); help {
@@ -153,6 +156,13 @@ func parse(e *env, fs *pflag.FlagSet, args []string) (int, bool) {
 	}
 	if fs.NArg() > 0 {
 		return usageError(e, fs, "unexpected argument %q", fs.Arg(0)), false
+	}
+	// An empty path (an unset variable in a script) would mean the current
+	// folder, or no file at all.
+	for _, name := range []string{"file", "output"} {
+		if f := fs.Lookup(name); f != nil && f.Changed && f.Value.String() == "" {
+			return usageError(e, fs, "--%s is empty; give a path", name), false
+		}
 	}
 	return 0, true
 }

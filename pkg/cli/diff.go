@@ -8,7 +8,7 @@ import (
 )
 
 func runDiff(e *env, args []string) int {
-	fs := flagSet(e, "diff", "diff [-f FILE] [-o DIR] [--against REF] [--unified | --format text|markdown|json] [--policy FILE.cue]...")
+	fs := flagSet(e, "diff", "diff [-f FILE] [-o DIR] [--against REF] [--unified | --format text|markdown|json] [--policy FILE.cue]... [--strict] [--no-cache] [-v] [--color auto|always|never]")
 	root := fs.StringP("output", "o", ".", "root of the GitOps repository checkout; the tree is DIR/<gitops.path>")
 	against := fs.String("against", "", "compare with the owned folder as committed at this Git revision (branch, tag, commit) of the repository holding DIR, not with the files on disk")
 	unified := fs.Bool("unified", false, "print a plain unified diff of the files")

@@ -10,20 +10,25 @@ import (
 	"strings"
 
 	"github.com/apkgen/apkgen/examples"
+	"github.com/apkgen/apkgen/internal/suggest"
 	"github.com/apkgen/apkgen/pkg/load"
 )
 
 func runInit(e *env, args []string) int {
 	flags := flagSet(e, "init", "init --pattern ID [-f FILE] [--force]")
-	pattern := flags.String("pattern", "", "the deployment pattern: "+strings.Join(knownPatterns(), ", "))
-	file := flags.StringP("file", "f", "environments.yaml", "where to write the starter file (- for standard output)")
+	pattern := flags.String("pattern", "", "the deployment `pattern`: "+strings.Join(knownPatterns(), ", "))
+	file := flags.StringP("file", "f", "environments.yaml", "the starter `FILE` to write (- for standard output)")
 	force := flags.Bool("force", false, "overwrite an existing file")
 	if code, ok := parse(e, flags, args); !ok {
 		return code
 	}
 	starter, err := examples.FS.ReadFile(*pattern + ".yaml")
 	if *pattern == "" || err != nil {
-		return usageError(e, flags, "--pattern must be one of %s", strings.Join(knownPatterns(), ", "))
+		msg := "--pattern must be one of " + strings.Join(knownPatterns(), ", ")
+		if hint := suggest.Hint(*pattern, knownPatterns()); hint != "" {
+			msg += ";" + hint
+		}
+		return usageError(e, flags, "%s", msg)
 	}
 	// The examples point at the schema at the root of apkgen's repository;
 	// a starter points at one beside it (apkgen schema --format json >
@@ -38,9 +43,15 @@ func runInit(e *env, args []string) int {
 	if ext := strings.ToLower(filepath.Ext(*file)); ext == ".json" || ext == ".cue" {
 		return usageError(e, flags, "the starter file is YAML: name it .yaml or .yml, not %s", ext)
 	}
-	if _, err := os.Stat(*file); err == nil && !*force {
+	if st, err := os.Stat(*file); err == nil && st.IsDir() {
+		return usageError(e, flags, "%s is a folder; give the starter file's path, e.g. -f %s", *file, filepath.Join(*file, "environments.yaml"))
+	} else if err == nil && !*force {
 		return usageError(e, flags, "%s exists; use --force to overwrite it", *file)
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return report(e, err)
+	}
+	// As build does for -o, the folders on the way are made.
+	if err := os.MkdirAll(filepath.Dir(*file), 0o755); err != nil {
 		return report(e, err)
 	}
 	if err := os.WriteFile(*file, starter, 0o644); err != nil {

@@ -7,7 +7,7 @@ import (
 )
 
 func runValidate(e *env, args []string) int {
-	fs := flagSet(e, "validate", "validate [-f FILE|-] [--policy FILE.cue]... [--strict]")
+	fs := flagSet(e, "validate", "validate [-f FILE|-] [--policy FILE.cue]... [--strict] [--no-cache] [-v]")
 	opts := loadFlags(fs, true)
 	if code, ok := parse(e, fs, args); !ok {
 		return code

@@ -43,7 +43,7 @@ func renderFlags(fs *pflag.FlagSet) *apkgen.RenderOptions {
 }
 
 func runVerify(e *env, args []string) int {
-	fs := flagSet(e, "verify", "verify [-f FILE] [--chart-dir DIR] [--plain-http] [--policy FILE.cue]... [--strict]")
+	fs := flagSet(e, "verify", "verify [-f FILE] [--chart-dir DIR] [--plain-http] [--policy FILE.cue]... [--strict] [--no-cache] [-v]")
 	usage := fs.Usage
 	fs.Usage = func() { usage(); fmt.Fprint(fs.Output(), verifyHelp) }
 	ropts := renderFlags(fs)

@@ -12,6 +12,7 @@ import (
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/token"
 
+	"github.com/apkgen/apkgen/internal/suggest"
 	"github.com/apkgen/apkgen/pkg/diag"
 )
 
@@ -163,9 +164,9 @@ func (r *reporter) report(err error, s *scope) diag.List {
 			sort.Strings(ent.alts)
 			ent.alts = slices.Compact(ent.alts)
 			if len(ent.alts) == 1 {
-				ent.d.Message = fmt.Sprintf("must be %s, not %s", ent.alts[0], ent.value)
+				ent.d.Message = fmt.Sprintf("must be %s, not %s", ent.alts[0], oneLine(ent.value))
 			} else {
-				ent.d.Message = fmt.Sprintf("must be one of %s, not %s", strings.Join(ent.alts, ", "), ent.value)
+				ent.d.Message = fmt.Sprintf("must be one of %s, not %s", strings.Join(ent.alts, ", "), oneLine(ent.value))
 			}
 			ent.d.Message += ent.rule
 		}
@@ -294,7 +295,7 @@ func (r *reporter) unknown(diags *diag.List, path, allowed []string, listed stri
 		return ""
 	}
 	msg := fmt.Sprintf("unknown field %q", last(path))
-	meant = closest(last(path), allowed)
+	meant = suggest.Closest(last(path), allowed)
 	switch {
 	case meant != "":
 		msg += fmt.Sprintf("; did you mean %q?", meant)
@@ -324,40 +325,6 @@ func allowedFields(schema cue.Value, path []string) []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-// closest returns the allowed name nearest to field, if near enough to be
-// a typo.
-func closest(field string, allowed []string) string {
-	best, bestDist := "", len(field)/3+2
-	for _, a := range allowed {
-		d := distance(strings.ToLower(field), strings.ToLower(a))
-		if d < bestDist {
-			best, bestDist = a, d
-		}
-	}
-	return best
-}
-
-// distance is the Levenshtein distance.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func isMissing(msg string) bool {
@@ -426,6 +393,20 @@ func (r *reporter) valueAt(path []string) string {
 		return ""
 	}
 	return fmt.Sprint(v)
+}
+
+// maxShownValue is how much of a wrong value an error quotes.
+const maxShownValue = 60
+
+// oneLine is a value as CUE prints it, on one line and cut short: an error
+// is one line, and a whole mapping written where a string goes would fill
+// the screen.
+func oneLine(v string) string {
+	v = strings.Join(strings.Fields(v), " ")
+	if r := []rune(v); len(r) > maxShownValue {
+		return string(r[:maxShownValue-1]) + "…"
+	}
+	return v
 }
 
 func selectors(path []string) cue.Path {

@@ -28,6 +28,7 @@ import (
 
 	"github.com/apkgen/apkgen/internal/buildcache"
 	"github.com/apkgen/apkgen/internal/jsonnum"
+	"github.com/apkgen/apkgen/internal/suggest"
 	"github.com/apkgen/apkgen/pkg/diag"
 	"github.com/apkgen/apkgen/pkg/model"
 	"github.com/apkgen/apkgen/schema"
@@ -514,12 +515,8 @@ func validate(src source, r *reporter, c compiled) (*File, diag.List) {
 			continue // reported by the environments section
 		}
 		if !slices.Contains(patterns, pattern) {
-			hint := ""
-			if best := closest(pattern, patterns); best != "" {
-				hint = fmt.Sprintf(" did you mean %q?", best)
-			}
 			diags.Errorf(fromToken(r.name, pv.Pos()), strings.Join(append(envPath, "pattern"), "."),
-				"unknown pattern %q;%s known patterns: %s", pattern, hint, strings.Join(patterns, ", "))
+				"unknown pattern %q;%s known patterns: %s", pattern, suggest.Hint(pattern, patterns), strings.Join(patterns, ", "))
 			diags = append(diags, r.checkCommon(c, raw, envPath)...)
 			continue
 		}

@@ -209,6 +209,7 @@ func Replace(dir string, old map[string][]byte, t tree.Tree) (Change, error) {
 	if change.Empty() {
 		return change, nil
 	}
+	shown := dir
 	if real, err := filepath.EvalSymlinks(dir); err == nil {
 		dir = real
 	}
@@ -225,7 +226,7 @@ func Replace(dir string, old map[string][]byte, t tree.Tree) (Change, error) {
 	prev := filepath.Join(parent, "."+base+".apkgen-old-"+suffix)
 	if err := writeAll(next, t, dir, old); err != nil {
 		os.RemoveAll(next)
-		return Change{}, removeCreated(err, created)
+		return Change{}, removeCreated(stagingError(err, shown), created)
 	}
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		if err := rename(next, dir); err != nil {
@@ -264,6 +265,16 @@ func Replace(dir string, old map[string][]byte, t tree.Tree) (Change, error) {
 		return change, fmt.Errorf("new tree written; removing the old one at %s: %w", prev, err)
 	}
 	return change, nil
+}
+
+// stagingError says what failed writing the new tree beside dir: a
+// permission error names the staging folder, which the user never named,
+// so it is said in terms of dir.
+func stagingError(err error, dir string) error {
+	if errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("cannot write %s: permission denied in %s, where apkgen writes the new tree before swapping it in", dir, filepath.Dir(dir))
+	}
+	return err
 }
 
 // rename is os.Rename; tests replace it to fail a chosen swap.

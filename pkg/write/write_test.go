@@ -687,3 +687,18 @@ func TestCheckOutside(t *testing.T) {
 		t.Errorf("missing folder: %v", err)
 	}
 }
+
+// A folder apkgen may not write beside is named as the user gave it, not
+// by the staging folder the error comes from. (Tests run as root, whom
+// permissions do not stop: the message is checked on the error itself.)
+func TestStagingError(t *testing.T) {
+	denied := &fs.PathError{Op: "mkdir", Path: "/repo/.deploy.apkgen-new-0123", Err: syscall.EACCES}
+	want := "cannot write repo/deploy: permission denied in repo, where apkgen writes the new tree before swapping it in"
+	if got := stagingError(denied, "repo/deploy"); got.Error() != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	other := &fs.PathError{Op: "write", Path: "/repo/.deploy.apkgen-new-0123/a.yaml", Err: syscall.ENOSPC}
+	if got := stagingError(other, "repo/deploy"); got != other {
+		t.Errorf("another error changed: %v", got)
+	}
+}
