@@ -111,6 +111,8 @@ func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 	engine, _ := r.doc.LookupPath(cue.ParsePath("gitops.engine")).String()
 	var known map[string][]string // #KnownVersions
 	_ = f.Schema.LookupPath(cue.MakePath(cue.Def("KnownVersions"))).Decode(&known)
+	var problems map[string]map[string]string // #VersionProblems
+	_ = f.Schema.LookupPath(cue.MakePath(cue.Def("VersionProblems"))).Decode(&problems)
 	// The environments as decoded: positions are looked up only for errors.
 	for _, e := range all {
 		if clustersDeclared && e.Cluster != "" && !slices.Contains(f.Clusters, e.Cluster) {
@@ -149,7 +151,7 @@ func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 			rel := e.Out.Releases[key]
 			unique(e, "Helm release name", rel.ReleaseName)
 			claimObjects(e, rel)
-			diags = append(diags, checkVersion(r, known[key], e, key, rel.Chart.Version, rel.Chart.Name)...)
+			diags = append(diags, checkVersion(r, known[key], problems[key][rel.Chart.Version], e, key, rel.Chart.Version, rel.Chart.Name)...)
 		}
 		if e.Out.NotForProduction != "" {
 			// Say what looks like production: the name, else the namespace.
@@ -266,8 +268,9 @@ func Server(cluster cue.Value) string {
 }
 
 // checkVersion refuses a chart version apkgen was not tested with, unless
-// the override says allowUntestedVersion, which makes it a warning.
-func checkVersion(r *reporter, known []string, e *Env, key, version, chart string) diag.List {
+// the override says allowUntestedVersion, which makes it a warning; the
+// version's known problem, if any, is said in both.
+func checkVersion(r *reporter, known []string, problem string, e *Env, key, version, chart string) diag.List {
 	var diags diag.List
 	if len(known) == 0 || slices.Contains(known, version) {
 		return nil
@@ -280,8 +283,14 @@ func checkVersion(r *reporter, known []string, e *Env, key, version, chart strin
 	p := append(append([]string(nil), where...), "version")
 	allow, _ := r.doc.LookupPath(selectors(append(append([]string(nil), where...), "allowUntestedVersion"))).Bool()
 	msg := fmt.Sprintf("%s %s is not a version apkgen was tested with (tested: %s)", chart, version, strings.Join(known, ", "))
+	if problem != "" {
+		msg += ": " + problem
+	}
 	if allow {
-		diags.Warnf(r.lookupPos(p), strings.Join(p, "."), "%s; its values may not work", msg)
+		if problem == "" {
+			msg += "; its values may not work"
+		}
+		diags.Warnf(r.lookupPos(p), strings.Join(p, "."), "%s", msg)
 		return diags
 	}
 	diags.Errorf(r.lookupPos(p), strings.Join(p, "."), "%s; set %s.allowUntestedVersion: true to use it anyway", msg, strings.Join(where, "."))

@@ -234,6 +234,24 @@ func TestAllowUntestedVersion(t *testing.T) {
 	}
 }
 
+// A version with a known problem (#VersionProblems) says what breaks,
+// instead of that its values may not.
+func TestVersionProblemIsSaid(t *testing.T) {
+	example, err := os.ReadFile("../../examples/cp-vm-dp-k8s.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(example), "clusters:", "charts: {agent: {version: 1.3.1-2, allowUntestedVersion: true}}\nclusters:", 1)
+	f, err := Parse("envs.yaml", []byte(text), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "apim-apk-agent 1.3.1-2 is not a version apkgen was tested with (tested: 1.3.1-1): it fails to render unless configs.tls is set, which apkgen does not set"
+	if w := f.Warnings.Sorted(); len(w) != 1 || w[0].Message != want {
+		t.Errorf("warnings: %v", f.Warnings)
+	}
+}
+
 // patternsPresent stands in for the environments section's check of a
 // file written as data: it must hold exactly when that check passes.
 func TestPatternsPresentIsTheSectionCheck(t *testing.T) {
