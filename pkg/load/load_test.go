@@ -215,37 +215,37 @@ environments: dev: {
 // allowUntestedVersion turns the untested-version error into a warning;
 // --strict makes it an error again.
 func TestAllowUntestedVersion(t *testing.T) {
-	example, err := os.ReadFile("../../examples/dp-per-namespace.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.Replace(string(example), "clusters:", "charts: {apk: {version: 1.3.0-9, allowUntestedVersion: true}}\nclusters:", 1)
-	f, err := Parse("envs.yaml", []byte(text), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	text, f := withCharts(t, "dp-per-namespace", "{apk: {version: 1.3.0-9, allowUntestedVersion: true}}")
 	if w := f.Warnings.Sorted(); len(w) != 1 || !strings.Contains(w[0].Message, "apk-helm 1.3.0-9 is not a version apkgen was tested with") {
 		t.Errorf("warnings: %v", f.Warnings)
 	}
-	_, err = Parse("envs.yaml", []byte(text), Options{Strict: true})
+	_, err := Parse("envs.yaml", []byte(text), Options{Strict: true})
 	var l diag.List
 	if !errors.As(err, &l) || !l.HasErrors() || !strings.Contains(l[0].Message, "(--strict)") {
 		t.Errorf("--strict: got %v", err)
 	}
 }
 
-// A version with a known problem (#VersionProblems) says what breaks,
-// instead of that its values may not.
-func TestVersionProblemIsSaid(t *testing.T) {
-	example, err := os.ReadFile("../../examples/cp-vm-dp-k8s.yaml")
+// withCharts is a pattern's example with the file-level charts block
+// given, as text and parsed.
+func withCharts(t *testing.T, pattern, charts string) (string, *File) {
+	t.Helper()
+	example, err := os.ReadFile("../../examples/" + pattern + ".yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := strings.Replace(string(example), "clusters:", "charts: {agent: {version: 1.3.1-2, allowUntestedVersion: true}}\nclusters:", 1)
+	text := strings.Replace(string(example), "clusters:", "charts: "+charts+"\nclusters:", 1)
 	f, err := Parse("envs.yaml", []byte(text), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return text, f
+}
+
+// A version with a known problem (#VersionProblems) says what breaks,
+// instead of that its values may not.
+func TestVersionProblemIsSaid(t *testing.T) {
+	_, f := withCharts(t, "cp-vm-dp-k8s", "{agent: {version: 1.3.1-2, allowUntestedVersion: true}}")
 	want := "apim-apk-agent 1.3.1-2 is not a version apkgen was tested with (tested: 1.3.1-1): it fails to render unless configs.tls is set, which apkgen does not set"
 	if w := f.Warnings.Sorted(); len(w) != 1 || w[0].Message != want {
 		t.Errorf("warnings: %v", f.Warnings)
