@@ -72,19 +72,26 @@ func runBuild(e *env, args []string) int {
 	if *format == "json" {
 		return printJSON(e, gitops.ChangeReport(res.Plan.GitOps.Path, c.Added, c.Modified, c.Removed))
 	}
+	scope := envScope(res.Compiled, *envs, "rebuilt")
 	if c.Empty() {
-		return upToDate(e, res.Dir, res.Compiled)
-	}
-	scope := plural(len(res.Plan.Environments), "environment")
-	if len(*envs) > 0 {
-		scope = fmt.Sprintf("%d of %s rebuilt", len(slices.Compact(slices.Sorted(slices.Values(*envs)))), scope)
+		return upToDate(e, res.Dir, scope)
 	}
 	fmt.Fprintf(e.stdout, "%s: %s (%s)\n", res.Dir, tree.Counts(len(c.Added), len(c.Modified), len(c.Removed)), scope)
 	return ExitOK
 }
 
+// envScope says which environments a run covered: all of the file's, or
+// (--env) so many of them, done.
+func envScope(c *apkgen.Compiled, envs []string, done string) string {
+	all := plural(len(c.Plan.Environments), "environment")
+	if len(envs) == 0 {
+		return all
+	}
+	return fmt.Sprintf("%d of %s %s", len(slices.Compact(slices.Sorted(slices.Values(envs)))), all, done)
+}
+
 // upToDate says that the owned folder is what a build writes.
-func upToDate(e *env, dir string, c *apkgen.Compiled) int {
-	fmt.Fprintf(e.stdout, "%s: up to date (%s)\n", dir, plural(len(c.Plan.Environments), "environment"))
+func upToDate(e *env, dir, scope string) int {
+	fmt.Fprintf(e.stdout, "%s: up to date (%s)\n", dir, scope)
 	return ExitOK
 }

@@ -19,7 +19,7 @@ func runCheck(e *env, lo *loadOptions, opts apkgen.BuildOptions, color bool) int
 	lo.work(e, res.File, nil) // a check builds no kustomize folder
 	d := res.Drift
 	if d.Empty() {
-		return upToDate(e, res.Dir, res.Compiled)
+		return upToDate(e, res.Dir, envScope(res.Compiled, opts.Envs, "checked"))
 	}
 	entries := d.Entries()
 	fmt.Fprintf(e.stdout, "%s: not what a build would write (%s):\n", res.Dir, plural(len(entries), "file"))
