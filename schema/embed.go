@@ -4,8 +4,10 @@ package schema
 
 import (
 	"embed"
+	"fmt"
 	"io/fs"
 	"sort"
+	"strings"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -13,6 +15,8 @@ import (
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
+
+	"github.com/apkgen/apkgen/internal/suggest"
 )
 
 // FS holds the CUE files of package apkgen.
@@ -52,6 +56,74 @@ func embedded() []Source {
 	return srcs
 }
 
+// unusedDecls refuses a top-level field of a policy that constrains
+// nothing: one that is neither a definition of apkgen's schema (#File,
+// #Patterns, ...) nor referred to in the policies. CUE accepts it as a new
+// field, so a misspelt #File, or rules written without one, would pass
+// every file in silence.
+func unusedDecls(own, policies []*ast.File) error {
+	known := map[string]bool{}
+	var defs []string
+	for _, f := range own {
+		for _, d := range f.Decls {
+			if name, _, ok := topLabel(d); ok && !known[name] {
+				known[name] = true
+				defs = append(defs, name)
+			}
+		}
+	}
+	used := map[string]bool{}
+	for _, f := range policies {
+		ast.Walk(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.Field:
+				ast.Walk(n.Value, func(n ast.Node) bool { // the label is no use
+					if id, ok := n.(*ast.Ident); ok {
+						used[id.Name] = true
+					}
+					return true
+				}, nil)
+				return false
+			case *ast.Ident:
+				used[n.Name] = true
+			}
+			return true
+		}, nil)
+	}
+	var errs cueerrors.Error
+	for _, f := range policies {
+		for _, d := range f.Decls {
+			name, pos, ok := topLabel(d)
+			if !ok || known[name] || used[name] || strings.HasPrefix(name, "_") {
+				continue
+			}
+			hint := ""
+			if best := suggest.Closest(name, defs); best != "" {
+				hint = fmt.Sprintf("; did you mean %s?", best)
+			}
+			what := "a definition apkgen's schema does not have, and the policy does not use it"
+			if !strings.HasPrefix(name, "#") {
+				what = "a field outside the schema's definitions (rules go under them, e.g. #File: environments: ...)"
+			}
+			errs = cueerrors.Append(errs, cueerrors.Newf(pos, "%s is %s, so its rules apply to nothing%s", name, what, hint))
+		}
+	}
+	return errs
+}
+
+// topLabel is the name of a top-level field, as written.
+func topLabel(d ast.Decl) (string, token.Pos, bool) {
+	f, ok := d.(*ast.Field)
+	if !ok {
+		return "", token.NoPos, false
+	}
+	name, _, err := ast.LabelName(f.Label)
+	if err != nil {
+		return "", token.NoPos, false
+	}
+	return name, f.Label.Pos(), true
+}
+
 // packagePos is where a file's package clause is, else its start.
 func packagePos(s Source, f *ast.File) token.Pos {
 	for _, d := range f.Decls {
@@ -66,7 +138,8 @@ func packagePos(s Source, f *ast.File) token.Pos {
 // failure without extra files is a bug in apkgen.
 func Build(ctx *cue.Context, extra ...Source) (cue.Value, error) {
 	inst := build.NewContext().NewInstance("apkgen", nil)
-	for _, s := range Sources(extra...) {
+	var own, policies []*ast.File
+	for i, s := range Sources(extra...) {
 		f, err := parser.ParseFile(s.Name, s.Data, parser.ParseComments)
 		if err != nil {
 			return cue.Value{}, err
@@ -77,6 +150,14 @@ func Build(ctx *cue.Context, extra ...Source) (cue.Value, error) {
 		if err := inst.AddSyntax(f); err != nil {
 			return cue.Value{}, err
 		}
+		if i < len(Files()) {
+			own = append(own, f)
+		} else {
+			policies = append(policies, f)
+		}
+	}
+	if err := unusedDecls(own, policies); err != nil {
+		return cue.Value{}, err
 	}
 	v := ctx.BuildInstance(inst)
 	if err := v.Err(); err != nil {
