@@ -41,8 +41,9 @@ func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 	}
 	claimed := map[string]claim{}
 	// An environment that needs its cluster to itself and does not have it
-	// is one error; the names it shares with its neighbours follow from it.
-	crowded := map[string]bool{}
+	// is one error; the names it shares with its neighbours follow from it
+	// (those its neighbours share among themselves are errors still).
+	crowding := map[string]bool{}
 	// claimName reports whether value was claimed before, by another
 	// environment of the cluster (and says so), else claims it.
 	claimName := func(e *Env, what, value, derived string, field ...string) bool {
@@ -51,7 +52,7 @@ func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 		}
 		key := what + "\x00" + e.Cluster + "\x00" + value
 		prev, ok := claimed[key]
-		if !ok || prev.env == e.Name || crowded[e.Cluster] {
+		if !ok || prev.env == e.Name || crowding[e.Name] || crowding[prev.env] {
 			claimed[key] = claim{env: e.Name, field: field, derived: derived}
 			return false
 		}
@@ -77,7 +78,7 @@ func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 	}
 	objects := map[string][]object{} // by cluster, group and kind
 	claimObjects := func(e *Env, release *model.Release) {
-		if crowded[e.Cluster] {
+		if crowding[e.Name] {
 			return
 		}
 		kindOn := func(o model.ClusterObject) string { return e.Cluster + "\x00" + o.Group + "\x00" + o.Kind }
@@ -104,7 +105,7 @@ func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 	}
 	for _, e := range f.Envs {
 		if e.Out.ExclusiveCluster && len(onCluster[e.Cluster]) > 1 {
-			crowded[e.Cluster] = true
+			crowding[e.Name] = true
 		}
 	}
 	clustersDeclared := r.doc.LookupPath(cue.ParsePath("clusters")).Exists()
