@@ -5,16 +5,36 @@ package suggest
 import "strings"
 
 // Closest returns the allowed name nearest to name, if near enough to be a
-// typo of it (case ignored), else "".
+// typo of it (case ignored), else "". A name that misses letters of an
+// allowed one (a subsequence of it) is taken to mean that one over a
+// nearer name it would have to change letters of: cp-vm-k8s means
+// cp-vm-dp-k8s, not cp-dp-k8s.
 func Closest(name string, allowed []string) string {
-	best, bestDist := "", len(name)/3+2
+	limit := len(name)/3 + 2
+	best, bestDist, bestOmits := "", limit, false
+	name = strings.ToLower(name)
 	for _, a := range allowed {
-		d := distance(strings.ToLower(name), strings.ToLower(a))
-		if d < bestDist {
-			best, bestDist = a, d
+		lower := strings.ToLower(a)
+		d, omits := distance(name, lower), subsequence(name, lower)
+		if d >= limit {
+			continue
+		}
+		if omits && !bestOmits || omits == bestOmits && d < bestDist {
+			best, bestDist, bestOmits = a, d, omits
 		}
 	}
 	return best
+}
+
+// subsequence reports whether s is t with letters left out.
+func subsequence(s, t string) bool {
+	i := 0
+	for j := 0; i < len(s) && j < len(t); j++ {
+		if s[i] == t[j] {
+			i++
+		}
+	}
+	return i == len(s)
 }
 
 // Hint is " did you mean "X"?" for the closest allowed name, else "".

@@ -15,6 +15,18 @@ func TestClosest(t *testing.T) {
 			t.Errorf("Closest(%q) = %q, want %q", name, got, want)
 		}
 	}
+	// Letters left out point at the longer name, not a nearer one.
+	patterns := []string{"cp-dp-k8s", "cp-vm-dp-k8s", "dp-per-namespace"}
+	for name, want := range map[string]string{
+		"cp-vm-k8s":       "cp-vm-dp-k8s",
+		"cp-dp-k8":        "cp-dp-k8s",
+		"cp-db-k8s":       "cp-dp-k8s",
+		"dp-per-namspace": "dp-per-namespace",
+	} {
+		if got := Closest(name, patterns); got != want {
+			t.Errorf("Closest(%q) = %q, want %q", name, got, want)
+		}
+	}
 	if got := Hint("buld", []string{"build", "diff"}); got != ` did you mean "build"?` {
 		t.Errorf("Hint: %q", got)
 	}
