@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -72,23 +73,27 @@ func unusedDecls(own, policies []*ast.File) error {
 			}
 		}
 	}
+	// used are the names the policies refer to: identifiers anywhere but
+	// in a field's own name (a pattern [#Key] or a dynamic (#key) label
+	// refers to what it names).
 	used := map[string]bool{}
-	for _, f := range policies {
-		ast.Walk(f, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.Field:
-				ast.Walk(n.Value, func(n ast.Node) bool { // the label is no use
-					if id, ok := n.(*ast.Ident); ok {
-						used[id.Name] = true
-					}
-					return true
-				}, nil)
-				return false
-			case *ast.Ident:
-				used[n.Name] = true
+	var refer func(n ast.Node) bool
+	refer = func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.Field:
+			switch l := n.Label.(type) {
+			case *ast.ListLit, *ast.ParenExpr, *ast.Interpolation:
+				ast.Walk(l, refer, nil)
 			}
-			return true
-		}, nil)
+			ast.Walk(n.Value, refer, nil)
+			return false
+		case *ast.Ident:
+			used[n.Name] = true
+		}
+		return true
+	}
+	for _, f := range policies {
+		ast.Walk(f, refer, nil)
 	}
 	var errs cueerrors.Error
 	for _, f := range policies {
@@ -102,7 +107,7 @@ func unusedDecls(own, policies []*ast.File) error {
 				hint = fmt.Sprintf("; did you mean %s?", best)
 			}
 			what := "a definition apkgen's schema does not have, and the policy does not use it"
-			if !strings.HasPrefix(name, "#") {
+			if !strings.HasPrefix(name, "#") || strings.HasPrefix(name, `"`) {
 				what = "a field outside the schema's definitions (rules go under them, e.g. #File: environments: ...)"
 			}
 			errs = cueerrors.Append(errs, cueerrors.Newf(pos, "%s is %s, so its rules apply to nothing%s", name, what, hint))
@@ -111,7 +116,8 @@ func unusedDecls(own, policies []*ast.File) error {
 	return errs
 }
 
-// topLabel is the name of a top-level field, as written.
+// topLabel is the name of a top-level field; a quoted one stays quoted,
+// since "#File" is a regular field, not the definition #File.
 func topLabel(d ast.Decl) (string, token.Pos, bool) {
 	f, ok := d.(*ast.Field)
 	if !ok {
@@ -120,6 +126,9 @@ func topLabel(d ast.Decl) (string, token.Pos, bool) {
 	name, _, err := ast.LabelName(f.Label)
 	if err != nil {
 		return "", token.NoPos, false
+	}
+	if _, quoted := f.Label.(*ast.BasicLit); quoted {
+		name = strconv.Quote(name)
 	}
 	return name, f.Label.Pos(), true
 }

@@ -5,22 +5,30 @@ package suggest
 import "strings"
 
 // Closest returns the allowed name nearest to name, if near enough to be a
-// typo of it (case ignored), else "". A name that misses letters of an
-// allowed one (a subsequence of it) is taken to mean that one over a
-// nearer name it would have to change letters of: cp-vm-k8s means
-// cp-vm-dp-k8s, not cp-dp-k8s.
+// typo of it (case ignored), else "". Unless a name is one edit away, a
+// name that misses letters of an allowed one (a subsequence of it) is
+// taken to mean that one over a nearer name it would have to change
+// letters of: cp-vm-k8s means cp-vm-dp-k8s, not cp-dp-k8s.
 func Closest(name string, allowed []string) string {
-	limit := len(name)/3 + 2
-	best, bestDist, bestOmits := "", limit, false
 	name = strings.ToLower(name)
+	nearest, omitted := pick(name, allowed, false), pick(name, allowed, true)
+	if omitted == "" || nearest != "" && distance(name, strings.ToLower(nearest)) <= 1 {
+		return nearest
+	}
+	return omitted
+}
+
+// pick is the allowed name nearest to name within the typo limit; with
+// omits, only among those name is a subsequence of.
+func pick(name string, allowed []string, omits bool) string {
+	best, bestDist := "", len(name)/3+2
 	for _, a := range allowed {
 		lower := strings.ToLower(a)
-		d, omits := distance(name, lower), subsequence(name, lower)
-		if d >= limit {
+		if omits && !subsequence(name, lower) {
 			continue
 		}
-		if omits && !bestOmits || omits == bestOmits && d < bestDist {
-			best, bestDist, bestOmits = a, d, omits
+		if d := distance(name, lower); d < bestDist {
+			best, bestDist = a, d
 		}
 	}
 	return best

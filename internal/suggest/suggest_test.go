@@ -22,10 +22,15 @@ func TestClosest(t *testing.T) {
 		"cp-dp-k8":        "cp-dp-k8s",
 		"cp-db-k8s":       "cp-dp-k8s",
 		"dp-per-namspace": "dp-per-namespace",
+		"cp--dp-k8s":      "cp-dp-k8s", // one edit away wins
+		"cp-vp-k8s":       "cp-dp-k8s",
 	} {
 		if got := Closest(name, patterns); got != want {
 			t.Errorf("Closest(%q) = %q, want %q", name, got, want)
 		}
+	}
+	if got := Closest("stagn", []string{"stage", "staging"}); got != "stage" {
+		t.Errorf("Closest(stagn) = %q, want stage", got)
 	}
 	if got := Hint("buld", []string{"build", "diff"}); got != ` did you mean "build"?` {
 		t.Errorf("Hint: %q", got)

@@ -5,6 +5,7 @@ package apkgen
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apkgen/apkgen/internal/buildcache"
@@ -105,6 +106,9 @@ type BuildOptions struct {
 	// Render, when set, also writes the rendered releases under
 	// rendered/<env>/ (build --render).
 	Render *RenderOptions
+	// Reads are other files the run reads (a signing key): like the
+	// environments file, they are refused inside the owned folder.
+	Reads []string
 	// BeforeWrite, when set, is called with the owned folder once the tree
 	// is ready and before anything is written; its error stops the build
 	// (e.g. --commit refusing a folder outside the repository).
@@ -158,7 +162,11 @@ func target(o BuildOptions, verify bool) (c *Compiled, dir string, t tree.Tree, 
 		return nil, "", nil, nil, err
 	}
 	dir = write.Join(o.Root, c.Plan.GitOps.Path)
-	if err = write.CheckOutside(dir, inputs(o.File, o.Load)...); err != nil {
+	reads := slices.Concat(o.Reads, inputs(o.File, o.Load))
+	if o.Render != nil {
+		reads = append(reads, o.Render.ChartDir)
+	}
+	if err = write.CheckOutside(dir, reads...); err != nil {
 		return nil, "", nil, nil, err
 	}
 	if old, err = write.ReadOwned(dir); err != nil {

@@ -159,10 +159,16 @@ func parse(e *env, fs *pflag.FlagSet, args []string) (int, bool) {
 	}
 	// An empty path (an unset variable in a script) would mean the current
 	// folder, or no file at all.
-	for _, name := range []string{"file", "output"} {
-		if f := fs.Lookup(name); f != nil && f.Changed && f.Value.String() == "" {
-			return usageError(e, fs, "--%s is empty; give a path", name), false
+	for _, f := range []struct{ name, want string }{
+		{"file", "a path"}, {"output", "a path"}, {"chart-dir", "a path"}, {"sign-key", "a path"},
+		{"against", "a revision"}, {"repo", "a URL"},
+	} {
+		if flag := fs.Lookup(f.name); flag != nil && flag.Changed && flag.Value.String() == "" {
+			return usageError(e, fs, "--%s is empty; give %s", f.name, f.want), false
 		}
+	}
+	if f := fs.Lookup("policy"); f != nil && slices.Contains(f.Value.(pflag.SliceValue).GetSlice(), "") {
+		return usageError(e, fs, "--policy is empty; give a path"), false
 	}
 	return 0, true
 }

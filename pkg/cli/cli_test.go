@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/apkgen/apkgen/pkg/manifest"
@@ -32,6 +35,7 @@ func updating() bool {
 //	headers DIR           every file under DIR starts with the generated header
 //	cptree SRC DST        copy the folder SRC to DST
 //	cmptree DIR1 DIR2     the two folders hold the same files, byte for byte
+//	pgpkey FILE           write a new armored OpenPGP private key to FILE
 //
 // and $EXAMPLES and $GOLDEN, the repository's examples and golden trees.
 func TestScripts(t *testing.T) {
@@ -44,7 +48,24 @@ func TestScripts(t *testing.T) {
 			"headers": cmdHeaders,
 			"cptree":  cmdCptree,
 			"cmptree": cmdCmptree,
+			"pgpkey":  cmdPGPKey,
 		})
+}
+
+// cmdPGPKey writes a new armored OpenPGP private key (no passphrase) to
+// FILE, for --sign-key.
+func cmdPGPKey(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: pgpkey FILE")
+	}
+	e, err := openpgp.NewEntity("apkgen test", "", "test@example.com", &packet.Config{Algorithm: packet.PubKeyAlgoEdDSA})
+	ts.Check(err)
+	var buf bytes.Buffer
+	w, err := armor.Encode(&buf, openpgp.PrivateKeyType, nil)
+	ts.Check(err)
+	ts.Check(e.SerializePrivate(w, nil))
+	ts.Check(w.Close())
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), buf.Bytes(), 0o600))
 }
 
 func cmdExits(ts *testscript.TestScript, neg bool, args []string) {

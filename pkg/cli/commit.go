@@ -74,6 +74,9 @@ func (g *gitFlags) run(e *env, lo *loadOptions, opts apkgen.BuildOptions, asJSON
 	build := func(root, repoRoot string) (*apkgen.BuildResult, error) {
 		o := opts
 		o.Root = root
+		if g.signer != "" {
+			o.Reads = append(o.Reads, g.signer)
+		}
 		// A folder the commit would refuse is refused before writing:
 		// the early copy of commit's own check (gitops.PathIn), which
 		// stays there for the library's callers.

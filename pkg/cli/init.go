@@ -43,7 +43,7 @@ func runInit(e *env, args []string) int {
 	if ext := strings.ToLower(filepath.Ext(*file)); ext == ".json" || ext == ".cue" {
 		return usageError(e, flags, "the starter file is YAML: name it .yaml or .yml, not %s", ext)
 	}
-	if st, err := os.Stat(*file); err == nil && st.IsDir() {
+	if st, err := os.Stat(*file); err == nil && st.IsDir() || os.IsPathSeparator((*file)[len(*file)-1]) {
 		return usageError(e, flags, "%s is a folder; give the starter file's path, e.g. -f %s", *file, filepath.Join(*file, "environments.yaml"))
 	} else if err == nil && !*force {
 		return usageError(e, flags, "%s exists; use --force to overwrite it", *file)

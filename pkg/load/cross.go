@@ -47,12 +47,12 @@ func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 	// claimName reports whether value was claimed before, by another
 	// environment of the cluster (and says so), else claims it.
 	claimName := func(e *Env, what, value, derived string, field ...string) bool {
-		if value == "" {
-			return false // absent or not a string: an error of its own
+		if value == "" || crowding[e.Name] {
+			return false // absent or not a string: an error of its own; or crowding
 		}
 		key := what + "\x00" + e.Cluster + "\x00" + value
 		prev, ok := claimed[key]
-		if !ok || prev.env == e.Name || crowding[e.Name] || crowding[prev.env] {
+		if !ok || prev.env == e.Name {
 			claimed[key] = claim{env: e.Name, field: field, derived: derived}
 			return false
 		}

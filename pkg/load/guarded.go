@@ -1,15 +1,22 @@
 package load
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/token"
 
 	"github.com/apkgen/apkgen/internal/jsonnum"
+	"github.com/apkgen/apkgen/internal/suggest"
 	"github.com/apkgen/apkgen/pkg/diag"
+	"github.com/apkgen/apkgen/pkg/model"
+	"github.com/apkgen/apkgen/schema"
 )
 
 // guard is an entry of #GuardedValues: a value apkgen sets (or a path the
@@ -39,13 +46,23 @@ func readGuards(sch cue.Value) (guards, error) {
 var valuesPath = cue.ParsePath("values")
 
 // check warns, at each entry of the environment's `values:` that replaces
-// a guarded path of its pattern, why that breaks the release.
-func (g guards) check(r *reporter, env cue.Value, envPath []string, pattern string) diag.List {
+// a guarded path of its pattern (the value itself, or a map holding it by
+// something that is not a map), why that breaks the release. Restating
+// what the release's shared base already says is no replacement.
+func (g guards) check(r *reporter, env cue.Value, envPath []string, pattern string, bases map[string]model.ReleaseBase) diag.List {
 	values := env.LookupPath(valuesPath)
 	if !values.Exists() {
 		return nil
 	}
 	var diags diag.List
+	// A value that is not a map, where apkgen sets values under it,
+	// replaces them all: one warning names them.
+	type cover struct {
+		at    []string
+		paths []string
+	}
+	var covers []*cover
+	byName := map[string]*cover{}
 	for _, key := range slices.Sorted(maps.Keys(g)) {
 		rel := values.LookupPath(cue.MakePath(cue.Str(key)))
 		if !rel.Exists() {
@@ -57,12 +74,143 @@ func (g guards) check(r *reporter, env cue.Value, envPath []string, pattern stri
 				continue
 			}
 			parts := strings.Split(p, ".")
-			if !rel.LookupPath(selectors(parts)).Exists() {
+			at := replacedAt(rel, parts, entry.NotRead)
+			if at == nil || at.depth == len(parts) && sameAsBase(at.v, bases[key].Values, parts) {
 				continue
 			}
-			at := slices.Concat(envPath, []string{"values", key}, parts)
-			diags.Warnf(r.lookupPos(at), strings.Join(at, "."), "%s", entry.Says)
+			full := slices.Concat(envPath, []string{"values", key}, parts[:at.depth])
+			if at.depth == len(parts) {
+				diags.Warnf(r.lookupPos(full), strings.Join(full, "."), "%s", entry.Says)
+				continue
+			}
+			name := strings.Join(full, ".")
+			if byName[name] == nil {
+				byName[name] = &cover{at: full}
+				covers = append(covers, byName[name])
+			}
+			byName[name].paths = append(byName[name].paths, p)
 		}
 	}
+	for _, c := range covers {
+		diags.Warnf(r.lookupPos(c.at), strings.Join(c.at, "."),
+			"is not a map, so it replaces the values apkgen sets under it (%s); set the keys inside it instead", strings.Join(c.paths, ", "))
+	}
 	return diags
+}
+
+type replaced struct {
+	v     cue.Value
+	depth int // how many parts of the path lead to v
+}
+
+// replacedAt is what in a release's values replaces the path: the value at
+// the path, or a value on the way there that is not a map (for a path the
+// chart does not read, only the value itself counts); nil if nothing does.
+func replacedAt(rel cue.Value, parts []string, onlyItself bool) *replaced {
+	for i := 1; i <= len(parts); i++ {
+		v := rel.LookupPath(selectors(parts[:i]))
+		if !v.Exists() {
+			return nil
+		}
+		if i == len(parts) {
+			return &replaced{v, i}
+		}
+		if v.IncompleteKind() != cue.StructKind {
+			if onlyItself {
+				return nil
+			}
+			return &replaced{v, i}
+		}
+	}
+	return nil
+}
+
+// sameAsBase reports whether v says what the release's shared base says at
+// the path.
+func sameAsBase(v cue.Value, base map[string]any, parts []string) bool {
+	at, ok := lookupAny(base, parts)
+	if !ok {
+		return false
+	}
+	mine, err := v.MarshalJSON()
+	if err != nil {
+		return false
+	}
+	theirs, err := json.Marshal(at)
+	return err == nil && bytes.Equal(mine, theirs)
+}
+
+// policyPos is where a policy says v, else where v is.
+func policyPos(v cue.Value, policies []schema.Source) token.Pos {
+	_, parts := v.Expr()
+	for _, part := range append(parts, v) {
+		for _, p := range policies {
+			if part.Pos().Filename() == p.Name {
+				return part.Pos()
+			}
+		}
+	}
+	return v.Pos()
+}
+
+// lookupAny is the value at path in nested maps, as JSON decodes them.
+func lookupAny(v any, path []string) (any, bool) {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = m[p]; !ok {
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// checkGuards checks a policy's #GuardedValues entries when the schema is
+// built: each complete, and naming known patterns.
+func checkGuards(sch cue.Value, policies []schema.Source) error {
+	def := sch.LookupPath(cue.MakePath(cue.Def("GuardedValues")))
+	var diags diag.List
+	// An entry without says is incomplete, which CUE places nowhere: it
+	// is placed at the entry.
+	for _, key := range fieldNames(def) {
+		for _, p := range fieldNames(def.LookupPath(cue.MakePath(cue.Str(key)))) {
+			entry := def.LookupPath(cue.MakePath(cue.Str(key), cue.Str(p)))
+			if _, err := entry.LookupPath(cue.ParsePath("says")).String(); err != nil {
+				pos := policyPos(entry, policies)
+				diags.Errorf(fromToken(pos.Filename(), pos), fmt.Sprintf("#GuardedValues.%s.%s", key, strconv.Quote(p)),
+					"an entry needs says, the warning's text")
+			}
+		}
+	}
+	if len(diags) > 0 {
+		return diags
+	}
+	if err := def.Validate(cue.Concrete(true)); err != nil {
+		return policyError(err, policies)
+	}
+	g, err := readGuards(sch)
+	if err != nil {
+		return err
+	}
+	known := Patterns(sch)
+	for _, key := range slices.Sorted(maps.Keys(g)) {
+		for _, p := range slices.Sorted(maps.Keys(g[key])) {
+			list, _ := def.LookupPath(cue.MakePath(cue.Str(key), cue.Str(p), cue.Str("patterns"))).List()
+			for i := 0; list.Next(); i++ {
+				pat, _ := list.Value().String()
+				if slices.Contains(known, pat) {
+					continue
+				}
+				pos := list.Value().Pos()
+				diags.Errorf(fromToken(pos.Filename(), pos), fmt.Sprintf("#GuardedValues.%s.%s.patterns[%d]", key, strconv.Quote(p), i),
+					"unknown pattern %q;%s known patterns: %s", pat, suggest.Hint(pat, known), strings.Join(known, ", "))
+			}
+		}
+	}
+	if len(diags) > 0 {
+		return diags
+	}
+	return nil
 }

@@ -51,7 +51,7 @@ func TestGuardedValuesAreSet(t *testing.T) {
 					if entry.NotRead || len(entry.Patterns) > 0 && !slices.Contains(entry.Patterns, e.Pattern) {
 						continue
 					}
-					if !hasPath(rel.Values, strings.Split(p, ".")) {
+					if _, ok := lookupAny(rel.Values, strings.Split(p, ".")); !ok {
 						t.Errorf("%s: environment %s (%s): release %s does not set guarded %s", name, e.Name, e.Pattern, key, p)
 					}
 					seen[key+" "+p] = true
@@ -66,17 +66,4 @@ func TestGuardedValuesAreSet(t *testing.T) {
 			}
 		}
 	}
-}
-
-func hasPath(v any, path []string) bool {
-	for _, p := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return false
-		}
-		if v, ok = m[p]; !ok {
-			return false
-		}
-	}
-	return true
 }

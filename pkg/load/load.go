@@ -186,6 +186,13 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(policies) > 0 {
+		// A policy's own guards are checked now, not at the first
+		// environment with values, which would place the error there.
+		if err := checkGuards(sch, policies); err != nil {
+			return nil, err
+		}
+	}
 	src := source{name: name, data: data, opts: opts, policies: policies, syntax: syntax}
 	src.keyer = newKeyer(src)
 	src.prefetched = prefetch(src)
@@ -222,7 +229,7 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	}
 	src.bases = bases
 	f, diags := validate(src, r, compiled{ctx, sch, doc})
-	diags = append(diags, secrets...)
+	diags = append(withoutShadowed(diags), secrets...)
 	if opts.Strict {
 		for i := range diags {
 			if diags[i].Severity == diag.Warning {
@@ -237,6 +244,21 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	f.Data = data
 	f.Warnings = diags
 	return f, nil
+}
+
+// withoutShadowed drops each warning about a field an error is about: a
+// value that is not a map, under values:, is an error with Flux and a
+// warning of #GuardedValues, and the error says what to do.
+func withoutShadowed(diags diag.List) diag.List {
+	errorAt := map[string]bool{}
+	for _, d := range diags {
+		if d.Severity != diag.Warning {
+			errorAt[d.Path] = true
+		}
+	}
+	return slices.DeleteFunc(diags, func(d diag.Diagnostic) bool {
+		return d.Severity == diag.Warning && d.Path != "" && errorAt[d.Path]
+	})
 }
 
 // compileAndParse checks the file's bytes (precheck), parses them and
@@ -530,7 +552,7 @@ func validate(src source, r *reporter, c compiled) (*File, diag.List) {
 					return nil, append(diags, diag.Diagnostic{Pos: diag.Pos{File: r.name}, Message: err.Error()})
 				}
 			}
-			diags = append(diags, guarded.check(r, raw, envPath, pattern)...)
+			diags = append(diags, guarded.check(r, raw, envPath, pattern, src.bases)...)
 		}
 		cluster, _ := raw.LookupPath(clusterPath).String()
 		tasks = append(tasks, envTask{name: n, pattern: pattern, cluster: cluster})

@@ -65,25 +65,40 @@ func CheckOutside(dir string, files ...string) error {
 		return err
 	}
 	for _, f := range files {
-		if f == "-" {
+		if f == "" || f == "-" {
 			continue
 		}
-		real, err := filepath.EvalSymlinks(f)
+		// The file, and the place of its name: a link inside the folder to
+		// a file outside it is removed by a build all the same.
+		target, err := filepath.EvalSymlinks(f)
 		if err != nil {
 			continue // read before, or its own error when read
 		}
-		if real, err = filepath.Abs(real); err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(realDir, real)
-		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		place, err := filepath.EvalSymlinks(filepath.Dir(f))
+		if err != nil {
 			continue
 		}
-		if !Preserved(filepath.ToSlash(rel)) {
-			return &InsideError{File: f, Dir: dir}
+		for _, p := range []string{target, filepath.Join(place, filepath.Base(f))} {
+			if inside(realDir, p) {
+				return &InsideError{File: f, Dir: dir}
+			}
 		}
 	}
 	return nil
+}
+
+// inside reports whether p is strictly inside dir (dir itself is a file in
+// the way, said elsewhere) and not in a preserved folder.
+func inside(dir, p string) bool {
+	p, err := filepath.Abs(p)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(dir, p)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return false
+	}
+	return !Preserved(filepath.ToSlash(rel))
 }
 
 // Preserved reports whether a path inside the owned folder belongs to

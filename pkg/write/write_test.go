@@ -686,6 +686,21 @@ func TestCheckOutside(t *testing.T) {
 	if err := CheckOutside(filepath.Join(root, "none"), filepath.Join(root, "envs.yaml")); err != nil {
 		t.Errorf("missing folder: %v", err)
 	}
+	// A link inside to a file outside goes with the build all the same; a
+	// folder (--chart-dir) inside is refused like a file.
+	if err := os.Symlink("../envs.yaml", filepath.Join(dir, "link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"deploy/link.yaml", "deploy/apps"} {
+		var ie *InsideError
+		if err := CheckOutside(dir, filepath.Join(root, p)); !errors.As(err, &ie) {
+			t.Errorf("%s: %v, want inside", p, err)
+		}
+	}
+	// The folder itself is a file in the way (NotFolderError), not inside.
+	if err := CheckOutside(filepath.Join(root, "envs.yaml"), filepath.Join(root, "envs.yaml")); err != nil {
+		t.Errorf("the folder as the file: %v", err)
+	}
 }
 
 // A folder apkgen may not write beside is named as the user gave it, not
