@@ -48,81 +48,58 @@ var valuesPath = cue.ParsePath("values")
 // check warns, at each entry of the environment's `values:` that replaces
 // a guarded path of its pattern (the value itself, or a map holding it by
 // something that is not a map), why that breaks the release. Restating
-// what the release's shared base already says is no replacement.
+// what the release's shared base already says is no replacement. It walks
+// the environment's values, only where a guarded path leads.
 func (g guards) check(r *reporter, env cue.Value, envPath []string, pattern string, bases map[string]model.ReleaseBase) diag.List {
 	values := env.LookupPath(valuesPath)
 	if !values.Exists() {
 		return nil
 	}
 	var diags diag.List
-	// A value that is not a map, where apkgen sets values under it,
-	// replaces them all: one warning names them.
-	type cover struct {
-		at    []string
-		paths []string
-	}
-	var covers []*cover
-	byName := map[string]*cover{}
-	for _, key := range slices.Sorted(maps.Keys(g)) {
+	for _, key := range fieldNames(values) {
+		entries := map[string]guard{}
+		for p, e := range g[key] {
+			if len(e.Patterns) == 0 || slices.Contains(e.Patterns, pattern) {
+				entries[p] = e
+			}
+		}
+		var walk func(v cue.Value, path []string)
+		walk = func(v cue.Value, path []string) {
+			p := strings.Join(path, ".")
+			at := slices.Concat(envPath, []string{"values", key}, path)
+			if e, ok := entries[p]; ok {
+				if !sameAsBase(v, bases[key].Values, path) {
+					diags.Warnf(r.lookupPos(at), strings.Join(at, "."), "%s", e.Says)
+				}
+				return
+			}
+			var below, replaced []string // guarded paths under p; of them, values apkgen sets
+			for q, e := range entries {
+				if strings.HasPrefix(q, p+".") {
+					below = append(below, q)
+					if !e.NotRead {
+						replaced = append(replaced, q)
+					}
+				}
+			}
+			switch {
+			case len(below) == 0:
+			case v.IncompleteKind() == cue.StructKind:
+				for _, f := range fieldNames(v) {
+					walk(v.LookupPath(cue.MakePath(cue.Str(f))), append(slices.Clip(path), f))
+				}
+			case len(replaced) > 0:
+				slices.Sort(replaced)
+				diags.Warnf(r.lookupPos(at), strings.Join(at, "."),
+					"is not a map, so it replaces the values apkgen sets under it (%s); set the keys inside it instead", strings.Join(replaced, ", "))
+			}
+		}
 		rel := values.LookupPath(cue.MakePath(cue.Str(key)))
-		if !rel.Exists() {
-			continue
+		for _, f := range fieldNames(rel) {
+			walk(rel.LookupPath(cue.MakePath(cue.Str(f))), []string{f})
 		}
-		for _, p := range slices.Sorted(maps.Keys(g[key])) {
-			entry := g[key][p]
-			if len(entry.Patterns) > 0 && !slices.Contains(entry.Patterns, pattern) {
-				continue
-			}
-			parts := strings.Split(p, ".")
-			at := replacedAt(rel, parts, entry.NotRead)
-			if at == nil || at.depth == len(parts) && sameAsBase(at.v, bases[key].Values, parts) {
-				continue
-			}
-			full := slices.Concat(envPath, []string{"values", key}, parts[:at.depth])
-			if at.depth == len(parts) {
-				diags.Warnf(r.lookupPos(full), strings.Join(full, "."), "%s", entry.Says)
-				continue
-			}
-			name := strings.Join(full, ".")
-			if byName[name] == nil {
-				byName[name] = &cover{at: full}
-				covers = append(covers, byName[name])
-			}
-			byName[name].paths = append(byName[name].paths, p)
-		}
-	}
-	for _, c := range covers {
-		diags.Warnf(r.lookupPos(c.at), strings.Join(c.at, "."),
-			"is not a map, so it replaces the values apkgen sets under it (%s); set the keys inside it instead", strings.Join(c.paths, ", "))
 	}
 	return diags
-}
-
-type replaced struct {
-	v     cue.Value
-	depth int // how many parts of the path lead to v
-}
-
-// replacedAt is what in a release's values replaces the path: the value at
-// the path, or a value on the way there that is not a map (for a path the
-// chart does not read, only the value itself counts); nil if nothing does.
-func replacedAt(rel cue.Value, parts []string, onlyItself bool) *replaced {
-	for i := 1; i <= len(parts); i++ {
-		v := rel.LookupPath(selectors(parts[:i]))
-		if !v.Exists() {
-			return nil
-		}
-		if i == len(parts) {
-			return &replaced{v, i}
-		}
-		if v.IncompleteKind() != cue.StructKind {
-			if onlyItself {
-				return nil
-			}
-			return &replaced{v, i}
-		}
-	}
-	return nil
 }
 
 // sameAsBase reports whether v says what the release's shared base says at
