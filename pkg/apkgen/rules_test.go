@@ -285,7 +285,15 @@ func TestDPPerNamespaceSharedCluster(t *testing.T) {
 				"[map[apiGroups:[admissionregistration.k8s.io] resources:[validatingwebhookconfigurations] verbs:[get update]]]")
 		}
 		eq(t, infra+": GitRepository apk-crds", len(filter(b.all(infra, "GitRepository"), "apk-crds")), 1)
-		eq(t, infra+": Kustomization apk-crds", len(filter(b.all(infra, "Kustomization"), "apk-crds")), 1)
+		ks := filter(b.all(infra, "Kustomization"), "apk-crds")
+		eq(t, infra+": Kustomization apk-crds", len(ks), 1)
+		if len(ks) == 1 {
+			// Unset, both default to its interval (1h): one failed apply of
+			// the bundle would hold every environment of the cluster back
+			// for an hour.
+			eq(t, infra+": apk-crds retryInterval", fmt.Sprint(get(ks[0], "spec.retryInterval")), "2m")
+			eq(t, infra+": apk-crds timeout", fmt.Sprint(get(ks[0], "spec.timeout")), "15m")
+		}
 		eq(t, infra+": cert-manager HelmRelease", len(filter(b.all(infra, "HelmRelease"), "cert-manager")), 1)
 		for _, env := range list {
 			if len(b.all("apps/"+env, "CustomResourceDefinition")) > 0 {

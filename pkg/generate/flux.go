@@ -179,7 +179,12 @@ func (g *gen) fluxCluster(c *plan.Cluster) {
 		"metadata": map[string]any{"name": "apk-crds", "namespace": "flux-system"},
 		"spec": map[string]any{
 			"interval": sourceInterval,
-			"path":     "./" + b.Path,
+			// A failed apply is retried soon, not at the next interval:
+			// until it succeeds, infrastructure (wait) and every
+			// environment after it wait.
+			"retryInterval": kustomizationRetry,
+			"timeout":       kustomizationTimeout,
+			"path":          "./" + b.Path,
 			// CRDs are never pruned: that would delete every API object.
 			"prune":     false,
 			"wait":      true,
@@ -265,13 +270,21 @@ func clusterRelease(r *plan.Release) plan.Object {
 	}
 }
 
+// How soon a failed Flux Kustomization is tried again, and how long an
+// apply and its wait may take; each defaults to the interval, an hour for
+// apk-crds.
+const (
+	kustomizationRetry   = "2m"
+	kustomizationTimeout = "15m"
+)
+
 // fluxKustomization applies a folder of the tree from the GitRepository
 // flux bootstrap creates (flux-system), waiting for what it applies to be ready.
 func (g *gen) fluxKustomization(name, dir string, deps []string) map[string]any {
 	spec := map[string]any{
 		"interval":      g.p.GitOps.Interval,
-		"retryInterval": "2m",
-		"timeout":       "15m",
+		"retryInterval": kustomizationRetry,
+		"timeout":       kustomizationTimeout,
 		"path":          "./" + path.Join(g.p.GitOps.Path, dir),
 		"prune":         true,
 		"wait":          true,
