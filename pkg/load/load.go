@@ -395,7 +395,13 @@ func parseSyntax(name string, data []byte, fmtName string) (*ast.File, error) {
 		f, err = cueyaml.Extract(name, data)
 	}
 	if err != nil {
-		return nil, syntaxErrors(name, data, err)
+		diags := syntaxErrors(name, data, err)
+		if fmtName == "cue" { // as YAML's and JSON's say what they are
+			for i := range diags {
+				diags[i].Message = "invalid CUE: " + diags[i].Message
+			}
+		}
+		return nil, diags
 	}
 	return f, nil
 }
