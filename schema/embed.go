@@ -57,6 +57,17 @@ func embedded() []Source {
 	return srcs
 }
 
+// InvalidCUE says of each syntax error of a CUE file that the file is not
+// valid CUE, as apkgen says "invalid YAML" and "invalid JSON".
+func InvalidCUE(err error) error {
+	var out cueerrors.Error
+	for _, e := range cueerrors.Errors(err) {
+		format, args := e.Msg()
+		out = cueerrors.Append(out, cueerrors.Newf(e.Position(), "invalid CUE: "+format, args...))
+	}
+	return out
+}
+
 // unusedDecls refuses a top-level field of a policy that constrains
 // nothing: one that is neither a definition of apkgen's schema (#File,
 // #Patterns, ...) nor referred to in the policies. CUE accepts it as a new
@@ -151,7 +162,7 @@ func Build(ctx *cue.Context, extra ...Source) (cue.Value, error) {
 	for i, s := range Sources(extra...) {
 		f, err := parser.ParseFile(s.Name, s.Data, parser.ParseComments)
 		if err != nil {
-			return cue.Value{}, err
+			return cue.Value{}, InvalidCUE(err)
 		}
 		if f.PackageName() != "apkgen" {
 			return cue.Value{}, cueerrors.Newf(packagePos(s, f), "a policy file must start with `package apkgen`")

@@ -390,18 +390,14 @@ func parseSyntax(name string, data []byte, fmtName string) (*ast.File, error) {
 			} // else checkTop says what the top must be, as for YAML
 		}
 	case "cue":
-		f, err = parser.ParseFile(name, data)
+		if f, err = parser.ParseFile(name, data); err != nil {
+			err = schema.InvalidCUE(err)
+		}
 	default:
 		f, err = cueyaml.Extract(name, data)
 	}
 	if err != nil {
-		diags := syntaxErrors(name, data, err)
-		if fmtName == "cue" { // as YAML's and JSON's say what they are
-			for i := range diags {
-				diags[i].Message = "invalid CUE: " + diags[i].Message
-			}
-		}
-		return nil, diags
+		return nil, syntaxErrors(name, data, err)
 	}
 	return f, nil
 }
