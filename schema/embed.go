@@ -118,7 +118,7 @@ func unusedDecls(own, policies []*ast.File) error {
 				hint = fmt.Sprintf("; did you mean %s?", best)
 			}
 			what := "a definition apkgen's schema does not have, and the policy does not use it"
-			if !strings.HasPrefix(name, "#") || strings.HasPrefix(name, `"`) {
+			if !strings.HasPrefix(name, "#") { // a quoted "#File" too
 				what = "a field outside the schema's definitions (rules go under them, e.g. #File: environments: ...)"
 			}
 			errs = cueerrors.Append(errs, cueerrors.Newf(pos, "%s is %s, so its rules apply to nothing%s", name, what, hint))
@@ -158,8 +158,10 @@ func packagePos(s Source, f *ast.File) token.Pos {
 // failure without extra files is a bug in apkgen.
 func Build(ctx *cue.Context, extra ...Source) (cue.Value, error) {
 	inst := build.NewContext().NewInstance("apkgen", nil)
+	srcs := Sources(extra...)
+	ownCount := len(srcs) - len(extra)
 	var own, policies []*ast.File
-	for i, s := range Sources(extra...) {
+	for i, s := range srcs {
 		f, err := parser.ParseFile(s.Name, s.Data, parser.ParseComments)
 		if err != nil {
 			return cue.Value{}, InvalidCUE(err)
@@ -170,14 +172,16 @@ func Build(ctx *cue.Context, extra ...Source) (cue.Value, error) {
 		if err := inst.AddSyntax(f); err != nil {
 			return cue.Value{}, err
 		}
-		if i < len(Files()) {
+		if i < ownCount {
 			own = append(own, f)
 		} else {
 			policies = append(policies, f)
 		}
 	}
-	if err := unusedDecls(own, policies); err != nil {
-		return cue.Value{}, err
+	if len(policies) > 0 {
+		if err := unusedDecls(own, policies); err != nil {
+			return cue.Value{}, err
+		}
 	}
 	v := ctx.BuildInstance(inst)
 	if err := v.Err(); err != nil {
