@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -145,19 +144,30 @@ func lookupAny(v any, path []string) (any, bool) {
 }
 
 // checkGuards checks a policy's #GuardedValues entries when the schema is
-// built: each complete, and naming known patterns.
+// built, each where a policy writes it: that it has says (CUE places an
+// incomplete value nowhere) and names known patterns; then that all of it
+// is concrete.
 func checkGuards(sch cue.Value, policies []schema.Source) error {
 	def := sch.LookupPath(cue.MakePath(cue.Def("GuardedValues")))
+	known := Patterns(sch)
 	var diags diag.List
-	// An entry without says is incomplete, which CUE places nowhere: it
-	// is placed at the entry.
 	for _, key := range fieldNames(def) {
 		for _, p := range fieldNames(def.LookupPath(cue.MakePath(cue.Str(key)))) {
 			entry := def.LookupPath(cue.MakePath(cue.Str(key), cue.Str(p)))
+			at := fmt.Sprintf("#GuardedValues.%s.%s", key, strconv.Quote(p))
 			if _, err := entry.LookupPath(cue.ParsePath("says")).String(); err != nil {
 				pos := policyPos(entry, policies)
-				diags.Errorf(fromToken(pos.Filename(), pos), fmt.Sprintf("#GuardedValues.%s.%s", key, strconv.Quote(p)),
-					"an entry needs says, the warning's text")
+				diags.Errorf(fromToken(pos.Filename(), pos), at, "an entry needs says, the warning's text")
+			}
+			list, _ := entry.LookupPath(cue.ParsePath("patterns")).List()
+			for i := 0; list.Next(); i++ {
+				pat, _ := list.Value().String()
+				if slices.Contains(known, pat) {
+					continue
+				}
+				pos := list.Value().Pos()
+				diags.Errorf(fromToken(pos.Filename(), pos), fmt.Sprintf("%s.patterns[%d]", at, i),
+					"unknown pattern %q;%s known patterns: %s", pat, suggest.Hint(pat, known), strings.Join(known, ", "))
 			}
 		}
 	}
@@ -166,28 +176,6 @@ func checkGuards(sch cue.Value, policies []schema.Source) error {
 	}
 	if err := def.Validate(cue.Concrete(true)); err != nil {
 		return policyError(err, policies)
-	}
-	g, err := readGuards(sch)
-	if err != nil {
-		return err
-	}
-	known := Patterns(sch)
-	for _, key := range slices.Sorted(maps.Keys(g)) {
-		for _, p := range slices.Sorted(maps.Keys(g[key])) {
-			list, _ := def.LookupPath(cue.MakePath(cue.Str(key), cue.Str(p), cue.Str("patterns"))).List()
-			for i := 0; list.Next(); i++ {
-				pat, _ := list.Value().String()
-				if slices.Contains(known, pat) {
-					continue
-				}
-				pos := list.Value().Pos()
-				diags.Errorf(fromToken(pos.Filename(), pos), fmt.Sprintf("#GuardedValues.%s.%s.patterns[%d]", key, strconv.Quote(p), i),
-					"unknown pattern %q;%s known patterns: %s", pat, suggest.Hint(pat, known), strings.Join(known, ", "))
-			}
-		}
-	}
-	if len(diags) > 0 {
-		return diags
 	}
 	return nil
 }
