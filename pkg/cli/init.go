@@ -8,6 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
+
+	"github.com/spf13/pflag"
 
 	"github.com/apkgen/apkgen/examples"
 	"github.com/apkgen/apkgen/internal/suggest"
@@ -48,11 +51,11 @@ func runInit(e *env, args []string) int {
 	} else if err == nil && !*force {
 		return usageError(e, flags, "%s exists; use --force to overwrite it", *file)
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return report(e, err)
+		return initPathError(e, flags, *file, err)
 	}
 	// As build does for -o, the folders on the way are made.
 	if err := os.MkdirAll(filepath.Dir(*file), 0o755); err != nil {
-		return report(e, err)
+		return initPathError(e, flags, *file, err)
 	}
 	if err := os.WriteFile(*file, starter, 0o644); err != nil {
 		return report(e, err)
@@ -65,6 +68,16 @@ func runInit(e *env, args []string) int {
 		fmt.Fprintf(e.stdout, "for completion and checks in your editor: apkgen schema --format json > %s\n", schema)
 	}
 	return ExitOK
+}
+
+// initPathError reports why file cannot be written: a file where a folder
+// of its path goes is a mistaken -f (exit 2), as it is for build's -o;
+// anything else is the system's (exit 3).
+func initPathError(e *env, flags *pflag.FlagSet, file string, err error) int {
+	if errors.Is(err, syscall.ENOTDIR) {
+		return usageError(e, flags, "%s: a file is in the way of its folder; choose another -f", file)
+	}
+	return report(e, err)
 }
 
 func knownPatterns() []string {
