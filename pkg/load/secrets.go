@@ -1,9 +1,13 @@
 package load
 
 import (
+	"encoding/base64"
+	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -15,24 +19,51 @@ import (
 
 // Credentials never belong in the environments file: it is committed, and
 // what apkgen generates from it is committed too. These catch the usual
-// shapes: a credential-named key with a value, a container environment
-// variable named like a credential with its value ({name: DB_PASSWORD,
-// value: ...}), a private key, a JSON Web Token, a URL with a password in it.
+// shapes: a credential-named key with a value (a number too), a container
+// environment variable named like a credential with its value ({name:
+// DB_PASSWORD, value: ...}), and, under any key, a private key (PEM, PGP,
+// or base64-encoded PEM), a JSON Web Token, an Authorization header value,
+// a URL with a password or a token in it, and `password=...` (or a JSON
+// "password": "...") inside a longer string such as a connection string,
+// a command-line flag or an embedded config file.
 var (
-	credentialKey = regexp.MustCompile(`(?i)(password|passwd|passphrase|token|secret|apikey|api_key|privatekey|private_key|credentials?)$`)
+	// credentialKey and referenceKey match a key normalised by normalKey:
+	// api-key, api_key and apiKey are all apikey.
+	credentialKey = regexp.MustCompile(`(password|passwd|pwd|passphrase|token|secret|apikey|privatekey|credentials?|secretaccesskey)$`)
 	// Keys that name a Secret (or a key inside one) rather than hold one.
-	referenceKey = regexp.MustCompile(`(?i)(secretname|secretref|existingsecret|secretkey|passwordkey|tokenkey|credentials?secret|keyref|name)$`)
-	privateKey   = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`)
+	referenceKey = regexp.MustCompile(`(secretname|secretref|existingsecret|secretkey|passwordkey|tokenkey|credentials?secret|keyref|name)$`)
+	// An ambiguous reference key (secretKey: a key of a Secret, or AWS's
+	// secret key) holds a credential when its value cannot be a key of a
+	// Secret.
+	secretDataKey = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
+	privateKey    = regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----`)
+	// base64 of "-----BEGIN", as a PEM file is put into a Secret's data.
+	base64PEM = regexp.MustCompile(`LS0tLS1CRUdJTi[A-Za-z0-9+/=\s]+`)
 	// A URL (a JDBC one too, jdbc:<driver>://…) with a password in its
-	// authority, or as a query parameter or driver property.
-	urlPassword      = regexp.MustCompile(`^(jdbc:)?[a-zA-Z][a-zA-Z0-9+.-]*://[^/@\s:]+:[^/@\s]+@`)
+	// authority (the user may be empty: redis://:pass@host), or as a query
+	// parameter or driver property; Oracle's thin driver says user/password@.
+	urlPassword      = regexp.MustCompile(`(?:^|[^a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*://[^/@\s:]*:[^/@\s]+@`)
 	urlPasswordParam = regexp.MustCompile(`(?i)^(jdbc:)?[a-z][a-z0-9+.-]*:\S*[?&;:]password=[^&;\s]`)
+	oraclePassword   = regexp.MustCompile(`(?i)jdbc:oracle:[a-z0-9]+:[^/@\s:]+/[^@\s]+@`)
+	// A URL whose user is a token: GitHub's and GitLab's token prefixes.
+	urlToken = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://(?:ghp_|gho_|ghu_|ghs_|ghr_|github_pat_|glpat-)[A-Za-z0-9_]+@`)
 	// A JSON Web Token: a JSON header and payload, base64url, and a signature.
-	jwt = regexp.MustCompile(`^eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*$`)
+	jwt = regexp.MustCompile(`(?:^|[^A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)
+	// An HTTP Authorization header's value.
+	authHeader = regexp.MustCompile(`(?i)^\s*(bearer|basic)\s+[A-Za-z0-9+/=._~-]{8,}\s*$`)
+	// key=value or "key": "value" inside a longer string; the key is
+	// checked as credentialKey is.
+	assigned     = regexp.MustCompile(`(?i)([a-z0-9_.-]*(?:password|passwd|pwd|passphrase|secret|token|api[-_]?key))\s*=\s*("[^"]*"|'[^']*'|[^\s;&,"']+)`)
+	jsonAssigned = regexp.MustCompile(`(?i)"([a-z0-9_.-]*(?:password|passwd|pwd|passphrase|secret|token|api[-_]?key|auth))"\s*:\s*"([^"]*)"`)
 )
 
 const secretAdvice = "create a Kubernetes Secret and reference it by name " +
 	"(controlPlane.credentialsSecret, or the chart's existingSecret/secretName values)"
+
+// repositoryAdvice is for a URL of a repository (gitops.repoURL, a
+// chart's repository): its credentials are the GitOps engine's.
+const repositoryAdvice = "give the repository's credentials to Flux or Argo CD in a Secret they read " +
+	"(Argo CD: a repository Secret; Flux: the source's secretRef), not in the URL"
 
 // secretScan classifies what a scan of the file finds and reports the
 // credentials, whichever form of the file it walks.
@@ -47,13 +78,42 @@ func newSecretScan(name string) *secretScan {
 	return &secretScan{name: name, credential: map[string]bool{}}
 }
 
+// normalKey is a key lower-cased without the separators people put
+// inside words: api-key, api_key, apiKey and API.KEY are all apikey.
+func normalKey(key string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '-', '_', '.':
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, key)
+}
+
+// isCredential reports whether a key names a credential, not a reference
+// to one.
 func (c *secretScan) isCredential(key string) bool {
 	cr, ok := c.credential[key]
 	if !ok {
-		cr = credentialKey.MatchString(key) && !referenceKey.MatchString(key)
+		k := normalKey(key)
+		cr = credentialKey.MatchString(k) && !referenceKey.MatchString(k)
 		c.credential[key] = cr
 	}
 	return cr
+}
+
+// holdsCredential reports whether the value s of key is a credential:
+// the key names one, or names a key of a Secret (secretKey) with a value
+// that cannot be one.
+func (c *secretScan) holdsCredential(key, s string) bool {
+	if s == "" {
+		return false
+	}
+	if c.isCredential(key) {
+		return true
+	}
+	k := normalKey(key)
+	return strings.HasSuffix(k, "secretkey") && !secretDataKey.MatchString(s)
 }
 
 // str reports s, the string at path, if it is or holds a credential.
@@ -62,19 +122,107 @@ func (c *secretScan) str(s string, path []string, at token.Pos) {
 	if len(path) > 0 {
 		key = path[len(path)-1]
 	}
-	pos := fromToken(c.name, at)
-	p := strings.Join(path, ".")
-	switch {
-	case strings.Contains(s, "PRIVATE KEY-----") && privateKey.MatchString(s):
-		c.diags.Errorf(pos, p, "a private key must not be written in the environments file; %s", secretAdvice)
-	case strings.Contains(s, "@") && urlPassword.MatchString(s),
-		strings.Contains(strings.ToLower(s), "password=") && urlPasswordParam.MatchString(s):
-		c.diags.Errorf(pos, p, "this URL carries a password; %s", secretAdvice)
-	case strings.HasPrefix(s, "eyJ") && jwt.MatchString(s):
-		c.diags.Errorf(pos, p, "this looks like a JSON Web Token; %s", secretAdvice)
-	case s != "" && c.isCredential(key):
-		c.diags.Errorf(pos, p, "%q looks like a credential; it must not be written in the environments file: %s", key, secretAdvice)
+	if what := credentialIn(s); what != "" {
+		advice := secretAdvice
+		if what == "this URL carries a password" || what == "this URL carries a token" {
+			if isRepositoryPath(path) {
+				advice = repositoryAdvice
+			}
+		}
+		c.diags.Errorf(fromToken(c.name, at), strings.Join(path, "."), "%s; %s", what, advice)
+		return
 	}
+	if c.holdsCredential(key, s) {
+		c.keyed(key, path, at)
+	}
+}
+
+// number reports a number at path whose key names a credential
+// (password: 12345678).
+func (c *secretScan) number(path []string, at token.Pos) {
+	if len(path) > 0 && c.isCredential(path[len(path)-1]) {
+		c.keyed(path[len(path)-1], path, at)
+	}
+}
+
+func (c *secretScan) keyed(key string, path []string, at token.Pos) {
+	c.diags.Errorf(fromToken(c.name, at), strings.Join(path, "."),
+		"%q looks like a credential; it must not be written in the environments file: %s", key, secretAdvice)
+}
+
+// credentialIn says what credential the string s is or holds, whatever
+// its key: "" for none.
+func credentialIn(s string) string {
+	switch {
+	case strings.Contains(s, "PRIVATE KEY") && privateKey.MatchString(s):
+		return "a private key must not be written in the environments file"
+	case strings.Contains(s, "LS0tLS1CRUdJTi") && base64PrivateKey(s):
+		return "a private key (base64-encoded) must not be written in the environments file"
+	case strings.Contains(s, "@") && (urlPassword.MatchString(s) || oraclePassword.MatchString(s)),
+		strings.Contains(strings.ToLower(s), "password=") && urlPasswordParam.MatchString(s):
+		return "this URL carries a password"
+	case strings.Contains(s, "@") && urlToken.MatchString(s):
+		return "this URL carries a token"
+	case strings.Contains(s, "eyJ") && jwt.MatchString(s):
+		return "this looks like a JSON Web Token"
+	case authHeader.MatchString(s):
+		return "this looks like an HTTP Authorization header with its credentials"
+	}
+	for _, m := range assigned.FindAllStringSubmatch(s, -1) {
+		if assignedCredential(m[1], strings.Trim(m[2], `"'`)) {
+			return fmt.Sprintf("%q is given a value in this string, which looks like a credential", m[1])
+		}
+	}
+	if strings.Contains(s, `"`) {
+		for _, m := range jsonAssigned.FindAllStringSubmatch(s, -1) {
+			if normalKey(m[1]) == "auth" && len(m[2]) >= 8 || assignedCredential(m[1], m[2]) {
+				return fmt.Sprintf("%q is given a value in this string, which looks like a credential", m[1])
+			}
+		}
+	}
+	return ""
+}
+
+// assignedCredential reports whether key=value inside a string gives a
+// credential: a credential key, and a value that is no placeholder for
+// one (${env:X}, $secret{x}, {{ .Values.x }}, <password>) nor a word
+// that says there is none.
+func assignedCredential(key, value string) bool {
+	k := normalKey(key)
+	if !credentialKey.MatchString(k) || referenceKey.MatchString(k) || value == "" {
+		return false
+	}
+	switch strings.ToLower(value) {
+	case "true", "false", "null", "none", "nil":
+		return false
+	}
+	return !strings.ContainsAny(value[:1], "$%<{*")
+}
+
+// base64PrivateKey reports whether s holds a base64-encoded PEM private
+// key.
+func base64PrivateKey(s string) bool {
+	for _, m := range base64PEM.FindAllString(s, -1) {
+		text := strings.Join(strings.Fields(m), "")
+		// Whole groups of four only: a prefix decodes as far as it goes,
+		// which is enough for the header.
+		b, _ := base64.StdEncoding.DecodeString(text[:len(text)/4*4])
+		if privateKey.Match(b) {
+			return true
+		}
+	}
+	return false
+}
+
+// isRepositoryPath reports whether path is the URL of a repository:
+// gitops.repoURL or a chart's repository.
+func isRepositoryPath(path []string) bool {
+	if len(path) == 0 {
+		return false
+	}
+	last := path[len(path)-1]
+	return last == "repoURL" && len(path) == 2 && path[0] == "gitops" ||
+		last == "repository" && slices.Contains(path, "charts") && !slices.Contains(path, "values")
 }
 
 // envVar reports a container environment variable {name: X, value: "..."}
@@ -121,6 +269,8 @@ func scanSecrets(name string, f *ast.File) diag.List {
 		case *ast.BasicLit:
 			if s, ok := stringLit(n); ok {
 				c.str(s, path, at)
+			} else if n.Kind == token.INT || n.Kind == token.FLOAT {
+				c.number(path, at)
 			}
 		}
 	}
@@ -138,8 +288,8 @@ func scanValueSecrets(name string, doc cue.Value) diag.List {
 		switch v.IncompleteKind() {
 		case cue.StructKind:
 			varName, _ := v.LookupPath(cue.MakePath(cue.Str("name"))).String()
-			if value := v.LookupPath(cue.MakePath(cue.Str("value"))); credentialKey.MatchString(varName) {
-				if s, err := value.String(); err == nil && s != "" {
+			if value := v.LookupPath(cue.MakePath(cue.Str("value"))); isCredentialVar(varName) {
+				if s, err := value.String(); err == nil && s != "" || value.IncompleteKind()&cue.NumberKind != 0 && value.IsConcrete() {
 					c.envVar(varName, path, value.Pos())
 					return
 				}
@@ -163,6 +313,8 @@ func scanValueSecrets(name string, doc cue.Value) diag.List {
 			if s, err := v.String(); err == nil {
 				c.str(s, path, v.Pos())
 			}
+		case cue.IntKind, cue.FloatKind, cue.NumberKind:
+			c.number(path, v.Pos())
 		}
 	}
 	walk(doc, nil)
@@ -173,20 +325,28 @@ func scanValueSecrets(name string, doc cue.Value) diag.List {
 // its value, {name: X, value: "..."}, whose name looks like a credential,
 // and the position of its value's field.
 func envVarCredential(s *ast.StructLit) (token.Pos, bool) {
-	name := envVarName(s)
-	if name == "" || !credentialKey.MatchString(name) {
+	if !isCredentialVar(envVarName(s)) {
 		return token.NoPos, false
 	}
 	for _, d := range s.Elts {
 		if f, ok := d.(*ast.Field); ok {
 			if label, _, _ := ast.LabelName(f.Label); label == "value" {
-				if v, ok := stringLit(f.Value); ok && v != "" {
+				v, isString := stringLit(f.Value)
+				lit, _ := f.Value.(*ast.BasicLit)
+				if isString && v != "" || lit != nil && (lit.Kind == token.INT || lit.Kind == token.FLOAT) {
 					return f.Label.Pos(), true
 				}
 			}
 		}
 	}
 	return token.NoPos, false
+}
+
+// isCredentialVar reports whether an environment variable's name looks
+// like a credential's (DB_PASSWORD, API_KEY).
+func isCredentialVar(name string) bool {
+	k := normalKey(name)
+	return name != "" && credentialKey.MatchString(k) && !referenceKey.MatchString(k)
 }
 
 // envVarName is the string under the struct's field "name", if any.

@@ -57,3 +57,54 @@ environments: dev: values: apk: env: [{name: "DB_PASSWORD", value: "hunter3"}]
 	}
 	eqDiags(t, got, want)
 }
+
+// TestCredentialShapes: each shape of credential is refused under the
+// values escape hatch, whatever its key; what only looks alike (references
+// to Secrets, placeholders, public certificates, plain URLs) passes.
+func TestCredentialShapes(t *testing.T) {
+	// A PEM private key and a certificate, base64-encoded as in a
+	// Secret's data.
+	b64Key := "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2UUlCQURBTkJna3Foa2lHOXcwQkFRRUZBQVND"
+	b64Cert := "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJrVENCK3dJSkFLSG"
+	jwtText := "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+	for snippet, refused := range map[string]bool{
+		`postgresql: {auth: {password: 12345678}}`:                                           true,
+		`env: [{name: DB_PASSWORD, value: 12345678}]`:                                        true,
+		`analytics: {api-key: 0a1b2c3d4e5f6a7b8c9d}`:                                         true,
+		`storage: {secretAccessKey: wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY}`:                 true,
+		`storage: {secretKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}`:                   true,
+		`db: {pwd: "Sup3rS3cret!"}`:                                                          true,
+		`redis: {url: "redis://:s3cr3tpass@redis:6379/0"}`:                                   true,
+		`db: {url: "jdbc:oracle:thin:apimadmin/Secret123@db.example.com:1521/X"}`:            true,
+		`headers: {Authorization: "Bearer ` + jwtText + `"}`:                                 true,
+		`headers: {Authorization: "Basic YWRtaW46aHVudGVyMg=="}`:                             true,
+		`signing: {key: "-----BEGIN PGP PRIVATE KEY BLOCK-----\nxyz\n"}`:                     true,
+		`tls: {key: ` + b64Key + `}`:                                                         true,
+		`pull: {config: '{"auths":{"r.example.com":{"auth":"dXNlcjpwYXNz"}}}'}`:              true,
+		`db: {connectionString: "Server=db;Database=apim;Password=Hunter2!;"}`:               true,
+		`extraArgs: ["--db-password=hunter2"]`:                                               true,
+		`repo: {url: "https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/a/b.git"}`: true,
+		`javaOpts: "-Djavax.net.ssl.trustStorePassword=changeit -Xmx1g"`:                     true,
+		// Not credentials.
+		`storage: {secretKey: password}`:                                            false,
+		`db: {passwordKey: APIM_DB_PASSWORD, existingSecret: db-creds}`:             false,
+		`tls: {crt: ` + b64Cert + `}`:                                               false,
+		`env: [{name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: p}}}]`: false,
+		`config: "password = \"$secret{admin_password}\"\nuser = admin"`:            false,
+		`config: "token=${env:TOKEN}"`:                                              false,
+		`auth: {enabled: true, tokenTTL: 3600}`:                                     false,
+		`repo: {url: "ssh://git@github.com/acme/gitops.git"}`:                       false,
+		`links: ["https://example.com:8443/path@v2"]`:                               false,
+		`flags: "--password-file=/etc/secret/p --token="`:                           false,
+	} {
+		text := "values:\n  apk:\n    " + snippet + "\n"
+		syntax, err := parseSyntax("envs.yaml", []byte(text), "yaml")
+		if err != nil {
+			t.Fatalf("%s: %v", snippet, err)
+		}
+		got := scanSecrets("envs.yaml", syntax)
+		if got.HasErrors() != refused {
+			t.Errorf("%s: refused %v, want %v (%v)", snippet, got.HasErrors(), refused, got)
+		}
+	}
+}
