@@ -9,9 +9,23 @@ import (
 
 	"cuelang.org/go/cue"
 
+	"github.com/apkgen/apkgen/internal/suggest"
 	"github.com/apkgen/apkgen/pkg/diag"
 	"github.com/apkgen/apkgen/pkg/model"
 )
+
+// reservedNamespaces belong to Kubernetes, the GitOps engines or the
+// cert-manager apkgen installs: an environment's tree creates its
+// namespace, and prunes it when the environment is removed.
+var reservedNamespaces = map[string]string{
+	"default":         "Kubernetes' default namespace",
+	"kube-system":     "Kubernetes' own",
+	"kube-public":     "Kubernetes' own",
+	"kube-node-lease": "Kubernetes' own",
+	"flux-system":     "Flux's own",
+	"argocd":          "Argo CD's own",
+	"cert-manager":    "cert-manager's, which apkgen installs once per cluster",
+}
 
 // looksLikeProduction matches environment and namespace names of production.
 var looksLikeProduction = regexp.MustCompile(`(^|[-.])(prod|production|prd|live)([-.]|$)`)
@@ -122,7 +136,13 @@ func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 				declared = "none"
 			}
 			diags.Errorf(pos(e.Name, "cluster"), path(e.Name, "cluster"),
-				"cluster %q is not declared under clusters (declared: %s)", e.Cluster, declared)
+				"cluster %q is not declared under clusters (declared: %s)%s", e.Cluster, declared,
+				strings.Replace(suggest.Hint(e.Cluster, f.Clusters), " ", "; ", 1))
+		}
+		if owner, ok := reservedNamespaces[e.In.Namespace]; ok {
+			diags.Errorf(pos(e.Name, "namespace"), path(e.Name, "namespace"),
+				"namespace %q is %s; give the environment a namespace of its own "+
+					"(its tree creates the namespace, and removing the environment prunes it)", e.In.Namespace, owner)
 		}
 		unique(e, "namespace", e.In.Namespace, "namespace")
 		// Every pattern serves sandbox traffic on sandbox.<gateway> (the
