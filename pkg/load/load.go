@@ -277,7 +277,7 @@ func compileAndParse(ctx *cue.Context, name string, data []byte, fmtName string,
 	policies, policyErr := readPolicies(policyPaths)
 	if policyErr == nil {
 		go func() {
-			sch, err := buildSchema(ctx, policies)
+			sch, err := buildCheckedSchema(ctx, policies)
 			schemaDone <- compiled{sch, err}
 		}()
 	}
@@ -350,13 +350,56 @@ func buildSchema(ctx *cue.Context, policies []schema.Source) (cue.Value, error) 
 	return v, err
 }
 
+// buildCheckedSchema is buildSchema for a run's first context: it also
+// refuses a policy's field that the schema does not have
+// (schema.CheckPolicies), which the run's other contexts need not check
+// again.
+func buildCheckedSchema(ctx *cue.Context, policies []schema.Source) (cue.Value, error) {
+	v, err := buildSchema(ctx, policies)
+	if err != nil || len(policies) == 0 {
+		return v, err
+	}
+	if err := schema.CheckPolicies(ctx, policies...); err != nil {
+		return cue.Value{}, policyError(err, policies)
+	}
+	return v, nil
+}
+
+// noAlternative says that a value conflicts with each of the schema's
+// alternatives, from CUE's conflicts (a, b), one per alternative: the
+// value is the side they all share.
+func noAlternative(conflicts [][2]string) string {
+	value := conflicts[0][0]
+	if conflicts[1][0] != value && conflicts[1][1] != value {
+		value = conflicts[0][1]
+	}
+	var alts []string
+	for _, c := range conflicts {
+		if c[0] == value {
+			alts = append(alts, c[1])
+		} else {
+			alts = append(alts, c[0])
+		}
+	}
+	slices.Sort(alts)
+	return fmt.Sprintf("must be one of %s to fit the schema, not %s", strings.Join(slices.Compact(alts), ", "), value)
+}
+
 // policyError reports a policy file that does not compile, at its positions
 // and with the schema path it breaks (e.g. #Patterns.dev.out.files.x).
 func policyError(err error, policies []schema.Source) error {
 	names := policyNames(policies)
 	var out diag.List
+	// One line per place and path: a policy's value that none of the
+	// schema's alternatives accepts is one line, not one per alternative
+	// under a line without a position.
+	lines := map[string]int{} // by position and path: the line in out
+	var pairs map[string][][2]string
 	for _, e := range cueerrors.Errors(err) {
 		format, args := e.Msg()
+		if emptyDisj.MatchString(fmt.Sprintf(format, args...)) {
+			continue
+		}
 		// CUE gives some errors (a field a closed definition does not
 		// allow) no position of their own: the policy's input is the place.
 		p, ok := posIn(e, names...)
@@ -367,7 +410,23 @@ func policyError(err error, policies []schema.Source) error {
 		if p.IsValid() {
 			pos.Line, pos.Col = p.Line(), p.Column()
 		}
-		out = append(out, diag.Diagnostic{Pos: pos, Path: strings.Join(e.Path(), "."), Message: fmt.Sprintf(format, args...)})
+		d := diag.Diagnostic{Pos: pos, Path: strings.Join(e.Path(), "."), Message: fmt.Sprintf(format, args...)}
+		key := d.Pos.String() + "\x00" + d.Path
+		if m := conflicting.FindStringSubmatch(d.Message); m != nil && m[3] == "" {
+			if pairs == nil {
+				pairs = map[string][][2]string{}
+			}
+			pairs[key] = append(pairs[key], [2]string{m[1], m[2]})
+			if i, ok := lines[key]; ok {
+				out[i].Message = noAlternative(pairs[key])
+				continue
+			}
+		}
+		if _, ok := lines[key]; ok {
+			continue // one line per place and path
+		}
+		lines[key] = len(out)
+		out = append(out, d)
 	}
 	if len(out) == 0 {
 		return &InputError{Err: err}

@@ -1,0 +1,170 @@
+package schema
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+
+	"github.com/apkgen/apkgen/internal/suggest"
+)
+
+// checkedDefs are the definitions that describe what a user writes, under
+// which a policy may constrain fields but not add them. CUE takes a field
+// that a policy adds to its own declaration of a definition as part of
+// it, so a misspelt one (#File: enviroments: ..., #Cluster: sever: ...)
+// would constrain nothing, in silence. Of #Patterns only the pattern names
+// and their `in` are checked: much of what a pattern computes exists only
+// in a build (under `if ctx.build`).
+var checkedDefs = []string{"#File", "#Cluster", "#EnvCommon", "#Charts", "#ChartRef", "#GuardedValues", "#Patterns"}
+
+// CheckPolicies refuses a field that a policy declares under one of
+// checkedDefs where apkgen's schema has none: each at the policy's field,
+// with the schema's path, suggesting the field meant. It builds the
+// schema without the policies in ctx, which a run needs to do once.
+func CheckPolicies(ctx *cue.Context, policies ...Source) error {
+	own, err := Build(ctx)
+	if err != nil {
+		return err
+	}
+	c := policyCheck{own: own}
+	for _, s := range policies {
+		f, err := parser.ParseFile(s.Name, s.Data)
+		if err != nil {
+			return InvalidCUE(err)
+		}
+		for _, d := range f.Decls {
+			name, _, ok := topLabel(d)
+			if ok && slices.Contains(checkedDefs, name) {
+				c.fields([]cue.Value{own.LookupPath(cue.ParsePath(name))}, d.(*ast.Field).Value, []string{name})
+			}
+		}
+	}
+	return c.errs
+}
+
+type policyCheck struct {
+	own  cue.Value // the schema without policies
+	errs cueerrors.Error
+}
+
+// fields checks the fields of a policy's expression x against the
+// schema's values at path (a field is known if one of them allows it),
+// and descends into those it knows.
+func (c *policyCheck) fields(at []cue.Value, x ast.Expr, path []string) {
+	switch x := x.(type) {
+	case *ast.BinaryExpr:
+		if x.Op == token.AND {
+			c.fields(at, x.X, path)
+			c.fields(at, x.Y, path)
+		}
+	case *ast.StructLit:
+		for _, elt := range x.Elts {
+			if field, ok := elt.(*ast.Field); ok {
+				c.field(at, field, path)
+			}
+		}
+	}
+}
+
+func (c *policyCheck) field(at []cue.Value, field *ast.Field, path []string) {
+	name, next := "[string]", []cue.Value(nil)
+	if _, pattern := field.Label.(*ast.ListLit); pattern {
+		for _, v := range at {
+			if p := v.LookupPath(cue.MakePath(cue.AnyString)); p.Exists() {
+				next = append(next, p)
+			}
+		}
+	} else {
+		label, isIdent, err := ast.LabelName(field.Label)
+		if err != nil || isIdent && strings.HasPrefix(label, "#") || strings.HasPrefix(label, "_") {
+			return // a computed label, a definition or a hidden field: the policy's own
+		}
+		if !slices.ContainsFunc(at, func(v cue.Value) bool { return v.Allows(cue.Str(label)) }) {
+			c.unknown(field, label, at, path)
+			return
+		}
+		name, next = label, children(at, label)
+	}
+	path = append(slices.Clip(path), pathLabel(name))
+	switch {
+	case len(path) == 3 && path[0] == "#File" && path[1] == "environments":
+		// The file leaves an environment open: its pattern checks it.
+		next = c.patternInputs()
+	case len(path) == 3 && path[0] == "#Patterns" && name != "in":
+		return // what a pattern computes (checkedDefs)
+	}
+	if len(next) > 0 {
+		c.fields(next, field.Value, path)
+	}
+}
+
+// children are the values of field label in each of at: required,
+// optional or regular, else the pattern constraint that applies to it.
+func children(at []cue.Value, label string) []cue.Value {
+	var out []cue.Value
+	for _, v := range at {
+		for _, s := range []cue.Selector{cue.Str(label), cue.Str(label).Optional(), cue.Str(label).Required(), cue.AnyString} {
+			if child := v.LookupPath(cue.MakePath(s)); child.Exists() {
+				out = append(out, child)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// patternInputs are the environments of every pattern (#Patterns[id].in).
+func (c *policyCheck) patternInputs() []cue.Value {
+	var out []cue.Value
+	it, err := c.own.LookupPath(cue.ParsePath("#Patterns")).Fields()
+	for err == nil && it.Next() {
+		out = append(out, it.Value().LookupPath(cue.ParsePath("in")))
+	}
+	return out
+}
+
+// unknown reports a field the schema does not have at path.
+func (c *policyCheck) unknown(field *ast.Field, label string, at []cue.Value, path []string) {
+	var known []string
+	for _, v := range at {
+		it, err := v.Fields(cue.Optional(true))
+		for err == nil && it.Next() {
+			if s := it.Selector().Unquoted(); !slices.Contains(known, s) {
+				known = append(known, s)
+			}
+		}
+	}
+	msg := fmt.Sprintf("apkgen's schema has no field %q here, so the rule constrains nothing (a policy can constrain the schema's fields, not add new ones)", label)
+	if best := suggest.Closest(label, known); best != "" {
+		msg += fmt.Sprintf("; did you mean %q?", best)
+	}
+	c.errs = cueerrors.Append(c.errs, &pathError{pos: field.Label.Pos(), path: append(slices.Clip(path), pathLabel(label)), msg: msg})
+}
+
+// pathLabel is a label as CUE writes it in a path: quoted unless an
+// identifier ("dp-per-namespace", namespace).
+func pathLabel(label string) string {
+	if label == "[string]" || strings.HasPrefix(label, "#") {
+		return label
+	}
+	return cue.Str(label).String()
+}
+
+// pathError is a policy's error at a position and a schema path.
+type pathError struct {
+	pos  token.Pos
+	path []string
+	msg  string
+}
+
+func (e *pathError) Position() token.Pos         { return e.pos }
+func (e *pathError) InputPositions() []token.Pos { return nil }
+func (e *pathError) Error() string               { return e.msg }
+func (e *pathError) Path() []string              { return e.path }
+func (e *pathError) Msg() (string, []any)        { return "%s", []any{e.msg} }
