@@ -180,6 +180,11 @@ func target(o BuildOptions, verify bool) (c *Compiled, dir string, t tree.Tree, 
 	}
 	if selected != nil {
 		t = onlyEnvs(t, old, selected)
+		if c.Plan.GitOps.Engine == "argocd" {
+			if err = generate.RelistArgoEnvs(t); err != nil {
+				return nil, "", nil, nil, &BugError{Err: err}
+			}
+		}
 		// The others' files are as they were on disk: the mix is what gets
 		// written, so the mix must build too.
 		if verify {

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/apkgen/apkgen/internal/kubeschema"
 	"github.com/apkgen/apkgen/pkg/apkgen"
+	"github.com/apkgen/apkgen/pkg/generate"
 	"github.com/apkgen/apkgen/pkg/load"
 	"github.com/apkgen/apkgen/pkg/plan"
 	"github.com/apkgen/apkgen/pkg/tree"
@@ -579,5 +581,31 @@ func TestOfflineVerify(t *testing.T) {
 		[]byte("$patch: delete"), []byte("$patch: [delete"), 1)
 	if _, err := verify.Build(bad); err == nil || !strings.Contains(err.Error(), "apps/dev/apk") {
 		t.Errorf("a malformed patch in apps/dev/apk: %v", err)
+	}
+}
+
+// TestRelistArgoEnvsKeepsAFullTree: on a full build, each cluster's root
+// kustomization already lists exactly its environments, so RelistArgoEnvs
+// (which a --env build applies) changes no byte; with an environment's
+// folder gone, the root no longer lists it.
+func TestRelistArgoEnvsKeepsAFullTree(t *testing.T) {
+	c, err := apkgen.Compile(argoExample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	relisted := maps.Clone(c.Tree)
+	if err := generate.RelistArgoEnvs(relisted); err != nil {
+		t.Fatal(err)
+	}
+	if !maps.EqualFunc(c.Tree, relisted, bytes.Equal) {
+		t.Error("RelistArgoEnvs changed a full tree")
+	}
+	maps.DeleteFunc(relisted, func(p string, _ []byte) bool { return generate.EnvOf(p) == "test" })
+	if err := generate.RelistArgoEnvs(relisted); err != nil {
+		t.Fatal(err)
+	}
+	root := string(relisted["argocd/nonprod/kustomization.yaml"])
+	if !strings.HasSuffix(root, "  - dev\n") {
+		t.Errorf("root without test's folder:\n%s", root)
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"sigs.k8s.io/yaml"
+
+	"github.com/apkgen/apkgen/pkg/manifest"
 	"github.com/apkgen/apkgen/pkg/model"
 	"github.com/apkgen/apkgen/pkg/plan"
 	"github.com/apkgen/apkgen/pkg/tree"
@@ -331,4 +334,43 @@ func (p *project) object() plan.Object {
 		},
 		"spec": spec,
 	}
+}
+
+// RelistArgoEnvs makes each Argo CD root kustomization of t
+// (argocd/<cluster>/kustomization.yaml) list exactly the environment
+// folders t holds under argocd/<cluster>/, in sorted order, after the
+// cluster's own resources. A --env build needs it: its tree keeps the
+// other environments' files as they are on disk, and the root must keep
+// deploying an environment removed from the file but not rebuilt (as
+// Flux's apps-<env>.yaml stays), and must not list one added to the file
+// but not yet built.
+func RelistArgoEnvs(t tree.Tree) error {
+	envs := map[string][]string{} // by cluster
+	for p := range t {
+		if env := EnvOf(p); env != "" && strings.HasPrefix(p, "argocd/") && !slices.Contains(envs[ClusterOf(p)], env) {
+			envs[ClusterOf(p)] = append(envs[ClusterOf(p)], env)
+		}
+	}
+	for p, b := range t {
+		parts := strings.Split(p, "/")
+		if len(parts) != 3 || parts[0] != "argocd" || parts[2] != "kustomization.yaml" {
+			continue
+		}
+		var k struct {
+			Resources []string `yaml:"resources"`
+		}
+		if err := yaml.Unmarshal(b, &k); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		// The cluster's own resources are its files; the folders are
+		// environments.
+		resources := slices.DeleteFunc(k.Resources, func(r string) bool { return !strings.HasSuffix(r, ".yaml") })
+		resources = append(resources, slices.Sorted(slices.Values(envs[parts[1]]))...)
+		out, err := manifest.Encode(kustomization("", resources, nil))
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		t[p] = out
+	}
+	return nil
 }
