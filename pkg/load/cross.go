@@ -314,6 +314,12 @@ func checkVersion(r *reporter, known []string, problem string, e *Env, key, vers
 		diags.Warnf(r.lookupPos(p), strings.Join(p, "."), "%s", msg)
 		return diags
 	}
+	if meant := strings.TrimPrefix(version, "v"); meant != version && slices.Contains(known, meant) {
+		// Tag-style v1.3.0-1: the charts' versions have no v, so there is
+		// no such version to allow.
+		diags.Errorf(r.lookupPos(p), strings.Join(p, "."), "%s; did you mean %q? (chart versions have no \"v\")", msg, meant)
+		return diags
+	}
 	diags.Errorf(r.lookupPos(p), strings.Join(p, "."), "%s; set %s.allowUntestedVersion: true to use it anyway", msg, strings.Join(where, "."))
 	return diags
 }

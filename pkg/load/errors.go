@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/token"
 
@@ -62,6 +64,8 @@ type reporter struct {
 	// secretPaths are the fields reported as credentials: that one line
 	// says all there is to say about them.
 	secretPaths map[string]bool
+	// data is the file as read, for a value as written (quoteHint).
+	data []byte
 }
 
 func newReporter(name string, doc cue.Value, byName map[string]Format) *reporter {
@@ -165,6 +169,9 @@ func (r *reporter) report(err error, s *scope) diag.List {
 			ent.alts = slices.Compact(ent.alts)
 			if len(ent.alts) == 1 {
 				ent.d.Message = fmt.Sprintf("must be %s, not %s", ent.alts[0], oneLine(ent.value))
+				if ent.alts[0] == "a string" {
+					ent.d.Message += r.quoteHint(strings.Split(key, "."))
+				}
 			} else {
 				ent.d.Message = fmt.Sprintf("must be one of %s, not %s", strings.Join(ent.alts, ", "), oneLine(ent.value))
 			}
@@ -393,6 +400,44 @@ func (r *reporter) valueAt(path []string) string {
 		return ""
 	}
 	return fmt.Sprint(v)
+}
+
+// quoteHint tells to quote a number or a boolean written where a string
+// goes: YAML reads 1.30 as 1.3, 0755 as 493 and yes as true; "" for
+// other values and for files in CUE, which say what they mean.
+func (r *reporter) quoteHint(path []string) string {
+	v := r.doc.LookupPath(selectors(path))
+	kind := v.IncompleteKind()
+	if kind&(cue.NumberKind|cue.BoolKind) == 0 || kind&cue.StringKind != 0 || strings.HasSuffix(r.name, ".cue") {
+		return ""
+	}
+	field, _ := v.Source().(*ast.Field)
+	if field == nil {
+		return ""
+	}
+	written := r.writtenAt(field.Value.Pos())
+	if written == "" {
+		return ""
+	}
+	what := "a number"
+	if kind == cue.BoolKind {
+		what = "true or false"
+	}
+	return fmt.Sprintf(" (YAML reads %s as %s); quote it: %q", written, what, written)
+}
+
+// writtenAt is the plain scalar that starts at pos in the file, as
+// written: up to the end of the line, a comment, or a flow separator.
+func (r *reporter) writtenAt(pos token.Pos) string {
+	if !pos.IsValid() || pos.Offset() >= len(r.data) {
+		return ""
+	}
+	rest := r.data[pos.Offset():]
+	end := bytes.IndexAny(rest, "\n#,}]")
+	if end < 0 {
+		end = len(rest)
+	}
+	return strings.TrimSpace(string(rest[:end]))
 }
 
 // maxShownValue is how much of a wrong value an error quotes.

@@ -216,6 +216,7 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	}
 	r := newReporter(name, doc, byName)
 	r.policies = policyNames(policies)
+	r.data = data
 	if err := doc.Err(); err != nil {
 		return nil, r.report(err, &scope{})
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -41,14 +42,22 @@ func syntaxErrors(name string, data []byte, err error) diag.List {
 					msg, reported = strings.TrimSpace(rest), n
 				}
 			}
+			if at, ok := nbspIndent(name, data); ok {
+				// A YAML parser sees text there, and fails lines later.
+				out = append(out, diag.Diagnostic{Pos: at, Message: "invalid YAML: a non-breaking space (U+00A0) in the indentation; indent with spaces"})
+				continue
+			}
 			if pos = anchorPos(name, data, msg); pos.Line == 0 {
 				var hint string
 				pos, hint = yamlErrorPos(name, data, msg, reported)
 				msg += hint
 			}
 			msg = "invalid YAML: " + msg
-			if strings.HasSuffix(msg, "did not find expected key") {
+			switch {
+			case strings.HasSuffix(msg, "did not find expected key"), strings.HasSuffix(msg, "mapping values are not allowed in this context"):
 				msg += " (check the indentation)"
+			case strings.HasSuffix(msg, "could not find expected ':'") && missingSpace(data, pos.Line):
+				msg += " (put a space after ':', as in key: value)"
 			}
 		default:
 			return r.report(err, &scope{})
@@ -57,6 +66,26 @@ func syntaxErrors(name string, data []byte, err error) diag.List {
 	}
 	return out
 }
+
+// nbspIndent is the first non-breaking space in a line's indentation.
+func nbspIndent(name string, data []byte) (diag.Pos, bool) {
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		indent := bytes.TrimLeft(line, " \u00a0")
+		if at := bytes.Index(line[:len(line)-len(indent)], []byte("\u00a0")); at >= 0 {
+			return diag.Pos{File: name, Line: i + 1, Col: at + 1}, true
+		}
+	}
+	return diag.Pos{}, false
+}
+
+// missingSpace reports whether line n (from 1) has a key followed by ':'
+// and no space (namespace:apk-dev), which YAML reads as one scalar.
+func missingSpace(data []byte, n int) bool {
+	lines := bytes.Split(data, []byte("\n"))
+	return n >= 1 && n <= len(lines) && keyWithoutSpace.Match(lines[n-1])
+}
+
+var keyWithoutSpace = regexp.MustCompile(`^\s*(- )?[A-Za-z0-9_.-]+:[^\s/:]`)
 
 // errorScanBytes caps the bytes yamlErrorPos parses, all prefixes
 // together: parsing is linear in the bytes, so the search costs a few
