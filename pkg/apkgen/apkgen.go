@@ -5,6 +5,7 @@ package apkgen
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -113,6 +114,10 @@ type BuildOptions struct {
 	// is ready and before anything is written; its error stops the build
 	// (e.g. --commit refusing a folder outside the repository).
 	BeforeWrite func(dir string) error
+	// Log, when set, receives what people should know and no result
+	// carries: what a build recovered from one that did not finish
+	// (write.Recover), and, from a check, that such leftovers are there.
+	Log io.Writer
 }
 
 // BuildResult is what a build did.
@@ -143,10 +148,11 @@ func Build(o BuildOptions) (*BuildResult, error) {
 	return &BuildResult{Dir: dir, Change: change, Files: t, Compiled: c}, nil
 }
 
-// target compiles the file (verifying the tree when verify is set) and
-// returns the owned folder, the tree a build writes there and the files
-// the folder holds now.
-func target(o BuildOptions, verify bool) (c *Compiled, dir string, t tree.Tree, old map[string][]byte, err error) {
+// target compiles the file and returns the owned folder, the tree a build
+// writes there and the files the folder holds now. For a build (not a
+// check), the tree is verified, and what a build that did not finish left
+// beside the folder is recovered first.
+func target(o BuildOptions, build bool) (c *Compiled, dir string, t tree.Tree, old map[string][]byte, err error) {
 	f, err := load.ReadFile(o.File, o.Load)
 	if err != nil {
 		return nil, "", nil, nil, err
@@ -158,10 +164,13 @@ func target(o BuildOptions, verify bool) (c *Compiled, dir string, t tree.Tree, 
 	}
 	// A --env build writes a mix of new and old files: the mix is what is
 	// verified (below), not the whole new tree as well.
-	if c, err = compileFile(f, verify && selected == nil, o.Load.Cache); err != nil {
+	if c, err = compileFile(f, build && selected == nil, o.Load.Cache); err != nil {
 		return nil, "", nil, nil, err
 	}
 	dir = write.Join(o.Root, c.Plan.GitOps.Path)
+	if err = leftovers(dir, o.Log, build); err != nil {
+		return nil, "", nil, nil, err
+	}
 	reads := slices.Concat(o.Reads, inputs(o.File, o.Load))
 	if o.Render != nil {
 		reads = append(reads, o.Render.ChartDir)
@@ -187,13 +196,34 @@ func target(o BuildOptions, verify bool) (c *Compiled, dir string, t tree.Tree, 
 		}
 		// The others' files are as they were on disk: the mix is what gets
 		// written, so the mix must build too.
-		if verify {
+		if build {
 			if c.Verified, err = verifyMix(c.Tree, t, o.Load.Cache); err != nil {
 				return nil, "", nil, nil, err
 			}
 		}
 	}
 	return c, dir, t, old, nil
+}
+
+// leftovers deals with the folders builds that did not finish left beside
+// the owned folder dir: a build recovers what they hold and removes them
+// (write.Recover); build --check and diff, which write nothing, say they
+// are there, for they are in the repository's root and not ignored.
+func leftovers(dir string, log io.Writer, build bool) error {
+	if log == nil {
+		log = io.Discard
+	}
+	if !build {
+		for _, l := range write.Leftovers(dir) {
+			fmt.Fprintf(log, "apkgen: warning: %s was left by a build that did not finish; the next build recovers what it holds and removes it\n", l)
+		}
+		return nil
+	}
+	notes, err := write.Recover(dir)
+	for _, n := range notes {
+		fmt.Fprintf(log, "apkgen: %s\n", n)
+	}
+	return err
 }
 
 // inputs are the files a build reads: the environments file and the

@@ -2,6 +2,7 @@ package apkgen
 
 import (
 	"errors"
+	"io"
 	"path"
 
 	"github.com/apkgen/apkgen/pkg/generate"
@@ -56,6 +57,9 @@ type DiffOptions struct {
 	Against string
 	// Load are the validation options.
 	Load load.Options
+	// Log, when set, is told of the leftovers of a build that did not
+	// finish (see BuildOptions.Log).
+	Log io.Writer
 }
 
 // DiffResult is what a build would change.
@@ -76,6 +80,7 @@ func Diff(o DiffOptions) (*DiffResult, error) {
 		return nil, err
 	}
 	dir, t := write.Join(o.Root, c.Plan.GitOps.Path), c.Tree
+	leftovers(dir, o.Log, false)
 	if err := write.CheckOutside(dir, inputs(o.File, o.Load)...); err != nil {
 		return nil, err
 	}

@@ -36,7 +36,7 @@ func runBuild(e *env, args []string) int {
 	if msg := g.check(fs); msg != "" {
 		return usageError(e, fs, "%s", msg)
 	}
-	opts := apkgen.BuildOptions{File: loadOpts.file, Root: *root, Envs: *envs}
+	opts := apkgen.BuildOptions{File: loadOpts.file, Root: *root, Envs: *envs, Log: e.stderr}
 	if *hydrate {
 		opts.Render = ropts
 	} else if ropts.ChartDir != "" || ropts.PlainHTTP {

@@ -28,7 +28,7 @@ func runDiff(e *env, args []string) int {
 	if err != nil {
 		return report(e, err)
 	}
-	res, err := apkgen.Diff(apkgen.DiffOptions{File: loadOpts.file, Root: *root, Against: *against, Load: loadOpts.get(e)})
+	res, err := apkgen.Diff(apkgen.DiffOptions{File: loadOpts.file, Root: *root, Against: *against, Load: loadOpts.get(e), Log: e.stderr})
 	if err != nil {
 		return report(e, err)
 	}

@@ -122,9 +122,7 @@ func (c Change) Empty() bool { return len(c.Added)+len(c.Modified)+len(c.Removed
 // a *NotOwnedError.
 func ReadOwned(dir string) (map[string][]byte, error) {
 	shown := dir
-	if real, err := filepath.EvalSymlinks(dir); err == nil {
-		dir = real // the walk below does not follow a link, even at its root
-	}
+	dir = realPath(dir) // the walk below does not follow a link, even at its root
 	st, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string][]byte{}, nil
@@ -225,11 +223,8 @@ func Replace(dir string, old map[string][]byte, t tree.Tree) (Change, error) {
 		return change, nil
 	}
 	shown := dir
-	if real, err := filepath.EvalSymlinks(dir); err == nil {
-		dir = real
-	}
-	parent, base := filepath.Dir(dir), filepath.Base(dir)
-	created, err := mkdirParents(parent)
+	dir = realPath(dir)
+	created, err := mkdirParents(filepath.Dir(dir))
 	if err != nil {
 		return Change{}, err
 	}
@@ -237,8 +232,7 @@ func Replace(dir string, old map[string][]byte, t tree.Tree) (Change, error) {
 	if err != nil {
 		return Change{}, removeCreated(err, created)
 	}
-	next := filepath.Join(parent, "."+base+".apkgen-new-"+suffix)
-	prev := filepath.Join(parent, "."+base+".apkgen-old-"+suffix)
+	next, prev := staging(dir, newKind, suffix), staging(dir, oldKind, suffix)
 	if err := writeAll(next, t, dir, old); err != nil {
 		os.RemoveAll(next)
 		return Change{}, removeCreated(stagingError(err, shown), created)
@@ -251,13 +245,17 @@ func Replace(dir string, old map[string][]byte, t tree.Tree) (Change, error) {
 		return change, nil
 	}
 	// From here dir exists, so its parent did: nothing was created.
+	// clusters/*/flux-system is moved, not copied: a rename keeps it
+	// exactly, on every filesystem. Until the swap is done it is only in
+	// next; a build stopped meanwhile leaves it there, and the next one
+	// puts it back (Recover).
 	moved, err := carryPreserved(dir, next)
 	// abandon discards the new tree once the old one is whole again: the
 	// flux-system folders carried into next go back first, and next is
 	// kept when they cannot.
 	abandon := func(err error) (Change, error) {
 		if rerr := restorePreserved(moved, dir, next); rerr != nil {
-			return Change{}, fmt.Errorf("%w; moving flux-system back into %s failed too (%v): it is in %s", err, dir, rerr, next)
+			return Change{}, fmt.Errorf("%w; moving flux-system back into %s failed too (%v): it is in %s, and the next build puts it back", err, dir, rerr, next)
 		}
 		os.RemoveAll(next)
 		return Change{}, err
@@ -271,13 +269,13 @@ func Replace(dir string, old map[string][]byte, t tree.Tree) (Change, error) {
 	if err := rename(next, dir); err != nil {
 		// Put the old tree back; the new one is discarded.
 		if rerr := rename(prev, dir); rerr != nil {
-			return Change{}, fmt.Errorf("%w; putting the old tree back failed too (%v): the old tree is in %s, the new one in %s",
-				err, rerr, prev, next)
+			return Change{}, fmt.Errorf("%w; putting the old tree back failed too (%v): the old tree is in %s, the new one in %s; "+
+				"the next build puts them back", err, rerr, prev, next)
 		}
 		return abandon(err)
 	}
-	if err := os.RemoveAll(prev); err != nil {
-		return change, fmt.Errorf("new tree written; removing the old one at %s: %w", prev, err)
+	if err := discard(prev); err != nil {
+		return change, fmt.Errorf("new tree written; removing the old one at %s: %w (the next build removes it)", prev, err)
 	}
 	return change, nil
 }
@@ -381,35 +379,55 @@ const fileWriters = 8
 
 // carryPreserved moves clusters/*/flux-system from the old tree into the new
 // one and returns the relative folders it moved.
-// It lists the folders rather than globbing: from may hold glob characters.
 func carryPreserved(from, to string) ([]string, error) {
-	if st, err := os.Lstat(filepath.Join(from, "clusters")); err != nil || !st.IsDir() {
-		return nil, nil
-	}
-	clusters, err := os.ReadDir(filepath.Join(from, "clusters"))
+	rels, err := preservedDirs(from)
 	if err != nil {
 		return nil, err
 	}
 	var moved []string
-	for _, c := range clusters {
-		if !c.IsDir() {
-			continue // a stray file under clusters/, or a link: not a cluster's folder
-		}
-		rel := filepath.Join("clusters", c.Name(), "flux-system")
-		m := filepath.Join(from, rel)
-		if _, err := os.Lstat(m); errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		dst := filepath.Join(to, rel)
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return moved, err
-		}
-		if err := rename(m, dst); err != nil {
+	for _, rel := range rels {
+		if err := move(from, to, rel); err != nil {
 			return moved, err
 		}
 		moved = append(moved, rel)
 	}
 	return moved, nil
+}
+
+// preservedDirs lists the clusters/*/flux-system folders of the tree root,
+// relative to it.
+// It lists the folders rather than globbing: root may hold glob characters.
+func preservedDirs(root string) ([]string, error) {
+	if st, err := os.Lstat(filepath.Join(root, "clusters")); err != nil || !st.IsDir() {
+		return nil, nil
+	}
+	clusters, err := os.ReadDir(filepath.Join(root, "clusters"))
+	if err != nil {
+		return nil, err
+	}
+	var rels []string
+	for _, c := range clusters {
+		if !c.IsDir() {
+			continue // a stray file under clusters/, or a link: not a cluster's folder
+		}
+		rel := filepath.Join("clusters", c.Name(), "flux-system")
+		// Only a folder surely not there is left out: any other error is
+		// the move's to say.
+		if _, err := os.Lstat(filepath.Join(root, rel)); !errors.Is(err, fs.ErrNotExist) {
+			rels = append(rels, rel)
+		}
+	}
+	return rels, nil
+}
+
+// move renames the folder rel of the tree from to the same place in the
+// tree to, making its parents there.
+func move(from, to, rel string) error {
+	dst := filepath.Join(to, rel)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return rename(filepath.Join(from, rel), dst)
 }
 
 // restorePreserved moves the folders carryPreserved moved back into dir.
@@ -421,8 +439,11 @@ func restorePreserved(moved []string, dir, next string) error {
 	return errors.Join(errs...)
 }
 
+// suffixBytes is how many random bytes name a build's staging folders.
+const suffixBytes = 6
+
 func randomSuffix() (string, error) {
-	b := make([]byte, 6)
+	b := make([]byte, suffixBytes)
 	if _, err := rand.Read(b); err != nil {
 		return "", err
 	}
