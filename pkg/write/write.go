@@ -36,6 +36,20 @@ func (e *NotOwnedError) Error() string {
 
 func (e *NotOwnedError) Unwrap() error { return ErrNotOwned }
 
+// NestedError is an owned folder inside another (Inner inside Outer), one
+// of which is the folder to write (Dir): a build of the outer one removes
+// the inner one, every file of which it did not write.
+type NestedError struct{ Dir, Inner, Outer string }
+
+func (e *NestedError) Error() string {
+	if e.Dir == e.Outer {
+		return fmt.Sprintf("%s: holds %s, another folder apkgen owns (it has its own %s marker), which a build here would remove; "+
+			"refusing to write it. Owned folders cannot nest: choose another -o or gitops.path", e.Outer, e.Inner, tree.Marker)
+	}
+	return fmt.Sprintf("%s: inside %s, another folder apkgen owns (it has a %s marker), whose builds would remove it; "+
+		"refusing to write it. Owned folders cannot nest: choose another -o or gitops.path", e.Inner, e.Outer, tree.Marker)
+}
+
 // NotFolderError is an output folder that is a file, or inside one: a
 // mistaken -o or gitops.path.
 type NotFolderError struct{ Path string }
@@ -119,10 +133,14 @@ func (c Change) Empty() bool { return len(c.Added)+len(c.Modified)+len(c.Removed
 
 // ReadOwned reads the files of an owned folder (preserved paths excluded).
 // A missing folder reads as empty. A folder with files but no marker is
-// a *NotOwnedError.
+// a *NotOwnedError; one inside another owned folder, or holding one, a
+// *NestedError.
 func ReadOwned(dir string) (map[string][]byte, error) {
 	shown := dir
 	dir = realPath(dir) // the walk below does not follow a link, even at its root
+	if outer := ownedAbove(dir); outer != "" {
+		return nil, &NestedError{Dir: shown, Inner: shown, Outer: outer}
+	}
 	st, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string][]byte{}, nil
@@ -133,19 +151,41 @@ func ReadOwned(dir string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	entries, err := os.ReadDir(dir)
+	files := map[string][]byte{}
+	if _, err := os.Stat(filepath.Join(dir, tree.Marker)); err != nil {
+		// Not apkgen's, unless it holds nothing but flux-system: flux
+		// bootstrap may run before the first build.
+		some := false
+		err := walkFiles(dir, shown, func(string, string, fs.DirEntry) error {
+			some = true
+			return filepath.SkipAll
+		})
+		var nested *NestedError
+		if errors.As(err, &nested) {
+			return nil, err
+		}
+		if err != nil || some {
+			return nil, &NotOwnedError{Dir: shown}
+		}
+		return files, nil
+	}
+	err = walkFiles(dir, shown, func(rel, p string, _ fs.DirEntry) error {
+		b, err := os.ReadFile(p)
+		files[rel] = b
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	if len(entries) > 0 {
-		if _, err := os.Stat(filepath.Join(dir, tree.Marker)); err != nil {
-			if only, err := onlyPreserved(dir); err != nil || !only {
-				return nil, &NotOwnedError{Dir: shown}
-			}
-		}
-	}
-	files := map[string][]byte{}
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	return files, nil
+}
+
+// walkFiles calls fn, in lexical order, for every file under dir but
+// those of clusters/*/flux-system, which are someone else's, with its path
+// relative to dir (slashed) and its full path. A marker below dir is a
+// *NestedError: a build of dir would remove that other owned folder.
+func walkFiles(dir, shown string, fn func(rel, p string, d fs.DirEntry) error) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -160,32 +200,31 @@ func ReadOwned(dir string) (map[string][]byte, error) {
 		if Preserved(rel) {
 			return nil
 		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
+		if d.Name() == tree.Marker && rel != tree.Marker {
+			return &NestedError{Dir: shown, Inner: filepath.Join(shown, filepath.Dir(rel)), Outer: shown}
 		}
-		files[rel] = b
-		return nil
+		return fn(rel, p, d)
 	})
-	return files, err
 }
 
-// onlyPreserved reports whether every file under dir is a preserved one:
-// flux bootstrap may run before the first build.
-func onlyPreserved(dir string) (bool, error) {
-	only := true
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+// ownedAbove returns the closest folder above dir that holds apkgen's
+// marker, "" when none does. It looks no higher than the repository's
+// root (the folder holding .git) or the filesystem's: a few stats.
+func ownedAbove(dir string) string {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	for !exists(filepath.Join(d, ".git")) {
+		up := filepath.Dir(d)
+		if up == d {
+			return ""
 		}
-		rel, _ := filepath.Rel(dir, p)
-		if !Preserved(filepath.ToSlash(rel)) {
-			only = false
-			return filepath.SkipAll
+		if d = up; exists(filepath.Join(d, tree.Marker)) {
+			return d
 		}
-		return nil
-	})
-	return only, err
+	}
+	return ""
 }
 
 // Diff compares the files on disk with a tree.

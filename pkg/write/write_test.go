@@ -717,3 +717,60 @@ func TestStagingError(t *testing.T) {
 		t.Errorf("another error changed: %v", got)
 	}
 }
+
+// TestNested: an owned folder is never written when it holds another
+// (a marker below it), nor inside another (a marker above it, up to the
+// repository's root): a build of the outer one would remove the inner
+// one. Nothing is written.
+func TestNested(t *testing.T) {
+	tr := newTree("apps/dev/a.yaml", "a\n")
+	for name, c := range map[string]struct {
+		built        []string // owned folders built first, in order
+		dir          string   // the folder then written
+		inner, outer string
+	}{
+		"holding one":              {[]string{"deploy", "deploy/v2"}, "deploy", "deploy/v2", "deploy"},
+		"holding one deeper":       {[]string{"deploy", "deploy/apps/x/v2"}, "deploy", "deploy/apps/x/v2", "deploy"},
+		"without a marker, one":    {[]string{"deploy/v2"}, "deploy", "deploy/v2", "deploy"},
+		"inside one":               {[]string{"deploy"}, "deploy/v2", "deploy/v2", "deploy"},
+		"inside one, deeper":       {[]string{"deploy"}, "deploy/apps/x/v2", "deploy/apps/x/v2", "deploy"},
+		"inside one, existing":     {[]string{"deploy/v2", "deploy"}, "deploy/v2", "deploy/v2", "deploy"},
+		"inside one, a file there": {[]string{"deploy"}, "deploy/apps/dev/a.yaml/v2", "deploy/apps/dev/a.yaml/v2", "deploy"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			root := t.TempDir()
+			for _, b := range c.built {
+				// Written as it was before owned folders were checked.
+				writeFile(t, filepath.Join(root, b, tree.Marker), tree.MarkerText)
+				writeFile(t, filepath.Join(root, b, "apps/dev/a.yaml"), "a\n")
+			}
+			before := snapshot(t, root)
+			_, err := Tree(filepath.Join(root, c.dir), tr)
+			var nested *NestedError
+			if !errors.As(err, &nested) {
+				t.Fatalf("err = %v, want a *NestedError", err)
+			}
+			inner, outer := filepath.Join(root, c.inner), filepath.Join(root, c.outer)
+			if nested.Inner != inner || nested.Outer != outer || nested.Dir != filepath.Join(root, c.dir) {
+				t.Errorf("NestedError = %+v, want %s inside %s", nested, inner, outer)
+			}
+			if !strings.Contains(err.Error(), "Owned folders cannot nest") {
+				t.Errorf("err = %v", err)
+			}
+			if after := snapshot(t, root); !reflect.DeepEqual(before, after) {
+				t.Errorf("a refused write changed something:\nbefore %v\nafter  %v", before, after)
+			}
+		})
+	}
+
+	// Above the repository's root, and beside it, markers are not looked
+	// for; a marker in flux-system is flux's business.
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, tree.Marker), tree.MarkerText)
+	writeFile(t, filepath.Join(root, "repo/.git/HEAD"), "ref: refs/heads/main\n")
+	writeFile(t, filepath.Join(root, "repo/other/.apkgen"), tree.MarkerText)
+	dir := filepath.Join(root, "repo", "deploy")
+	mustTree(t, dir, tr)
+	writeFile(t, filepath.Join(dir, "clusters/c/flux-system/.apkgen"), "x\n")
+	mustTree(t, dir, newTree("apps/dev/a.yaml", "a2\n"))
+}
