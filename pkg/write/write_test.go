@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apkgen/apkgen/pkg/manifest"
 	"github.com/apkgen/apkgen/pkg/tree"
 )
 
@@ -152,13 +153,45 @@ func TestTreeRefusesFolderNotOwned(t *testing.T) {
 			if !errors.As(err, &notOwned) || !errors.Is(err, ErrNotOwned) {
 				t.Fatalf("Tree into a folder not owned: err = %v, want a *NotOwnedError", err)
 			}
-			if notOwned.Dir != dir {
-				t.Errorf("NotOwnedError.Dir = %q, want %q", notOwned.Dir, dir)
+			if notOwned.Dir != dir || notOwned.Generated {
+				t.Errorf("NotOwnedError = %+v, want Dir %q, not generated", notOwned, dir)
 			}
 			if after := snapshot(t, filepath.Dir(dir)); !reflect.DeepEqual(before, after) {
 				t.Errorf("the folder changed:\nbefore %v\nafter  %v", before, after)
 			}
 		})
+	}
+}
+
+// TestTreeRefusesMarkerDeleted: a tree apkgen wrote whose marker was
+// deleted is refused like any folder not owned, but the error says to put
+// the marker back, not to empty the folder (flux-system would go too).
+// One file without apkgen's header, and it is any folder not owned.
+func TestTreeRefusesMarkerDeleted(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	mustTree(t, dir, newTree("apps/dev/a.yaml", manifest.Header+"a\n", "README.md", manifest.MarkdownHeader+"# x\n"))
+	writeFile(t, filepath.Join(dir, "clusters/c/flux-system/gotk-sync.yaml"), "sync\n")
+	if err := os.Remove(filepath.Join(dir, tree.Marker)); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, filepath.Dir(dir))
+	var notOwned *NotOwnedError
+	_, err := Tree(dir, newTree("apps/dev/a.yaml", "a\n"))
+	if !errors.As(err, &notOwned) || !notOwned.Generated {
+		t.Fatalf("err = %v, want a *NotOwnedError, generated", err)
+	}
+	marker := filepath.Join(dir, tree.Marker)
+	for _, want := range []string{"git checkout " + marker, "create an empty " + marker} {
+		if !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "empty the folder") {
+			t.Errorf("err = %v, want it saying %q, and not to empty the folder", err, want)
+		}
+	}
+	if after := snapshot(t, filepath.Dir(dir)); !reflect.DeepEqual(before, after) {
+		t.Errorf("a refused write changed the folder:\nbefore %v\nafter  %v", before, after)
+	}
+	writeFile(t, filepath.Join(dir, "apps/dev/mine.yaml"), "mine\n")
+	if _, err := Tree(dir, newTree()); !errors.As(err, &notOwned) || notOwned.Generated {
+		t.Fatalf("with a file of someone else's: err = %v, want a *NotOwnedError, not generated", err)
 	}
 }
 
