@@ -182,6 +182,7 @@ func report(e *env, err error) int {
 	var notFolder *write.NotFolderError
 	var inside *write.InsideError
 	var nested *write.NestedError
+	var folderLink *write.FolderLinkError
 	var input *load.InputError
 	var gitInput *gitops.InputError
 	switch {
@@ -191,7 +192,7 @@ func report(e *env, err error) int {
 			return ExitInvalid
 		}
 		return ExitOK
-	case errors.As(err, &usage), errors.As(err, &notOwned), errors.As(err, &notFolder), errors.As(err, &inside), errors.As(err, &nested), errors.As(err, &input), errors.As(err, &gitInput):
+	case errors.As(err, &usage), errors.As(err, &notOwned), errors.As(err, &notFolder), errors.As(err, &inside), errors.As(err, &nested), errors.As(err, &folderLink), errors.As(err, &input), errors.As(err, &gitInput):
 		fmt.Fprintf(e.stderr, "apkgen: %v\n", err)
 		if errors.Is(err, load.ErrNoFile) {
 			fmt.Fprintf(e.stderr, "apkgen: to start one: apkgen init --pattern ID (%s)\n", strings.Join(knownPatterns(), ", "))

@@ -81,6 +81,15 @@ func (e *InsideError) Error() string {
 		"keep the file outside that folder (e.g. beside it), or choose another -o or gitops.path", e.File, e.Dir)
 }
 
+// FolderLinkError is a link to a folder inside the owned folder: the
+// user's, most likely, and not a file apkgen can read and replace.
+type FolderLinkError struct{ Link, Dir string }
+
+func (e *FolderLinkError) Error() string {
+	return fmt.Sprintf("%s is a link to a folder, inside %s, the folder apkgen owns: a build removes every file there it did not write; "+
+		"refusing to remove the link. Move it out of %s (what it points to is left alone)", e.Link, e.Dir, e.Dir)
+}
+
 // CheckOutside returns an *InsideError for the first of files that lies
 // inside dir, links resolved (a file of clusters/*/flux-system, which
 // builds leave alone, excepted); "-" (standard input) is skipped.
@@ -188,7 +197,12 @@ func ReadOwned(dir string) (map[string][]byte, error) {
 		}
 		return files, nil
 	}
-	err = walkFiles(dir, shown, func(rel, p string, _ fs.DirEntry) error {
+	err = walkFiles(dir, shown, func(rel, p string, d fs.DirEntry) error {
+		if d.Type()&fs.ModeSymlink != 0 {
+			if st, err := os.Stat(p); err == nil && st.IsDir() {
+				return &FolderLinkError{Link: filepath.Join(shown, filepath.FromSlash(rel)), Dir: shown}
+			}
+		}
 		b, err := os.ReadFile(p)
 		files[rel] = b
 		return err

@@ -25,7 +25,8 @@ func newTree(files ...string) tree.Tree {
 }
 
 // snapshot records every folder and file under root: folders as "path/",
-// files with their content. A missing root is an empty snapshot.
+// files with their content, links as "-> target". A missing root is an
+// empty snapshot.
 func snapshot(t *testing.T, root string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
@@ -41,6 +42,11 @@ func snapshot(t *testing.T, root string) map[string]string {
 		if d.IsDir() {
 			out[rel+"/"] = ""
 			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			target, err := os.Readlink(p)
+			out[rel] = "-> " + target
+			return err
 		}
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -192,6 +198,41 @@ func TestTreeRefusesMarkerDeleted(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "apps/dev/mine.yaml"), "mine\n")
 	if _, err := Tree(dir, newTree()); !errors.As(err, &notOwned) || notOwned.Generated {
 		t.Fatalf("with a file of someone else's: err = %v, want a *NotOwnedError, not generated", err)
+	}
+}
+
+// TestTreeRefusesLinkToFolder: a link to a folder inside the owned folder
+// is someone's, in the way: refused, nothing changed, what it points to
+// untouched. Under flux-system, it is flux's business.
+func TestTreeRefusesLinkToFolder(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "deploy")
+	mustTree(t, dir, newTree("apps/dev/a.yaml", "a\n"))
+	writeFile(t, filepath.Join(root, "elsewhere/mine.yaml"), "mine\n")
+	if err := os.Symlink("../../../elsewhere", filepath.Join(dir, "apps/dev/linkdir")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "clusters/c/flux-system"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../../../../elsewhere", filepath.Join(dir, "clusters/c/flux-system/linkdir")); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, root)
+	_, err := Tree(dir, newTree("apps/dev/a.yaml", "a2\n"))
+	var linkErr *FolderLinkError
+	if !errors.As(err, &linkErr) || linkErr.Link != filepath.Join(dir, "apps/dev/linkdir") || linkErr.Dir != dir {
+		t.Fatalf("err = %v, want a *FolderLinkError for apps/dev/linkdir", err)
+	}
+	if after := snapshot(t, root); !reflect.DeepEqual(before, after) {
+		t.Errorf("a refused write changed something:\nbefore %v\nafter  %v", before, after)
+	}
+	if err := os.Remove(filepath.Join(dir, "apps/dev/linkdir")); err != nil {
+		t.Fatal(err)
+	}
+	mustTree(t, dir, newTree("apps/dev/a.yaml", "a2\n"))
+	if b, err := os.ReadFile(filepath.Join(dir, "clusters/c/flux-system/linkdir/mine.yaml")); err != nil || string(b) != "mine\n" {
+		t.Errorf("the link in flux-system: %q, %v", b, err)
 	}
 }
 
