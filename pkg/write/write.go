@@ -234,7 +234,7 @@ func walkFiles(dir, shown string, fn func(rel, p string, d fs.DirEntry) error) e
 			return nil
 		}
 		if d.Name() == tree.Marker && rel != tree.Marker {
-			return &NestedError{Dir: shown, Inner: filepath.Join(shown, filepath.Dir(rel)), Outer: shown}
+			return &NestedError{Dir: shown, Inner: filepath.Join(shown, filepath.FromSlash(path.Dir(rel))), Outer: shown}
 		}
 		return fn(rel, p, d)
 	})
