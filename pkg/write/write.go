@@ -204,13 +204,26 @@ func ReadOwned(dir string) (map[string][]byte, error) {
 			}
 		}
 		b, err := os.ReadFile(p)
-		files[rel] = b
+		files[rel] = withLF(b)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return files, nil
+}
+
+// withLF is a file apkgen generated as git checks it out with CRLF line
+// ends (core.autocrlf, eol=crlf) read back as generated, with LF: the
+// same file to git, so it is no change. Other files are as read.
+func withLF(b []byte) []byte {
+	if !bytes.Contains(b, []byte("\r\n")) {
+		return b
+	}
+	if lf := bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")); manifest.IsGenerated(lf) {
+		return lf
+	}
+	return b
 }
 
 // walkFiles calls fn, in lexical order, for every file under dir but

@@ -848,3 +848,31 @@ func TestNested(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "clusters/c/flux-system/.apkgen"), "x\n")
 	mustTree(t, dir, newTree("apps/dev/a.yaml", "a2\n"))
 }
+
+// TestCRLFCheckoutIsNoChange: git with core.autocrlf (or eol=crlf) checks
+// the generated files out with CRLF line ends; they read back as
+// generated, so a build changes nothing and --check finds nothing. A file
+// without apkgen's header is read as it is.
+func TestCRLFCheckoutIsNoChange(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	generated := manifest.Header + "kind: Namespace\nmetadata:\n  name: a\n"
+	tr := newTree("apps/dev/namespace.yaml", generated)
+	mustTree(t, dir, tr)
+	crlf := strings.ReplaceAll(generated, "\n", "\r\n")
+	writeFile(t, filepath.Join(dir, "apps/dev/namespace.yaml"), crlf)
+	writeFile(t, filepath.Join(dir, "apps/dev/mine.yaml"), "a: 1\r\n")
+	old, err := ReadOwned(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(old["apps/dev/namespace.yaml"]); got != generated {
+		t.Errorf("generated file with CRLF read as %q", got)
+	}
+	if got := string(old["apps/dev/mine.yaml"]); got != "a: 1\r\n" {
+		t.Errorf("other file read as %q", got)
+	}
+	c := Diff(old, tr)
+	if len(c.Modified) != 0 || !reflect.DeepEqual(c.Removed, []string{"apps/dev/mine.yaml"}) {
+		t.Errorf("change = %+v, want only mine.yaml removed", c)
+	}
+}
