@@ -384,3 +384,35 @@ func TestCommitMissingInput(t *testing.T) {
 		t.Errorf("build: %s\nbuild --commit: %s", plain, commit)
 	}
 }
+
+// Nothing to commit still leaves the owned folder's index entries equal to
+// HEAD's, as a commit does: a file the user staged for deletion, or a hand
+// edit staged, is put back in the index as the build put it back on disk.
+func TestNothingToCommitResetsTheIndex(t *testing.T) {
+	s := newSandbox(t)
+	repo := s.checkout()
+	in := example(t, t.TempDir(), "environments.yaml", "")
+	id := "--author=Bot <bot@example.com>"
+	if r := s.apkgen(repo, nil, "build", "-f", in, "--commit", id); r.code != 0 {
+		t.Fatalf("build --commit: %s", r)
+	}
+	s.git(repo, "rm", "--quiet", "deploy/apps/dev/namespace.yaml")
+	edited := filepath.Join(repo, "deploy", "apps", "dev", "kustomization.yaml")
+	if err := os.WriteFile(edited, []byte("# by hand\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.git(repo, "add", "deploy/apps/dev/kustomization.yaml")
+
+	r := s.apkgen(repo, nil, "build", "-f", in, "--commit", id)
+	if r.code != 0 || !strings.Contains(r.stdout, "nothing to commit") {
+		t.Fatalf("build --commit with the folder as HEAD has it: %s", r)
+	}
+	// (s.git trims the line's leading space: " M")
+	if got := s.git(repo, "status", "--porcelain", "--untracked-files=all", "deploy"); got != "M deploy/clusters/nonprod/flux-system/gotk-sync.yaml" {
+		t.Errorf("git status of deploy after nothing to commit:\n%s", got)
+	}
+	// The user's own staged change outside the folder stays staged.
+	if got := s.git(repo, "diff", "--cached", "--name-only"); got != "notes.txt" {
+		t.Errorf("staged: %q, want notes.txt", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -228,7 +229,7 @@ type Built struct {
 // keeps what HEAD has, and nothing outside the folder changes. The index
 // gets the folder's new entries; every other entry, staged or not, stays as
 // it was. When the tree equals HEAD's, nothing is committed and the Result
-// is Empty.
+// is Empty; the folder's index entries are then HEAD's too.
 func (c *Checkout) Commit(b Built) (*Result, error) {
 	res, err := c.commit(b)
 	if err != nil {
@@ -314,8 +315,20 @@ func (c *Checkout) commit(b Built) (*Result, error) {
 		}
 	}
 	finish(res, prefix)
+	newIdx, err := c.ownedIndex(idx, prefix, dir, next)
+	if err != nil {
+		return nil, err
+	}
 	if len(res.Added)+len(res.Modified)+len(res.Removed) == 0 {
-		return res, nil // nothing to commit: Empty
+		// Nothing to commit, but the index may still hold what the user
+		// staged in the folder (a deletion, a hand edit) that the build
+		// has just undone on disk: it ends as HEAD's, as after a commit.
+		if !sameOwned(idx, newIdx, prefix) {
+			if err := st.SetIndex(newIdx); err != nil {
+				return nil, fmt.Errorf("updating the index: %w", err)
+			}
+		}
+		return res, nil // Empty
 	}
 	owned, err := writeTree(st, next)
 	if err != nil {
@@ -348,10 +361,6 @@ func (c *Checkout) commit(b Built) (*Result, error) {
 		return nil, err
 	}
 
-	newIdx, err := c.ownedIndex(idx, prefix, dir, next)
-	if err != nil {
-		return nil, err
-	}
 	// Compare-and-swap: a HEAD that moved meanwhile is not overwritten.
 	if err := st.CheckAndSetReference(plumbing.NewHashReference(target, hash), cur); err != nil {
 		return nil, fmt.Errorf("updating %s: %w (nothing was committed)", target, err)
@@ -471,6 +480,21 @@ func (c *Checkout) ownedIndex(idx *index.Index, prefix, dir string, next map[str
 		return nil, fmt.Errorf("the index cannot be rewritten: %w", err)
 	}
 	return out, nil
+}
+
+// sameOwned reports whether two indexes have the same entries (path,
+// blob, mode) in the owned folder prefix.
+func sameOwned(a, b *index.Index, prefix string) bool {
+	owned := func(idx *index.Index) map[string]entry {
+		m := map[string]entry{}
+		for _, e := range idx.Entries {
+			if strings.HasPrefix(e.Name, prefix+"/") {
+				m[e.Name] = entry{mode: e.Mode, hash: e.Hash}
+			}
+		}
+		return m
+	}
+	return maps.Equal(owned(a), owned(b))
 }
 
 type entry struct {
