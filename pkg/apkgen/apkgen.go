@@ -110,10 +110,11 @@ type BuildOptions struct {
 	// Reads are other files the run reads (a signing key): like the
 	// environments file, they are refused inside the owned folder.
 	Reads []string
-	// BeforeWrite, when set, is called with the owned folder once the tree
-	// is ready and before anything is written; its error stops the build
-	// (e.g. --commit refusing a folder outside the repository).
-	BeforeWrite func(dir string) error
+	// BeforeWrite, when set, is called with the owned folder and the tree
+	// to write there once it is ready and before anything is written; its
+	// error stops the build (e.g. --commit refusing a folder outside the
+	// repository).
+	BeforeWrite func(dir string, t tree.Tree) error
 	// Log, when set, receives what people should know and no result
 	// carries: what a build recovered from one that did not finish
 	// (write.Recover), and, from a check, that such leftovers are there.
@@ -137,7 +138,7 @@ func Build(o BuildOptions) (*BuildResult, error) {
 		return nil, err
 	}
 	if o.BeforeWrite != nil {
-		if err := o.BeforeWrite(dir); err != nil {
+		if err := o.BeforeWrite(dir, t); err != nil {
 			return nil, err
 		}
 	}

@@ -70,19 +70,16 @@ func (g *gitFlags) run(e *env, lo *loadOptions, opts apkgen.BuildOptions, asJSON
 		InputFile: opts.File, Version: version(), Log: e.stderr,
 	}
 	var warnings diag.List // of the last build; a retried build repeats them
-	// build builds into root, inside the repository at repoRoot.
-	build := func(root, repoRoot string) (*apkgen.BuildResult, error) {
+	// build builds into root; check refuses, before anything is written,
+	// what the commit would refuse.
+	build := func(root string, check func(gitops.Built) error) (*apkgen.BuildResult, error) {
 		o := opts
 		o.Root = root
 		if g.signer != "" {
 			o.Reads = append(o.Reads, g.signer)
 		}
-		// A folder the commit would refuse is refused before writing:
-		// the early copy of commit's own check (gitops.PathIn), which
-		// stays there for the library's callers.
-		o.BeforeWrite = func(dir string) error {
-			_, err := gitops.PathIn(repoRoot, dir)
-			return err
+		o.BeforeWrite = func(dir string, t tree.Tree) error {
+			return check(gitops.Built{Dir: dir, Files: t, Envs: opts.Envs})
 		}
 		b, err := apkgen.Build(o)
 		if err == nil {
@@ -97,11 +94,15 @@ func (g *gitFlags) run(e *env, lo *loadOptions, opts apkgen.BuildOptions, asJSON
 	if g.repo != "" {
 		r := gitops.RemoteOptions{URL: g.repo, Branch: g.branch, Base: g.base, Push: g.push,
 			Build: func(root string) (gitops.Built, error) {
-				b, err := build(root, root) // the clone's root
+				// The clone is HEAD: only the folder's place can be wrong.
+				b, err := build(root, func(b gitops.Built) error {
+					_, err := gitops.PathIn(root, b.Dir)
+					return err
+				})
 				if err != nil {
 					return gitops.Built{}, err
 				}
-				return built(b), nil
+				return built(b, opts.Envs), nil
 			}}
 		var err error
 		if res, err = gitops.Publish(ctx, r, o); err != nil {
@@ -120,11 +121,11 @@ func (g *gitFlags) run(e *env, lo *loadOptions, opts apkgen.BuildOptions, asJSON
 				return report(e, err)
 			}
 		}
-		b, err := build(opts.Root, co.Root())
+		b, err := build(opts.Root, co.Check)
 		if err != nil {
 			return report(e, err)
 		}
-		if res, err = co.Commit(built(b)); err != nil {
+		if res, err = co.Commit(built(b, opts.Envs)); err != nil {
 			return report(e, err)
 		}
 		if g.push {
@@ -153,9 +154,9 @@ func (g *gitFlags) run(e *env, lo *loadOptions, opts apkgen.BuildOptions, asJSON
 	return ExitOK
 }
 
-// built is what gitops commits of a build.
-func built(b *apkgen.BuildResult) gitops.Built {
-	return gitops.Built{Dir: b.Dir, Files: b.Files, Input: b.File.Data}
+// built is what gitops commits of a build of envs (nil: all).
+func built(b *apkgen.BuildResult, envs []string) gitops.Built {
+	return gitops.Built{Dir: b.Dir, Files: b.Files, Input: b.File.Data, Envs: envs}
 }
 
 func printCommit(e *env, res *gitops.Result, where string) {

@@ -416,3 +416,73 @@ func TestNothingToCommitResetsTheIndex(t *testing.T) {
 		t.Errorf("staged: %q, want notes.txt", got)
 	}
 }
+
+// --env rolls out the named environments only: a commit that would take
+// along other environments' files that differ from HEAD (a hand edit, a
+// full build not committed) is refused, exit 2, naming them, before
+// anything is written or committed.
+func TestCommitEnvRefusesOtherEnvironments(t *testing.T) {
+	s := newSandbox(t)
+	repo := t.TempDir()
+	s.git(repo, "init", "--quiet", "-b", "main")
+	dir := t.TempDir()
+	in := example(t, dir, "environments.yaml", "")
+	id := "--author=Bot <bot@example.com>"
+	if r := s.apkgen(repo, nil, "build", "-f", in, "--commit", id); r.code != 0 {
+		t.Fatalf("first commit: %s", r)
+	}
+	head := s.git(repo, "rev-parse", "HEAD")
+	// The next input changes dev and test.
+	example(t, dir, "environments.yaml", "v2")
+	b, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(in, []byte(strings.Replace(string(b), "test.gw.example.com", "test-v2.gw.example.com", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refused := func(t *testing.T, want string) {
+		t.Helper()
+		status := s.git(repo, "status", "--porcelain", "--untracked-files=all")
+		r := s.apkgen(repo, nil, "build", "-f", in, "--env", "dev", "--commit", id)
+		if r.code != 2 || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "deploy/apps/dev/") {
+			t.Fatalf("--env dev --commit: want exit 2 naming %s (and no file of dev), got %s", want, r)
+		}
+		if got := s.git(repo, "rev-parse", "HEAD"); got != head {
+			t.Errorf("HEAD moved to %s", got)
+		}
+		if got := s.git(repo, "status", "--porcelain", "--untracked-files=all"); got != status {
+			t.Errorf("the refused build wrote:\n%s\nwas:\n%s", got, status)
+		}
+	}
+
+	// A hand edit of test's.
+	hand := filepath.Join(repo, "deploy", "apps", "test", "kustomization.yaml")
+	orig, err := os.ReadFile(hand)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(hand, append(orig, "# by hand\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refused(t, "deploy/apps/test/kustomization.yaml")
+	if err := os.WriteFile(hand, orig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// A full build not committed: test's new files are on disk.
+	if r := s.apkgen(repo, nil, "build", "-f", in); r.code != 0 {
+		t.Fatalf("build: %s", r)
+	}
+	refused(t, "deploy/apps/test/")
+
+	// Once they are as HEAD has them, dev alone is committed.
+	s.git(repo, "checkout", "--quiet", "HEAD", "--", "deploy/apps/test", "deploy/README.md")
+	r := s.apkgen(repo, nil, "build", "-f", in, "--env", "dev", "--commit", id, "--format", "json")
+	if res := r.result(t); r.code != 0 || !slices.Equal(res.ChangedEnvironments, []string{"dev"}) {
+		t.Fatalf("--env dev --commit: %+v\n%s", res, r)
+	}
+	if got := s.git(repo, "diff", "--name-only", "HEAD~1", "HEAD", "--", "deploy/apps/test"); got != "" {
+		t.Errorf("the commit of dev changes test's files:\n%s", got)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -222,6 +223,8 @@ type Built struct {
 	Dir   string
 	Files map[string][]byte
 	Input []byte
+	// Envs are the environments a --env build rebuilt; empty: all of them.
+	Envs []string
 }
 
 // Commit commits the owned folder b.Dir as the build wrote it: the files apkgen
@@ -245,31 +248,13 @@ func (c *Checkout) commit(b Built) (*Result, error) {
 		return nil, err
 	}
 	st := c.repo.Storer
-
-	// Where the commit goes: HEAD's branch, or HEAD itself when detached.
-	head, err := st.Reference(plumbing.HEAD)
+	target, cur, parentTree, err := c.head()
 	if err != nil {
 		return nil, err
 	}
-	target := plumbing.HEAD
-	if head.Type() == plumbing.SymbolicReference {
-		target = head.Target()
-	}
-	cur, err := st.Reference(target)
-	if err != nil && !errors.Is(err, plumbing.ErrReferenceNotFound) {
-		return nil, err
-	}
-	var parentTree *object.Tree
 	var parents []plumbing.Hash
 	if cur != nil {
-		parent, err := object.GetCommit(st, cur.Hash())
-		if err != nil {
-			return nil, err
-		}
-		if parentTree, err = parent.Tree(); err != nil {
-			return nil, err
-		}
-		parents = []plumbing.Hash{parent.Hash}
+		parents = []plumbing.Hash{cur.Hash()}
 	}
 
 	// Read the index first: if it cannot be rewritten, nothing is committed.
@@ -282,15 +267,12 @@ func (c *Checkout) commit(b Built) (*Result, error) {
 	}
 
 	files := b.Files
-	old := map[string]entry{}
-	if parentTree != nil {
-		if sub, err := parentTree.Tree(prefix); err == nil {
-			if err := flatten(st, sub, "", old); err != nil {
-				return nil, err
-			}
-		} else if !errors.Is(err, object.ErrDirectoryNotFound) && !errors.Is(err, object.ErrEntryNotFound) {
-			return nil, err
-		}
+	old, err := ownedEntries(st, parentTree, prefix)
+	if err != nil {
+		return nil, err
+	}
+	if err := onlyEnvs(old, b, prefix); err != nil {
+		return nil, err
 	}
 	next := map[string]entry{}
 	res := &Result{Branch: branchName(target)}
@@ -370,6 +352,113 @@ func (c *Checkout) commit(b Built) (*Result, error) {
 	}
 	res.Commit = hash.String()
 	return res, nil
+}
+
+// head is where a commit goes, HEAD's branch or HEAD itself when detached,
+// and what it starts from: the branch's commit and its tree (nil, nil
+// before the first commit).
+func (c *Checkout) head() (target plumbing.ReferenceName, cur *plumbing.Reference, t *object.Tree, err error) {
+	st := c.repo.Storer
+	head, err := st.Reference(plumbing.HEAD)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	target = plumbing.HEAD
+	if head.Type() == plumbing.SymbolicReference {
+		target = head.Target()
+	}
+	cur, err = st.Reference(target)
+	if errors.Is(err, plumbing.ErrReferenceNotFound) {
+		return target, nil, nil, nil
+	}
+	if err != nil {
+		return "", nil, nil, err
+	}
+	parent, err := object.GetCommit(st, cur.Hash())
+	if err != nil {
+		return "", nil, nil, err
+	}
+	t, err = parent.Tree()
+	return target, cur, t, err
+}
+
+// ownedEntries lists the entries of tree t (nil: none) in the owned folder
+// prefix, by path relative to it.
+func ownedEntries(st storer.EncodedObjectStorer, t *object.Tree, prefix string) (map[string]entry, error) {
+	old := map[string]entry{}
+	if t == nil {
+		return old, nil
+	}
+	sub, err := t.Tree(prefix)
+	if errors.Is(err, object.ErrDirectoryNotFound) || errors.Is(err, object.ErrEntryNotFound) {
+		return old, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return old, flatten(st, sub, "", old)
+}
+
+// Check refuses, before the build writes anything, what Commit would
+// refuse of it: an owned folder outside the repository, and (--env) other
+// environments' changes. b.Files is the tree the build is about to write.
+func (c *Checkout) Check(b Built) error {
+	prefix, err := PathIn(c.root, b.Dir)
+	if err != nil || len(b.Envs) == 0 {
+		return err
+	}
+	_, _, t, err := c.head()
+	if err != nil {
+		return c.sec.wrap(err, "reading HEAD")
+	}
+	old, err := ownedEntries(c.repo.Storer, t, prefix)
+	if err != nil {
+		return c.sec.wrap(err, "reading HEAD")
+	}
+	return onlyEnvs(old, b, prefix)
+}
+
+// onlyEnvs refuses a --env build (b.Envs) whose commit would change files
+// the build did not write: other environments' files and the README, which
+// it keeps as they are on disk. Committed with the named environments, a
+// hand edit or a full build not committed yet would roll the other
+// environments out too. old is HEAD's folder.
+func onlyEnvs(old map[string]entry, b Built, prefix string) error {
+	if len(b.Envs) == 0 {
+		return nil
+	}
+	kept := func(p string) bool {
+		if p == generate.ReadmeFile {
+			// The build keeps the README on disk and writes one only where
+			// there is none: where HEAD has none, it is the build's own.
+			_, ok := old[p]
+			return ok
+		}
+		env := generate.EnvOf(p)
+		return env != "" && !slices.Contains(b.Envs, env)
+	}
+	var changed []string
+	for p, data := range b.Files {
+		if o, ok := old[p]; kept(p) && (!ok || o.mode != filemode.Regular || o.hash != plumbing.ComputeHash(plumbing.BlobObject, data)) {
+			changed = append(changed, path.Join(prefix, p))
+		}
+	}
+	for p := range old {
+		if _, ok := b.Files[p]; !ok && kept(p) {
+			changed = append(changed, path.Join(prefix, p))
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	sort.Strings(changed)
+	list := changed
+	if len(list) > 10 {
+		list = append(list[:10:10], fmt.Sprintf("and %d more", len(changed)-10))
+	}
+	return inputErrorf("--env %s: files this build does not rebuild differ from HEAD, and the commit would take them along: %s; "+
+		"commit them first (a build with --commit and without --env), or put them back as HEAD has them (git restore --source=HEAD --staged --worktree -- FILE...)",
+		strings.Join(slices.Compact(slices.Sorted(slices.Values(b.Envs))), ", "), strings.Join(list, ", "))
 }
 
 // ChangeReport is the Result of a change that was not committed: the

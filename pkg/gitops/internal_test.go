@@ -179,3 +179,45 @@ func TestFinishReadme(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyEnvs: a --env commit may change the named environments' files
+// and the shared ones; another environment's file or the README HEAD has,
+// changed, added or removed, is refused.
+func TestOnlyEnvs(t *testing.T) {
+	blob := func(s string) entry {
+		return entry{mode: filemode.Regular, hash: plumbing.ComputeHash(plumbing.BlobObject, []byte(s))}
+	}
+	head := map[string]entry{"apps/dev/a.yaml": blob("a"), "apps/test/a.yaml": blob("a"), "apps/base/b.yaml": blob("b"), "README.md": blob("r")}
+	tree := func(changes map[string]string) map[string][]byte {
+		t := map[string][]byte{"apps/dev/a.yaml": []byte("a"), "apps/test/a.yaml": []byte("a"), "apps/base/b.yaml": []byte("b"), "README.md": []byte("r")}
+		for p, s := range changes {
+			if s == "" {
+				delete(t, p)
+			} else {
+				t[p] = []byte(s)
+			}
+		}
+		return t
+	}
+	for _, tc := range []struct {
+		name    string
+		head    map[string]entry
+		changes map[string]string
+		want    string // in the error; "" for none
+	}{
+		{"the named environment and shared files", head, map[string]string{"apps/dev/a.yaml": "a2", "apps/dev/new.yaml": "n", "apps/base/b.yaml": "b2"}, ""},
+		{"another environment's file changed", head, map[string]string{"apps/test/a.yaml": "a2"}, "deploy/apps/test/a.yaml"},
+		{"another environment's file added", head, map[string]string{"clusters/c/apps-test.yaml": "k"}, "deploy/clusters/c/apps-test.yaml"},
+		{"another environment's file removed", head, map[string]string{"apps/test/a.yaml": ""}, "deploy/apps/test/a.yaml"},
+		{"the README changed", head, map[string]string{"README.md": "r2"}, "deploy/README.md"},
+		{"a first README", map[string]entry{}, map[string]string{"apps/test/a.yaml": "", "README.md": "r2"}, ""},
+	} {
+		err := onlyEnvs(tc.head, Built{Files: tree(tc.changes), Envs: []string{"dev"}}, "deploy")
+		if (err == nil) != (tc.want == "") || err != nil && !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	if err := onlyEnvs(head, Built{Files: tree(map[string]string{"apps/test/a.yaml": "a2"})}, "deploy"); err != nil {
+		t.Errorf("a build of every environment: %v", err)
+	}
+}
