@@ -486,3 +486,92 @@ func TestCommitEnvRefusesOtherEnvironments(t *testing.T) {
 		t.Errorf("the commit of dev changes test's files:\n%s", got)
 	}
 }
+
+// The identity is the one git commit would use: configuration pulled in
+// by include and includeIf (gitdir, onbranch), GIT_CONFIG_GLOBAL and
+// GIT_CONFIG_COUNT/KEY/VALUE count, as git var reads them. Without git on
+// PATH, the repository's user.name and user.email still do.
+func TestCommitIdentityAsGitHasIt(t *testing.T) {
+	s := newSandbox(t)
+	in := example(t, t.TempDir(), "environments.yaml", "")
+	writeFile := func(p, text string) {
+		t.Helper()
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		global string // ~/.gitconfig; %REPO% is the repository's path
+		files  map[string]string
+		vars   []string
+		want   string // author|committer
+	}{
+		{"include", "[include]\n\tpath = id.inc\n", map[string]string{"id.inc": "[user]\n\tname = Included\n\temail = inc@example.com\n"}, nil,
+			"Included <inc@example.com>|Included <inc@example.com>"},
+		{"includeIf gitdir", "[user]\n\tname = Home\n\temail = home@example.com\n[includeIf \"gitdir:%REPO%/\"]\n\tpath = work.inc\n",
+			map[string]string{"work.inc": "[user]\n\temail = work@example.com\n"}, nil,
+			"Home <work@example.com>|Home <work@example.com>"},
+		{"includeIf onbranch", "[user]\n\tname = Home\n\temail = home@example.com\n[includeIf \"onbranch:main\"]\n\tpath = main.inc\n",
+			map[string]string{"main.inc": "[user]\n\tname = On Main\n"}, nil,
+			"On Main <home@example.com>|On Main <home@example.com>"},
+		{"GIT_CONFIG_GLOBAL", "[user]\n\tname = Home\n\temail = home@example.com\n",
+			map[string]string{"other.gitconfig": "[user]\n\tname = Other\n\temail = other@example.com\n"}, []string{"GIT_CONFIG_GLOBAL=%HOME%/other.gitconfig"},
+			"Other <other@example.com>|Other <other@example.com>"},
+		{"GIT_CONFIG_COUNT", "[user]\n\tname = Home\n\temail = home@example.com\n", nil,
+			[]string{"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=user.email", "GIT_CONFIG_VALUE_0=env@example.com"},
+			"Home <env@example.com>|Home <env@example.com>"},
+		{"author.name and the variables", "[user]\n\tname = Home\n\temail = home@example.com\n[author]\n\tname = Writer\n", nil,
+			[]string{"GIT_COMMITTER_EMAIL=ci@example.com"},
+			"Writer <home@example.com>|Home <ci@example.com>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			home := t.TempDir()
+			repo := t.TempDir()
+			s.git(repo, "init", "--quiet", "-b", "main")
+			writeFile(filepath.Join(home, ".gitconfig"), strings.ReplaceAll(tc.global, "%REPO%", repo))
+			for name, text := range tc.files {
+				writeFile(filepath.Join(home, name), text)
+			}
+			vars := []string{"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
+			for _, v := range tc.vars {
+				vars = append(vars, strings.ReplaceAll(v, "%HOME%", home))
+			}
+			r := s.apkgen(repo, vars, "build", "-f", in, "--commit")
+			if r.code != 0 {
+				t.Fatalf("build --commit: %s", r)
+			}
+			if got := s.git(repo, "log", "-1", "--format=%an <%ae>|%cn <%ce>"); got != tc.want {
+				t.Errorf("author|committer = %s, want %s", got, tc.want)
+			}
+		})
+	}
+
+	t.Run("--repo", func(t *testing.T) {
+		home := t.TempDir()
+		writeFile(filepath.Join(home, ".gitconfig"), "[include]\n\tpath = id.inc\n")
+		writeFile(filepath.Join(home, "id.inc"), "[user]\n\tname = Included\n\temail = inc@example.com\n")
+		bare := s.bareRepo(t.TempDir(), "gitops", true)
+		r := s.apkgen(t.TempDir(), []string{"HOME=" + home}, "build", "-f", in, "--repo", "file://"+bare, "--branch", "main", "--push")
+		if r.code != 0 {
+			t.Fatalf("build --repo: %s", r)
+		}
+		if got := s.git(bare, "log", "-1", "--format=%an <%ae>", "main"); got != "Included <inc@example.com>" {
+			t.Errorf("author = %s", got)
+		}
+	})
+
+	t.Run("no git", func(t *testing.T) {
+		repo := t.TempDir()
+		s.git(repo, "init", "--quiet", "-b", "main")
+		s.git(repo, "config", "user.name", "Repo User")
+		s.git(repo, "config", "user.email", "repo@example.com")
+		r := s.apkgen(repo, []string{"PATH=" + t.TempDir()}, "build", "-f", in, "--commit")
+		if r.code != 0 {
+			t.Fatalf("build --commit: %s", r)
+		}
+		if got := s.git(repo, "log", "-1", "--format=%an <%ae>"); got != "Repo User <repo@example.com>" {
+			t.Errorf("author = %s", got)
+		}
+	})
+}

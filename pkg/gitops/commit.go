@@ -22,6 +22,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 
 	"github.com/apkgen/apkgen/pkg/generate"
 	"github.com/apkgen/apkgen/pkg/tree"
@@ -31,9 +32,11 @@ import (
 // Options are what every commit needs besides the tree.
 type Options struct {
 	// Author and Committer are "Name <email>" (the --author and --committer
-	// flags). Empty: GIT_AUTHOR_* / GIT_COMMITTER_*, then user.name and
-	// user.email of the git configuration, the repository's then the
-	// global one. A missing one takes the other's identity.
+	// flags). Empty: the identity git commit would use, asked of git
+	// (GIT_AUTHOR_* / GIT_COMMITTER_* from Env, then the git
+	// configuration); without git, those variables, then user.name and
+	// user.email of the repository's configuration, then the global one.
+	// A missing one takes the other's identity.
 	Author, Committer string
 	// SignKeyFile holds an armored OpenPGP private key; empty: the key in
 	// APKGEN_GPG_KEY, if any. See LoadSignKey.
@@ -71,10 +74,11 @@ type provenance struct {
 	blob plumbing.Hash
 }
 
-// prepare resolves identities, the signing key and the provenance; cfg is
-// the git configuration the identities may come from.
-func prepare(o *Options, cfg *config.Config) (*signer, error) {
-	author, committer, err := resolveIdentities(o.Author, o.Committer, o.Env, cfg)
+// prepare resolves identities, the signing key and the provenance; gitDir
+// is the repository's git folder ("" for none) and cfg its configuration
+// as go-git reads it, where the identities may come from.
+func prepare(o *Options, gitDir string, cfg *config.Config) (*signer, error) {
+	author, committer, err := identities(o, gitDir, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +192,7 @@ func Open(dir string, o Options) (*Checkout, error) {
 	if err != nil {
 		return nil, secrets(nil).wrap(err, "reading the git configuration")
 	}
-	s, err := prepare(&o, cfg)
+	s, err := prepare(&o, repo.Storer.(*filesystem.Storage).Filesystem().Root(), cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -53,7 +53,7 @@ func TestIdentities(t *testing.T) {
 		{"bad flag", "just a name", "", nil, cfg, "Name <email>"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a, c, err := resolveIdentities(tc.author, tc.committer, env(tc.env), tc.cfg)
+			a, c, err := resolveIdentities(tc.author, tc.committer, fromConfig(env(tc.env), tc.cfg))
 			got := a.String() + "|" + c.String()
 			if err != nil {
 				var in *InputError
@@ -66,6 +66,14 @@ func TestIdentities(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// git's reason for having no identity is part of the message.
+func TestIdentitiesWhy(t *testing.T) {
+	none := func(string) (Identity, string) { return Identity{}, "fatal: bad config line 1" }
+	if _, _, err := resolveIdentities("", "", none); err == nil || !strings.Contains(err.Error(), "(fatal: bad config line 1)") {
+		t.Errorf("got %v", err)
 	}
 }
 

@@ -71,7 +71,7 @@ func Publish(ctx context.Context, r RemoteOptions, o Options) (*Result, error) {
 	if err != nil {
 		return nil, sec.wrap(err, "reading the global git configuration")
 	}
-	s, err := prepare(&o, cfg)
+	s, err := prepare(&o, "", cfg)
 	if err != nil {
 		return nil, err
 	}
