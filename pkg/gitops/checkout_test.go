@@ -575,3 +575,66 @@ func TestCommitIdentityAsGitHasIt(t *testing.T) {
 		}
 	})
 }
+
+// apkgen takes git's locks as git commit does (index.lock, HEAD.lock, the
+// branch's .lock): with one already there, it commits nothing, exit 3,
+// and leaves the other process's lock alone. A commit writes the reflogs
+// of the branch and of HEAD, as git commit does.
+func TestCommitTakesGitsLocks(t *testing.T) {
+	s := newSandbox(t)
+	repo := s.checkout()
+	id := "--author=Bot <bot@example.com>"
+	dir := t.TempDir()
+	in := example(t, dir, "environments.yaml", "")
+	for _, lock := range []string{"index.lock", "HEAD.lock", "refs/heads/main.lock"} {
+		t.Run(lock, func(t *testing.T) {
+			p := filepath.Join(repo, ".git", filepath.FromSlash(lock))
+			if err := os.WriteFile(p, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			head := s.git(repo, "rev-parse", "HEAD")
+			staged := s.git(repo, "diff", "--cached", "--name-only")
+			r := s.apkgen(repo, nil, "build", "-f", in, "--commit", id)
+			if r.code != 3 || !strings.Contains(r.stderr, "another git process seems to be running: "+p+" exists; remove it if not") {
+				t.Fatalf("build --commit beside %s: %s", lock, r)
+			}
+			if _, err := os.Stat(p); err != nil {
+				t.Errorf("the other process's lock is gone: %v", err)
+			}
+			if err := os.Remove(p); err != nil {
+				t.Fatal(err)
+			}
+			if got := s.git(repo, "rev-parse", "HEAD"); got != head {
+				t.Errorf("HEAD moved to %s", got)
+			}
+			if got := s.git(repo, "diff", "--cached", "--name-only"); got != staged {
+				t.Errorf("the index changed: staged %q, was %q", got, staged)
+			}
+		})
+	}
+
+	r := s.apkgen(repo, nil, "build", "-f", in, "--commit", id)
+	if r.code != 0 {
+		t.Fatalf("build --commit: %s", r)
+	}
+	example(t, dir, "environments.yaml", "v2")
+	if r := s.apkgen(repo, nil, "build", "-f", in, "--commit", id); r.code != 0 {
+		t.Fatalf("build --commit: %s", r)
+	}
+	want := "commit: apkgen: update dev|commit: apkgen: update dev, prod, shared, test, uat|commit (initial): seed"
+	for _, ref := range []string{"main", "HEAD"} {
+		if got := strings.ReplaceAll(s.git(repo, "log", "-g", "--format=%gs", ref), "\n", "|"); got != want {
+			t.Errorf("reflog of %s: %s, want %s", ref, got, want)
+		}
+	}
+	if got := s.git(repo, "log", "-g", "-1", "--format=%H %gn <%ge>", "main"); got != s.git(repo, "rev-parse", "HEAD")+" Bot <bot@example.com>" {
+		t.Errorf("reflog entry: %s", got)
+	}
+	if locks, _ := filepath.Glob(filepath.Join(repo, ".git", "*.lock")); len(locks) > 0 {
+		t.Errorf("left behind: %v", locks)
+	}
+	if locks, _ := filepath.Glob(filepath.Join(repo, ".git", "refs", "heads", "*.lock")); len(locks) > 0 {
+		t.Errorf("left behind: %v", locks)
+	}
+	s.git(repo, "fsck", "--strict", "--no-dangling")
+}

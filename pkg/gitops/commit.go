@@ -252,6 +252,17 @@ func (c *Checkout) commit(b Built) (*Result, error) {
 		return nil, err
 	}
 	st := c.repo.Storer
+	// The index is locked first, as git commit does: the index read is
+	// the one replaced, and if it cannot be, nothing is committed.
+	idxLock, err := c.lock("index")
+	if err != nil {
+		return nil, err
+	}
+	defer idxLock.release()
+	idx, err := st.Index()
+	if err != nil {
+		return nil, err
+	}
 	target, cur, parentTree, err := c.head()
 	if err != nil {
 		return nil, err
@@ -259,12 +270,6 @@ func (c *Checkout) commit(b Built) (*Result, error) {
 	var parents []plumbing.Hash
 	if cur != nil {
 		parents = []plumbing.Hash{cur.Hash()}
-	}
-
-	// Read the index first: if it cannot be rewritten, nothing is committed.
-	idx, err := st.Index()
-	if err != nil {
-		return nil, err
 	}
 	if err := noConflicts(idx); err != nil { // the index may have changed since Open
 		return nil, err
@@ -310,7 +315,7 @@ func (c *Checkout) commit(b Built) (*Result, error) {
 		// staged in the folder (a deletion, a hand edit) that the build
 		// has just undone on disk: it ends as HEAD's, as after a commit.
 		if !sameOwned(idx, newIdx, prefix) {
-			if err := st.SetIndex(newIdx); err != nil {
+			if err := writeIndex(idxLock, newIdx); err != nil {
 				return nil, fmt.Errorf("updating the index: %w", err)
 			}
 		}
@@ -347,25 +352,28 @@ func (c *Checkout) commit(b Built) (*Result, error) {
 		return nil, err
 	}
 
-	// Compare-and-swap: a HEAD that moved meanwhile is not overwritten.
-	if err := st.CheckAndSetReference(plumbing.NewHashReference(target, hash), cur); err != nil {
+	reflog := "commit: "
+	if cur == nil {
+		reflog = "commit (initial): "
+	}
+	reflog += strings.SplitN(commit.Message, "\n", 2)[0]
+	if err := c.updateRef(target, cur, hash, c.s.committer, now, reflog); err != nil {
 		return nil, fmt.Errorf("updating %s: %w (nothing was committed)", target, err)
 	}
-	if err := st.SetIndex(newIdx); err != nil {
+	if err := writeIndex(idxLock, newIdx); err != nil {
 		return nil, fmt.Errorf("commit %s made, but updating the index failed: %w; run git reset -- %s", hash, err, prefix)
 	}
 	res.Commit = hash.String()
 	return res, nil
 }
 
-// head is where a commit goes, HEAD's branch or HEAD itself when detached,
-// and what it starts from: the branch's commit and its tree (nil, nil
-// before the first commit).
-func (c *Checkout) head() (target plumbing.ReferenceName, cur *plumbing.Reference, t *object.Tree, err error) {
+// tip is where a commit goes, HEAD's branch or HEAD itself when detached,
+// and the branch's reference (nil before the first commit).
+func (c *Checkout) tip() (target plumbing.ReferenceName, cur *plumbing.Reference, err error) {
 	st := c.repo.Storer
 	head, err := st.Reference(plumbing.HEAD)
 	if err != nil {
-		return "", nil, nil, err
+		return "", nil, err
 	}
 	target = plumbing.HEAD
 	if head.Type() == plumbing.SymbolicReference {
@@ -373,12 +381,18 @@ func (c *Checkout) head() (target plumbing.ReferenceName, cur *plumbing.Referenc
 	}
 	cur, err = st.Reference(target)
 	if errors.Is(err, plumbing.ErrReferenceNotFound) {
-		return target, nil, nil, nil
+		return target, nil, nil
 	}
-	if err != nil {
-		return "", nil, nil, err
+	return target, cur, err
+}
+
+// head is tip and the tree the commit starts from (nil before the first
+// commit).
+func (c *Checkout) head() (target plumbing.ReferenceName, cur *plumbing.Reference, t *object.Tree, err error) {
+	if target, cur, err = c.tip(); err != nil || cur == nil {
+		return target, cur, nil, err
 	}
-	parent, err := object.GetCommit(st, cur.Hash())
+	parent, err := object.GetCommit(c.repo.Storer, cur.Hash())
 	if err != nil {
 		return "", nil, nil, err
 	}

@@ -1,5 +1,6 @@
 // Package gitops is the last stage of the pipeline: it commits the folder
-// apkgen owns with go-git and pushes it, without a git binary.
+// apkgen owns with go-git and pushes it. A git binary is not needed; where
+// there is one, it says who commits (git var) and serves file:// remotes.
 //
 // Two ways in:
 //

@@ -1,0 +1,183 @@
+package gitops
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+)
+
+// go-git guards the index and the refs with flock, which git ignores: a
+// git commit running beside apkgen could overwrite apkgen's index or lose
+// its commit. So apkgen takes git's own locks, as git commit does: the
+// file <name>.lock, created only if it does not exist, written, then
+// renamed over <name>.
+
+// lockFile is a git lock held: what is written to f replaces path when
+// committed.
+type lockFile struct {
+	path string // the file guarded
+	f    *os.File
+}
+
+// lock takes git's lock of name, a path in the git folder ("index",
+// "HEAD", "refs/heads/main"). A lock that is there already belongs to
+// another git process: it is left alone, and nothing is done.
+func (c *Checkout) lock(name string) (*lockFile, error) {
+	p := c.gitPath(name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(p+".lock", os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+	if errors.Is(err, fs.ErrExist) {
+		return nil, &Error{msg: fmt.Sprintf("another git process seems to be running: %s.lock exists; remove it if not", p), err: err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &lockFile{path: p, f: f}, nil
+}
+
+// commit replaces the file guarded by what was written to the lock.
+func (l *lockFile) commit() error {
+	err := l.f.Close()
+	if err == nil {
+		err = os.Rename(l.f.Name(), l.path)
+	}
+	l.f = nil
+	return err
+}
+
+// release gives the lock up, the file guarded unchanged (after a commit,
+// it does nothing).
+func (l *lockFile) release() {
+	if l.f != nil {
+		l.f.Close()
+		os.Remove(l.f.Name())
+		l.f = nil
+	}
+}
+
+// gitPath is where git keeps name, a slash-separated path in the git
+// folder: HEAD, the index and HEAD's reflog belong to the working tree,
+// the rest to the folder all working trees share (commondir).
+func (c *Checkout) gitPath(name string) string {
+	own := c.repo.Storer.(*filesystem.Storage).Filesystem().Root()
+	switch name {
+	case "HEAD", "index", "logs/HEAD":
+		return filepath.Join(own, name)
+	}
+	common := own
+	if b, err := os.ReadFile(filepath.Join(own, "commondir")); err == nil {
+		common = strings.TrimSpace(string(b))
+		if !filepath.IsAbs(common) {
+			common = filepath.Join(own, common)
+		}
+	}
+	return filepath.Join(common, filepath.FromSlash(name))
+}
+
+// writeIndex writes idx under the index's lock l and commits it.
+func writeIndex(l *lockFile, idx *index.Index) error {
+	w := bufio.NewWriter(l.f)
+	if err := index.NewEncoder(w).Encode(idx); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return l.commit()
+}
+
+// updateRef moves target (HEAD's branch, or HEAD when detached) from cur
+// (nil: none yet) to hash, as git commit does: under the branch's lock and
+// HEAD's, checking that neither moved meanwhile, with an entry in both
+// reflogs saying msg.
+func (c *Checkout) updateRef(target plumbing.ReferenceName, cur *plumbing.Reference, hash plumbing.Hash, who Identity, when time.Time, msg string) error {
+	head, err := c.lock("HEAD")
+	if err != nil {
+		return err
+	}
+	defer head.release()
+	ref := head
+	if target != plumbing.HEAD {
+		if ref, err = c.lock(target.String()); err != nil {
+			return err
+		}
+		defer ref.release()
+	}
+	nowTarget, now, err := c.tip()
+	if err != nil {
+		return err
+	}
+	if nowTarget != target || hashOf(now) != hashOf(cur) {
+		return fmt.Errorf("%s moved while apkgen was committing", branchName(target))
+	}
+	if _, err := fmt.Fprintf(ref.f, "%s\n", hash); err != nil {
+		return err
+	}
+	line := fmt.Sprintf("%s %s %s <%s> %d %s\t%s\n", hashOf(cur), hash, who.Name, who.Email, when.Unix(), when.Format("-0700"), msg)
+	for _, name := range []plumbing.ReferenceName{target, plumbing.HEAD} {
+		if err := c.appendReflog(name, line); err != nil {
+			return err
+		}
+		if target == plumbing.HEAD {
+			break
+		}
+	}
+	return ref.commit()
+}
+
+// appendReflog adds line to the reflog of name, creating it unless
+// core.logAllRefUpdates is false (git's default in a working tree is to
+// keep the reflogs of HEAD and of branches).
+func (c *Checkout) appendReflog(name plumbing.ReferenceName, line string) error {
+	p := c.gitPath("logs/" + name.String())
+	flags := os.O_WRONLY | os.O_APPEND
+	if c.logAllRefUpdates() {
+		flags |= os.O_CREATE
+		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(p, flags, 0o666)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // no reflog kept
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(line); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// hashOf is ref's hash, zero for none.
+func hashOf(ref *plumbing.Reference) plumbing.Hash {
+	if ref == nil {
+		return plumbing.ZeroHash
+	}
+	return ref.Hash()
+}
+
+func (c *Checkout) logAllRefUpdates() bool {
+	cfg, err := c.repo.Config()
+	if err != nil {
+		return true
+	}
+	switch strings.ToLower(cfg.Raw.Section("core").Option("logallrefupdates")) {
+	case "false", "no", "off", "0":
+		return false
+	}
+	return true
+}
