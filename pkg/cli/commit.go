@@ -146,6 +146,8 @@ func (g *gitFlags) run(e *env, lo *loadOptions, opts apkgen.BuildOptions, asJSON
 	switch {
 	case res.Pushed:
 		fmt.Fprintf(e.stdout, "pushed %s\n", res.Branch)
+	case res.Behind:
+		fmt.Fprintf(e.stdout, "nothing to push: origin's %s has commits this checkout does not have, and all of its own (pull to update it)\n", res.Branch)
 	case g.push && g.repo == "":
 		fmt.Fprintf(e.stdout, "nothing to push: origin's %s is up to date\n", res.Branch)
 	case g.repo != "" && !res.Empty():

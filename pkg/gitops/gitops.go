@@ -36,6 +36,9 @@ type Result struct {
 	Commit string `json:"commit"`
 	Branch string `json:"branch"`
 	Pushed bool   `json:"pushed"`
+	// Behind says that nothing was pushed because the remote branch has
+	// commits the checkout lacks, and already holds all of its own.
+	Behind bool `json:"behind"`
 }
 
 // Empty reports whether nothing was committed.

@@ -271,3 +271,53 @@ func TestCheckoutPush(t *testing.T) {
 		t.Errorf("the local commit is gone: %s commits", got)
 	}
 }
+
+// A checkout that is only behind origin's branch, with nothing to commit,
+// has nothing to push: exit 0, and a note that it is behind. Behind with a
+// commit of its own not pushed, it is exit 3 (pull first).
+func TestCheckoutPushBehind(t *testing.T) {
+	s := newSandbox(t)
+	bare := s.bareRepo(t.TempDir(), "gitops", true)
+	repo := t.TempDir()
+	s.git(repo, "clone", "--quiet", bare, ".")
+	in := example(t, t.TempDir(), "environments.yaml", "")
+	if r := s.apkgen(repo, nil, "build", "-f", in, "--commit", "--push", botID); r.code != 0 {
+		t.Fatalf("first push: %s", r)
+	}
+	other := t.TempDir()
+	s.git(other, "clone", "--quiet", bare, ".")
+	otherCommit := func(name string) {
+		if err := os.WriteFile(filepath.Join(other, name), []byte("x\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s.git(other, "add", ".")
+		s.git(other, "commit", "--quiet", "-m", name)
+		s.git(other, "push", "--quiet", "origin", "main")
+	}
+	otherCommit("OTHER")
+	remote := s.git(bare, "rev-parse", "main")
+
+	r := s.apkgen(repo, nil, "build", "-f", in, "--commit", "--push", botID)
+	if r.code != 0 || !strings.Contains(r.stdout, "nothing to commit") || !strings.Contains(r.stdout, "nothing to push: origin's main has commits this checkout does not have") ||
+		strings.Contains(r.stdout+r.stderr, "stays") {
+		t.Fatalf("push of a checkout only behind: %s", r)
+	}
+	r = s.apkgen(repo, nil, "build", "-f", in, "--commit", "--push", botID, "--format", "json")
+	if res := r.result(t); r.code != 0 || res.Pushed || !res.Behind || res.Commit != "" {
+		t.Fatalf("push of a checkout only behind, json: %+v\n%s", res, r)
+	}
+	if got := s.git(bare, "rev-parse", "main"); got != remote {
+		t.Errorf("the remote main moved to %s", got)
+	}
+
+	// A commit of the checkout's own, not pushed, and the remote moves on.
+	example(t, filepath.Dir(in), "environments.yaml", "v2")
+	if r := s.apkgen(repo, nil, "build", "-f", in, "--commit", botID); r.code != 0 {
+		t.Fatalf("commit: %s", r)
+	}
+	otherCommit("OTHER2")
+	r = s.apkgen(repo, nil, "build", "-f", in, "--commit", "--push", botID)
+	if r.code != 3 || !strings.Contains(r.stderr, "pull") {
+		t.Fatalf("push of a checkout behind and ahead: %s", r)
+	}
+}

@@ -346,8 +346,9 @@ func (c *Checkout) PushTarget(branch string) (*PushTarget, error) {
 
 // Push pushes the branch HEAD was on to t. It never forces: when the remote
 // branch has commits this checkout lacks, it says so, and the local commit
-// stays. res records the push (Pushed is false when the remote branch
-// already was the local one).
+// stays; when it also holds every local commit (the checkout is only
+// behind), there is nothing to push and res says Behind. res records the
+// push (Pushed is false when the remote branch already was the local one).
 func (c *Checkout) Push(ctx context.Context, res *Result, t *PushTarget) error {
 	local, dst, remote, auth, rawURL := t.local, t.dst, t.remote, t.auth, t.remote.Config().URLs[0]
 	branch := dst.Short()
@@ -365,9 +366,18 @@ func (c *Checkout) Push(ctx context.Context, res *Result, t *PushTarget) error {
 		Progress:   &progress,
 	})
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-		kept := fmt.Sprintf(" (the local commit %s stays)", ours.Hash().String()[:12])
+		kept := ""
+		if !res.Empty() {
+			kept = fmt.Sprintf(" (the local commit %s stays)", res.Commit[:12])
+		}
 		now, lerr := remoteHash(ctx, remote, auth, dst)
 		if lerr == nil && !now.IsZero() && now != ours.Hash() && !isAncestor(c.repo, now, ours.Hash()) {
+			// A commit made now is not on the remote; otherwise the
+			// remote may hold the local branch already.
+			if res.Empty() && c.remoteHolds(ctx, t, now, ours.Hash()) {
+				res.Branch, res.Behind = branch, true
+				return nil
+			}
 			return &Error{msg: fmt.Sprintf("pushing %s to %s: the remote branch has commits this checkout does not have; "+
 				"pull, then run apkgen build --commit --push again%s", branch, shown, kept), err: err}
 		}
@@ -379,6 +389,23 @@ func (c *Checkout) Push(ctx context.Context, res *Result, t *PushTarget) error {
 	return nil
 }
 
+// remoteHolds fetches t's branch, whose head is tip, into
+// refs/remotes/origin/<branch> as git fetch does, and reports whether
+// commit is in its history.
+func (c *Checkout) remoteHolds(ctx context.Context, t *PushTarget, tip, commit plumbing.Hash) bool {
+	tracking := plumbing.NewRemoteReferenceName(t.remote.Config().Name, t.dst.Short())
+	err := t.remote.FetchContext(ctx, &git.FetchOptions{
+		RefSpecs: []config.RefSpec{config.RefSpec("+" + t.dst + ":" + tracking)},
+		Auth:     t.auth,
+		Tags:     git.NoTags,
+	})
+	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
+		return false
+	}
+	return isAncestor(c.repo, commit, tip)
+}
+
+// isAncestor reports whether old is in new's history.
 func isAncestor(repo *git.Repository, old, new plumbing.Hash) bool {
 	a, err := object.GetCommit(repo.Storer, old)
 	if err != nil {
