@@ -34,6 +34,8 @@ type Result struct {
 	Removed             []string `json:"removed"`
 	// Commit is the new commit's hash, empty when there was nothing to commit.
 	Commit string `json:"commit"`
+	// Branch is the branch committed on; once pushed (Checkout.Push), the
+	// remote branch pushed to, which --branch may name differently.
 	Branch string `json:"branch"`
 	Pushed bool   `json:"pushed"`
 	// Behind says that nothing was pushed because the remote branch has

@@ -321,3 +321,25 @@ func TestCheckoutPushBehind(t *testing.T) {
 		t.Fatalf("push of a checkout behind and ahead: %s", r)
 	}
 }
+
+// --push --branch B from another branch: the commit is on the branch
+// checked out, the push goes to origin's B, and the report says so.
+func TestCheckoutPushToOtherBranch(t *testing.T) {
+	s := newSandbox(t)
+	bare := s.bareRepo(t.TempDir(), "gitops", true)
+	repo := t.TempDir()
+	s.git(repo, "clone", "--quiet", bare, ".")
+	s.git(repo, "checkout", "--quiet", "-b", "feat")
+	in := example(t, t.TempDir(), "environments.yaml", "")
+	r := s.apkgen(repo, nil, "build", "-f", in, "--commit", "--push", "--branch", "review/x", botID)
+	head := s.git(repo, "rev-parse", "HEAD")
+	if r.code != 0 || !strings.Contains(r.stdout, "committed "+head[:12]+" on feat of ") || !strings.Contains(r.stdout, "pushed feat to origin's review/x") {
+		t.Fatalf("--push --branch review/x on feat: %s", r)
+	}
+	if got := s.git(bare, "rev-parse", "review/x"); got != head {
+		t.Errorf("origin's review/x is %s, want %s", got, head)
+	}
+	if got := s.git(repo, "branch", "--list", "review/x"); got != "" {
+		t.Errorf("a local review/x: %s", got)
+	}
+}
