@@ -343,3 +343,62 @@ func TestCheckoutPushToOtherBranch(t *testing.T) {
 		t.Errorf("a local review/x: %s", got)
 	}
 }
+
+// The push goes where git would push: origin's pushurl when it has one,
+// and a relative path is one from the working tree's root, also when
+// apkgen runs in a subfolder. Messages name the URL pushed to.
+func TestCheckoutPushURL(t *testing.T) {
+	s := newSandbox(t)
+	in := example(t, t.TempDir(), "environments.yaml", "")
+
+	t.Run("pushurl", func(t *testing.T) {
+		root := t.TempDir()
+		fetch := s.bareRepo(root, "fetch", true)
+		push := s.bareRepo(root, "push", true)
+		if err := os.WriteFile(filepath.Join(push, "hooks", "pre-receive"), []byte("#!/bin/sh\necho frozen >&2\nexit 1\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		repo := t.TempDir()
+		s.git(repo, "clone", "--quiet", fetch, ".")
+		s.git(repo, "remote", "set-url", "--push", "origin", push)
+		r := s.apkgen(repo, nil, "build", "-f", in, "--commit", "--push", botID)
+		if r.code != 3 || !strings.Contains(r.stderr, "pushing main to "+push+":") || strings.Contains(r.stderr, fetch) || !strings.Contains(r.stderr, "remote: frozen") {
+			t.Fatalf("push to a pushurl whose hook rejects: %s", r)
+		}
+		if got := s.git(fetch, "rev-list", "--count", "main"); got != "1" {
+			t.Errorf("the fetch URL got the push: %s commits", got)
+		}
+	})
+
+	t.Run("relative path from a subfolder", func(t *testing.T) {
+		root := t.TempDir()
+		bare := s.bareRepo(root, "gitops", true)
+		repo := filepath.Join(root, "work")
+		s.git(root, "clone", "--quiet", bare, repo)
+		s.git(repo, "remote", "set-url", "origin", "../gitops.git")
+		sub := filepath.Join(repo, "sub")
+		if err := os.Mkdir(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		r := s.apkgen(sub, nil, "build", "-f", in, "-o", repo, "--commit", "--push", botID)
+		if r.code != 0 {
+			t.Fatalf("push to ../gitops.git from a subfolder: %s", r)
+		}
+		if got, want := s.git(bare, "rev-parse", "main"), s.git(repo, "rev-parse", "HEAD"); got != want {
+			t.Errorf("the remote main is %s, want %s", got, want)
+		}
+	})
+
+	t.Run("several push URLs", func(t *testing.T) {
+		root := t.TempDir()
+		a, b := s.bareRepo(root, "a", true), s.bareRepo(root, "b", true)
+		repo := t.TempDir()
+		s.git(repo, "clone", "--quiet", a, ".")
+		s.git(repo, "remote", "set-url", "--add", "--push", "origin", a)
+		s.git(repo, "remote", "set-url", "--add", "--push", "origin", b)
+		r := s.apkgen(repo, nil, "build", "-f", in, "--commit", "--push", botID)
+		if r.code != 2 || !strings.Contains(r.stderr, "push URLs") {
+			t.Fatalf("several push URLs: %s", r)
+		}
+	})
+}

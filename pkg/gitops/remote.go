@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -307,9 +308,11 @@ func checkBranch(flag, name string) error {
 // PushTarget is where a push goes, checked before anything is committed.
 type PushTarget struct {
 	local, dst plumbing.ReferenceName
-	remote     *git.Remote
-	auth       transport.AuthMethod
-	sec        secrets
+	// remote is origin with the one URL pushed to, which the push, the
+	// look at the remote's branch after a failure, and messages all use.
+	remote *git.Remote
+	auth   transport.AuthMethod
+	sec    secrets
 }
 
 // PushTarget checks what a push needs (a branch checked out, a valid
@@ -334,14 +337,44 @@ func (c *Checkout) PushTarget(branch string) (*PushTarget, error) {
 		return nil, err
 	}
 	t.dst = plumbing.NewBranchReferenceName(branch)
-	t.remote, err = c.repo.Remote(remoteName)
-	if err != nil || len(t.remote.Config().URLs) == 0 {
+	origin, err := c.repo.Remote(remoteName)
+	if err != nil || len(origin.Config().URLs) == 0 {
 		return nil, inputErrorf("--push: the repository has no remote %q", remoteName)
 	}
-	if t.auth, t.sec, err = Auth(t.remote.Config().URLs[0], c.o.Env); err != nil {
+	url, err := c.pushURL(origin.Config())
+	if err != nil {
 		return nil, err
 	}
+	if t.auth, t.sec, err = Auth(url, c.o.Env); err != nil {
+		return nil, err
+	}
+	// Fetch keeps origin's refspecs: a push updates origin/<branch>.
+	t.remote = git.NewRemote(c.repo.Storer, &config.RemoteConfig{Name: remoteName, URLs: []string{url}, Fetch: origin.Config().Fetch})
 	return t, nil
+}
+
+// pushURL is where git pushes the remote rc: its pushurl, else its url
+// (go-git's URLs are the url values, then the pushurl values). git pushes
+// to each of several; apkgen, which reports one push, refuses them. A
+// relative path is one from the working tree's root, as git reads it.
+func (c *Checkout) pushURL(rc *config.RemoteConfig) (string, error) {
+	cfg, err := c.repo.Config()
+	if err != nil {
+		return "", c.sec.wrap(err, "reading the git configuration")
+	}
+	urls := rc.URLs
+	if n := len(cfg.Raw.Section("remote").Subsection(rc.Name).Options.GetAll("pushurl")); n > 0 && n <= len(urls) {
+		urls = urls[len(urls)-n:]
+	}
+	if len(urls) > 1 {
+		return "", inputErrorf("--push: remote %q has %d push URLs (%s); apkgen pushes to one: leave one pushurl (or url)",
+			rc.Name, len(urls), Redact(strings.Join(urls, ", ")))
+	}
+	url := urls[0]
+	if ep, err := transport.NewEndpoint(url); err == nil && ep.Protocol == "file" && !strings.Contains(url, "://") && !filepath.IsAbs(url) {
+		url = filepath.Join(c.root, url)
+	}
+	return url, nil
 }
 
 // Push pushes the branch HEAD was on to t. It never forces: when the remote
@@ -350,7 +383,7 @@ func (c *Checkout) PushTarget(branch string) (*PushTarget, error) {
 // behind), there is nothing to push and res says Behind. res records the
 // push (Pushed is false when the remote branch already was the local one).
 func (c *Checkout) Push(ctx context.Context, res *Result, t *PushTarget) error {
-	local, dst, remote, auth, rawURL := t.local, t.dst, t.remote, t.auth, t.remote.Config().URLs[0]
+	local, dst, remote, auth, rawURL := t.local, t.dst, t.remote, t.auth, t.remote.Config().URLs[0] // the push URL
 	branch := dst.Short()
 	sec := append(slices.Clone(c.sec), t.sec...)
 	shown := Redact(rawURL, t.sec...)
@@ -359,7 +392,7 @@ func (c *Checkout) Push(ctx context.Context, res *Result, t *PushTarget) error {
 		return sec.wrap(err, "reading %s", local)
 	}
 	var progress bytes.Buffer
-	err = c.repo.PushContext(ctx, &git.PushOptions{
+	err = remote.PushContext(ctx, &git.PushOptions{
 		RemoteName: remote.Config().Name,
 		RefSpecs:   []config.RefSpec{config.RefSpec(local + ":" + dst)},
 		Auth:       auth,
