@@ -46,13 +46,18 @@ func (c *Checkout) lock(name string) (*lockFile, error) {
 	return &lockFile{path: p, f: f}, nil
 }
 
-// commit replaces the file guarded by what was written to the lock.
+// commit replaces the file guarded by what was written to the lock; if it
+// cannot, the lock is given up and the file stays as it was.
 func (l *lockFile) commit() error {
-	err := l.f.Close()
-	if err == nil {
-		err = os.Rename(l.f.Name(), l.path)
-	}
+	f := l.f
 	l.f = nil
+	err := f.Close()
+	if err == nil {
+		err = os.Rename(f.Name(), l.path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
 	return err
 }
 
@@ -125,12 +130,13 @@ func (c *Checkout) updateRef(target plumbing.ReferenceName, cur *plumbing.Refere
 		return err
 	}
 	line := fmt.Sprintf("%s %s %s <%s> %d %s\t%s\n", hashOf(cur), hash, who.Name, who.Email, when.Unix(), when.Format("-0700"), msg)
-	for _, name := range []plumbing.ReferenceName{target, plumbing.HEAD} {
+	logs := []plumbing.ReferenceName{plumbing.HEAD}
+	if target != plumbing.HEAD {
+		logs = append(logs, target)
+	}
+	for _, name := range logs {
 		if err := c.appendReflog(name, line); err != nil {
 			return err
-		}
-		if target == plumbing.HEAD {
-			break
 		}
 	}
 	return ref.commit()
