@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -475,6 +476,17 @@ func compileFormats(sch cue.Value) (map[string]Format, error) {
 	var fs map[string]Format
 	_ = def.Decode(&fs)
 	var bad diag.List
+	// CUE's error names a format only by its regular expression: two
+	// formats with one would say either's words.
+	byRe := map[string]string{}
+	for _, n := range slices.Sorted(maps.Keys(fs)) {
+		if other, ok := byRe[fs[n].Re]; ok {
+			at := def.LookupPath(cue.MakePath(cue.Str(n), cue.Str("re")))
+			bad.Errorf(fromToken(at.Pos().Filename(), at.Pos()), "#Formats."+n+".re",
+				"the same regular expression as #Formats.%s: an error could not say which format it means; write it another way", other)
+		}
+		byRe[fs[n].Re] = n
+	}
 	for n, f := range fs {
 		re, err := regexp.Compile(f.Re)
 		if err != nil {

@@ -54,6 +54,8 @@ func syntaxErrors(name string, data []byte, err error) diag.List {
 			}
 			msg = "invalid YAML: " + msg
 			switch {
+			case strings.HasSuffix(msg, "mapping values are not allowed in this context") && secondColon(data, pos.Line):
+				msg += " (a value holding ': ' must be quoted)"
 			case strings.HasSuffix(msg, "did not find expected key"), strings.HasSuffix(msg, "mapping values are not allowed in this context"):
 				msg += " (check the indentation)"
 			case strings.HasSuffix(msg, "could not find expected ':'") && missingSpace(data, pos.Line):
@@ -83,6 +85,13 @@ func nbspIndent(name string, data []byte) (diag.Pos, bool) {
 func missingSpace(data []byte, n int) bool {
 	lines := bytes.Split(data, []byte("\n"))
 	return n >= 1 && n <= len(lines) && keyWithoutSpace.Match(lines[n-1])
+}
+
+// secondColon reports whether line n (from 1) has a key and a value that
+// holds ': ' (namespace: apk-dev: x).
+func secondColon(data []byte, n int) bool {
+	lines := bytes.Split(data, []byte("\n"))
+	return n >= 1 && n <= len(lines) && bytes.Count(lines[n-1], []byte(": ")) >= 2
 }
 
 var keyWithoutSpace = regexp.MustCompile(`^\s*(- )?[A-Za-z0-9_.-]+:[^\s/:]`)

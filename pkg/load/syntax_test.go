@@ -28,9 +28,9 @@ func TestYAMLSyntaxErrorPositions(t *testing.T) {
 		name, old, new, want string
 	}{
 		{"value indented under a scalar", "    cluster: nonprod", "      cluster: nonprod",
-			"envs.yaml:8:14: invalid YAML: mapping values are not allowed in this context"},
+			"envs.yaml:8:14: invalid YAML: mapping values are not allowed in this context (check the indentation)"},
 		{"second colon", "    namespace: apk-dev", "    namespace: apk-dev: x",
-			"envs.yaml:9:23: invalid YAML: mapping values are not allowed in this context"},
+			"envs.yaml:9:23: invalid YAML: mapping values are not allowed in this context (a value holding ': ' must be quoted)"},
 		{"double quote never closed", "    namespace: apk-dev", `    namespace: "apk-dev`,
 			"envs.yaml:9:16: invalid YAML: found unexpected end of stream (this quote is never closed)"},
 		{"single quote never closed", "    namespace: apk-dev", `    namespace: 'apk-dev`,
@@ -50,7 +50,7 @@ func TestYAMLSyntaxErrorPositions(t *testing.T) {
 		{"key indented less", "  nonprod: {}", "  nonprod: {}\n bad: 1",
 			"envs.yaml:5:2: invalid YAML: did not find expected key (check the indentation)"},
 		{"key indented more", "    namespace: apk-dev", "    namespace: apk-dev\n     bad: 1",
-			"envs.yaml:10:9: invalid YAML: mapping values are not allowed in this context"},
+			"envs.yaml:10:9: invalid YAML: mapping values are not allowed in this context (check the indentation)"},
 		{"list item in a mapping", "    namespace: apk-dev", "    namespace: apk-dev\n    - x",
 			"envs.yaml:10:5: invalid YAML: did not find expected key (check the indentation)"},
 		{"unknown anchor", "    namespace: apk-dev", "    namespace: *nope",
