@@ -169,6 +169,9 @@ func Build(ctx *cue.Context, extra ...Source) (cue.Value, error) {
 		if f.PackageName() != "apkgen" {
 			return cue.Value{}, cueerrors.Newf(packagePos(s, f), "a policy file must start with `package apkgen`")
 		}
+		if i >= ownCount {
+			openEnvironmentStructs(f)
+		}
 		if err := inst.AddSyntax(f); err != nil {
 			return cue.Value{}, err
 		}

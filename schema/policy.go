@@ -168,3 +168,55 @@ func (e *pathError) InputPositions() []token.Pos { return nil }
 func (e *pathError) Error() string               { return e.msg }
 func (e *pathError) Path() []string              { return e.path }
 func (e *pathError) Msg() (string, []any)        { return "%s", []any{e.msg} }
+
+// openEnvironmentStructs opens the structs a policy writes inside an
+// environment under #File (#File: environments: [string]: hostnames:
+// gateway: ...). #File leaves an environment open for its pattern to
+// check, so such a struct would be the only declaration of its field in
+// #File, and closed, as a struct in a definition is: hostnames would then
+// allow only gateway. Opened, it constrains what it names; the pattern
+// still refuses unknown fields, and CheckPolicies a misspelt rule.
+func openEnvironmentStructs(f *ast.File) {
+	for _, d := range f.Decls {
+		if name, _, ok := topLabel(d); ok && name == "#File" {
+			eachField(d.(*ast.Field).Value, func(envs *ast.Field) {
+				if label, _, _ := ast.LabelName(envs.Label); label == "environments" {
+					eachField(envs.Value, func(env *ast.Field) {
+						eachField(env.Value, func(field *ast.Field) { openStructs(field.Value) })
+					})
+				}
+			})
+		}
+	}
+}
+
+// eachField calls fn for each field of the struct x (and of each side of
+// an &).
+func eachField(x ast.Expr, fn func(*ast.Field)) {
+	switch x := x.(type) {
+	case *ast.BinaryExpr:
+		if x.Op == token.AND {
+			eachField(x.X, fn)
+			eachField(x.Y, fn)
+		}
+	case *ast.StructLit:
+		for _, elt := range x.Elts {
+			if field, ok := elt.(*ast.Field); ok {
+				fn(field)
+			}
+		}
+	}
+}
+
+// openStructs adds ... to every struct literal of x, nested ones too.
+func openStructs(x ast.Expr) {
+	ast.Walk(x, func(n ast.Node) bool {
+		if s, ok := n.(*ast.StructLit); ok && !slices.ContainsFunc(s.Elts, func(d ast.Decl) bool {
+			_, open := d.(*ast.Ellipsis)
+			return open
+		}) {
+			s.Elts = append(s.Elts, &ast.Ellipsis{})
+		}
+		return true
+	}, nil)
+}
