@@ -183,6 +183,11 @@ func mergeSchemas(a, b map[string]any) map[string]any {
 			}
 			sort.Slice(req, func(i, j int) bool { return req[i].(string) < req[j].(string) })
 			out[k] = req
+		case "type":
+			// Both hold: an integer is the narrower of integer and number.
+			if v == "integer" || out[k] == nil {
+				out[k] = v
+			}
 		case "additionalProperties":
 			if v == false || out[k] == false {
 				out[k] = false

@@ -54,6 +54,12 @@ func TestJSONSchema(t *testing.T) {
 		"uppercase hostname":      {"gateway: dev.gw.example.com", "gateway: Dev.gw.example.com"},
 		"values of no release":    {"    values:\n      apk:\n", "    values:\n      akp:\n"},
 		"values not an object":    {"    values:\n      apk:\n        wso2:", "    values:\n      apk: 3\n      apim:\n        wso2:"},
+		// Fields with a default keep their format.
+		"absolute gitops path":  {"  path: deploy\n", "  path: /srv/deploy\n"},
+		"revision with a space": {"  revision: main\n", "  revision: main branch\n"},
+		"interval in words":     {"  revision: main\n", "  revision: main\n  interval: 10 minutes\n"},
+		"gateway environment":   {"      gatewayEnvironment: Default_APK\n", "      gatewayEnvironment: Default APK\n"},
+		"port out of range":     {"      gatewayEnvironment: Default_APK\n", "      gatewayEnvironment: Default_APK\n      port: 70000\n"},
 	}
 	for name, edit := range bad {
 		if !strings.Contains(base, edit[0]) {
