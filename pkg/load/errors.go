@@ -304,6 +304,11 @@ func (r *reporter) unknown(diags *diag.List, path, allowed []string, listed stri
 	msg := fmt.Sprintf("unknown field %q", last(path))
 	meant = suggest.Closest(last(path), allowed)
 	switch {
+	case len(path) == 3 && path[0] == "environments" &&
+		r.doc.LookupPath(selectors(append(slices.Clone(path), "pattern"))).Exists():
+		// An environment indented under the one before it.
+		meant = ""
+		msg += fmt.Sprintf("; it has a pattern: if it is an environment, indent it as far as %q", path[1])
 	case meant != "":
 		msg += fmt.Sprintf("; did you mean %q?", meant)
 	case len(allowed) > 0:
