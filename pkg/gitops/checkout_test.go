@@ -300,6 +300,25 @@ func TestCommitRefusedBeforeWriting(t *testing.T) {
 				t.Fatal("the merge did not conflict")
 			}
 		}, []string{"--commit"}, "unresolved conflicts"},
+		{"merge with its conflicts resolved", func(t *testing.T, repo string) {
+			s.git(repo, "checkout", "--quiet", "-b", "other")
+			if err := os.WriteFile(filepath.Join(repo, "f"), []byte("b\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s.git(repo, "commit", "--quiet", "-am", "other")
+			s.git(repo, "checkout", "--quiet", "main")
+			if err := os.WriteFile(filepath.Join(repo, "f"), []byte("c\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s.git(repo, "commit", "--quiet", "-am", "main")
+			if _, err := s.gitErr(repo, "merge", "--quiet", "other"); err == nil {
+				t.Fatal("the merge did not conflict")
+			}
+			if err := os.WriteFile(filepath.Join(repo, "f"), []byte("bc\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s.git(repo, "add", "f")
+		}, []string{"--commit"}, "a merge is in progress (MERGE_HEAD)"},
 		{"owned folder a link out of the repository", func(t *testing.T, repo string) {
 			if err := os.Symlink(outside, filepath.Join(repo, "deploy")); err != nil {
 				t.Fatal(err)

@@ -204,6 +204,9 @@ func Open(dir string, o Options) (*Checkout, error) {
 	if err := noConflicts(idx); err != nil {
 		return nil, err
 	}
+	if err := noOperation(repo.Storer.(*filesystem.Storage).Filesystem().Root()); err != nil {
+		return nil, err
+	}
 	return &Checkout{repo: repo, root: realPath(wt.Filesystem.Root()), s: s, o: o}, nil
 }
 
@@ -212,6 +215,29 @@ func noConflicts(idx *index.Index) error {
 	for _, e := range idx.Entries {
 		if e.Stage != 0 { // (go-git's index.Merged is 1, not the 0 a merged entry has)
 			return inputErrorf("--commit: the index has unresolved conflicts (%s); resolve them first", e.Name)
+		}
+	}
+	return nil
+}
+
+// operations are the files git keeps, in a working tree's own git folder,
+// while a merge, a cherry-pick, a revert or a rebase waits for the user.
+var operations = []struct{ file, what string }{
+	{"MERGE_HEAD", "a merge"},
+	{"CHERRY_PICK_HEAD", "a cherry-pick"},
+	{"REVERT_HEAD", "a revert"},
+	{"rebase-merge", "a rebase"},
+	{"rebase-apply", "a rebase"},
+}
+
+// noOperation refuses a checkout in the middle of a merge (its conflicts
+// resolved or not), cherry-pick, revert or rebase: a commit of apkgen's
+// there would not be the commit git is waiting to make, and git would
+// take it into its own.
+func noOperation(gitDir string) error {
+	for _, op := range operations {
+		if _, err := os.Lstat(filepath.Join(gitDir, op.file)); err == nil {
+			return inputErrorf("--commit: %s is in progress (%s); finish or abort it with git first", op.what, op.file)
 		}
 	}
 	return nil
