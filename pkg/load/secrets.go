@@ -165,15 +165,19 @@ func credentialIn(s string) string {
 		return "this URL carries a token"
 	case strings.Contains(s, "eyJ") && jwt.MatchString(s):
 		return "this looks like a JSON Web Token"
-	case authHeader.MatchString(s):
+	case len(s) > 6 && strings.ContainsAny(s[:1], "bB \t") && authHeader.MatchString(s):
 		return "this looks like an HTTP Authorization header with its credentials"
 	}
-	for _, m := range assigned.FindAllStringSubmatch(s, -1) {
-		if assignedCredential(m[1], strings.Trim(m[2], `"'`)) {
-			return fmt.Sprintf("%q is given a value in this string, which looks like a credential", m[1])
+	// The regular expressions below run only where they can match: every
+	// string of the file comes here.
+	if strings.Contains(s, "=") {
+		for _, m := range assigned.FindAllStringSubmatch(s, -1) {
+			if assignedCredential(m[1], strings.Trim(m[2], `"'`)) {
+				return fmt.Sprintf("%q is given a value in this string, which looks like a credential", m[1])
+			}
 		}
 	}
-	if strings.Contains(s, `"`) {
+	if strings.Contains(s, `":`) || strings.Contains(s, `" :`) {
 		for _, m := range jsonAssigned.FindAllStringSubmatch(s, -1) {
 			if normalKey(m[1]) == "auth" && len(m[2]) >= 8 || assignedCredential(m[1], m[2]) {
 				return fmt.Sprintf("%q is given a value in this string, which looks like a credential", m[1])
