@@ -76,7 +76,7 @@ func WriteText(w io.Writer, r *Report, color bool) error {
 			if f.Explained {
 				continue
 			}
-			b.WriteString(paint(color, statusColor(f.Status), prefix+f.Path+": file "+string(f.Status)) + "\n")
+			b.WriteString(paint(color, statusColor(f.Status), prefix+f.Path+": file "+string(f.Status)+f.Note()) + "\n")
 		}
 		for _, o := range g.Objects {
 			head := prefix + o.Title() + ": "
@@ -172,7 +172,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		var files []string
 		for _, f := range g.Files {
 			if !f.Explained {
-				files = append(files, fmt.Sprintf("- %s %s\n", f.Status, mdCode(f.Path)))
+				files = append(files, fmt.Sprintf("- %s %s%s\n", f.Status, mdCode(f.Path), f.Note()))
 			}
 		}
 		if len(files) > 0 {

@@ -23,6 +23,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/apkgen/apkgen/pkg/manifest"
 	"github.com/apkgen/apkgen/pkg/tree"
 )
 
@@ -71,6 +72,18 @@ type File struct {
 	// changes (each naming its file); text and Markdown reports then do not
 	// list it again.
 	Explained bool `json:"explained"`
+	// Foreign is true for a removed file apkgen did not write (it lacks
+	// apkgen's header): someone put it in the owned folder, and a build
+	// removes it. Its objects are not listed as apkgen's.
+	Foreign bool `json:"foreign,omitempty"`
+}
+
+// Note is what reports add to a file's status: "" or why it changes.
+func (f File) Note() string {
+	if f.Foreign {
+		return " (not written by apkgen; a build removes it)"
+	}
+	return ""
 }
 
 // Object is a Kubernetes object that was added, removed or modified.
@@ -148,7 +161,11 @@ func Compare(old, new map[string][]byte, root string, group GroupFunc) *Report {
 			groups[[2]string{kind, name}] = g
 			r.Groups = append(r.Groups, g)
 		}
-		g.Files = append(g.Files, File{Path: show(root, p), Status: st})
+		foreign := st == Removed && !manifest.IsGenerated(old[p])
+		g.Files = append(g.Files, File{Path: show(root, p), Status: st, Foreign: foreign})
+		if foreign {
+			continue // its objects were never apkgen's
+		}
 		changed[g] = append(changed[g], p)
 	}
 	for g, paths := range changed {

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/apkgen/apkgen/pkg/manifest"
 )
 
 // scope groups paths the way apkgen's Flux layout does, enough for tests.
@@ -144,7 +146,7 @@ func dump(v any) string {
 // environment, cluster, shared.
 func TestObjectsMatchedByKindAndName(t *testing.T) {
 	cm := func(name, v string) string {
-		return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\ndata:\n  k: " + v + "\n"
+		return manifest.Header + "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\ndata:\n  k: " + v + "\n"
 	}
 	old := files(
 		"apps/dev/a.yaml", cm("one", "1"),
@@ -312,5 +314,20 @@ func TestValue(t *testing.T) {
 	}
 	if got := Value(map[string]any{"b": []any{1, "x"}, "a": map[string]any{}}); got != `{a: {}, b: [1, x]}` {
 		t.Errorf("flow map: %s", got)
+	}
+}
+
+// TestForeignFileRemoved: a file someone put in the owned folder (without
+// apkgen's header) is shown as a file a build removes, not as objects of
+// apkgen's removed.
+func TestForeignFileRemoved(t *testing.T) {
+	mine := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mine\n"
+	r := Compare(files("apps/dev/mine.yaml", mine), files(), "deploy", scope)
+	var out bytes.Buffer
+	WriteText(&out, r, false)
+	want := "dev: deploy/apps/dev/mine.yaml: file removed (not written by apkgen; a build removes it)\n" +
+		"deploy: 0 added, 0 modified, 1 removed (dev)\n"
+	if out.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
