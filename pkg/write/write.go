@@ -199,8 +199,13 @@ func ReadOwned(dir string) (map[string][]byte, error) {
 	}
 	err = walkFiles(dir, shown, func(rel, p string, d fs.DirEntry) error {
 		if d.Type()&fs.ModeSymlink != 0 {
-			if st, err := os.Stat(p); err == nil && st.IsDir() {
+			st, err := os.Stat(p)
+			if err == nil && st.IsDir() {
 				return &FolderLinkError{Link: filepath.Join(shown, filepath.FromSlash(rel)), Dir: shown}
+			}
+			if errors.Is(err, fs.ErrNotExist) {
+				files[rel] = nil // a link to nothing: a file of no content, which a build removes
+				return nil
 			}
 		}
 		b, err := os.ReadFile(p)
