@@ -336,6 +336,7 @@ func Replace(dir string, old map[string][]byte, t tree.Tree) (Change, error) {
 		return Change{}, removeCreated(err, created)
 	}
 	next, prev := staging(dir, newKind, suffix), staging(dir, oldKind, suffix)
+	keepMode(dir, next)
 	if err := writeAll(next, t, dir, old); err != nil {
 		os.RemoveAll(next)
 		return Change{}, removeCreated(stagingError(err, shown), created)
@@ -406,7 +407,7 @@ func mkdirParents(dir string) (string, error) {
 		}
 		top = d
 	}
-	return top, os.MkdirAll(dir, 0o755)
+	return top, os.MkdirAll(dir, 0o777)
 }
 
 // removeCreated removes the folders a failed write created and returns err.
@@ -415,6 +416,19 @@ func removeCreated(err error, created string) error {
 		os.RemoveAll(created)
 	}
 	return err
+}
+
+// keepMode makes the new tree's folder next with the mode of the folder
+// it replaces, dir (group write, setgid: a checkout shared by a group
+// relies on them; the folders made under it inherit the group). When dir
+// does not exist yet, or the mode cannot be set, writeAll makes next as
+// the umask says.
+func keepMode(dir, next string) {
+	st, err := os.Stat(dir)
+	if err != nil || os.Mkdir(next, 0o700) != nil {
+		return
+	}
+	_ = os.Chmod(next, st.Mode()&(fs.ModePerm|fs.ModeSetgid|fs.ModeSticky))
 }
 
 // writeAll writes t under root. A file that the tree being replaced (from,
@@ -429,7 +443,7 @@ func writeAll(root string, t tree.Tree, from string, old map[string][]byte) erro
 		dirs[filepath.Dir(filepath.Join(root, filepath.FromSlash(p)))] = true
 	}
 	for _, d := range slices.Sorted(maps.Keys(dirs)) {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+		if err := os.MkdirAll(d, 0o777); err != nil { // the umask decides, as for any tool
 			return err
 		}
 	}
@@ -439,7 +453,7 @@ func writeAll(root string, t tree.Tree, from string, old map[string][]byte) erro
 		if was, ok := old[paths[i]]; ok && bytes.Equal(was, b) && reuse(from, root, rel, b) {
 			return
 		}
-		errs[i] = os.WriteFile(filepath.Join(root, rel), b, 0o644)
+		errs[i] = os.WriteFile(filepath.Join(root, rel), b, 0o666)
 	})
 	for _, err := range errs {
 		if err != nil {
@@ -527,7 +541,7 @@ func preservedDirs(root string) ([]string, error) {
 // tree to, making its parents there.
 func move(from, to, rel string) error {
 	dst := filepath.Join(to, rel)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o777); err != nil {
 		return err
 	}
 	return rename(filepath.Join(from, rel), dst)

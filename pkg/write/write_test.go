@@ -892,3 +892,35 @@ func TestCRLFCheckoutIsNoChange(t *testing.T) {
 		t.Errorf("change = %+v, want only mine.yaml removed", c)
 	}
 }
+
+// TestTreeKeepsFolderMode: a build replaces the owned folder with one of
+// the same mode (group write and setgid, which a checkout shared by a
+// group relies on); its files and folders are made as the umask says.
+func TestTreeKeepsFolderMode(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	mustTree(t, dir, newTree("apps/dev/a.yaml", "a\n"))
+	if err := os.Chmod(dir, 0o775|fs.ModeSetgid); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustTree(t, dir, newTree("apps/dev/a.yaml", "a2\n"))
+	got, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Mode() != want.Mode() {
+		t.Errorf("folder mode %v after a build, was %v", got.Mode(), want.Mode())
+	}
+	umask := syscall.Umask(0)
+	syscall.Umask(umask)
+	st, err := os.Stat(filepath.Join(dir, "apps/dev/a.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := st.Mode().Perm(); perm != 0o666&^fs.FileMode(umask) {
+		t.Errorf("file mode %v, want %v (umask %o)", perm, 0o666&^fs.FileMode(umask), umask)
+	}
+}
