@@ -216,9 +216,9 @@ func (s *Source) fromCacheOrPull(c plan.Chart) (*Chart, error) {
 		return nil, fmt.Errorf("%s holds chart %s %s, not %s %s", from, m.Name, m.Version, c.Name, c.Version)
 	}
 	if s.CacheDir != "" {
-		if err := s.store(c, b, digest); err != nil {
-			return nil, fmt.Errorf("caching: %w", err)
-		}
+		// A cache that cannot be written means no cache, not an error
+		// (docs/reference.md §7.1): the chart is pulled again next time.
+		_ = s.store(c, b, digest)
 	}
 	return ch, nil
 }

@@ -75,6 +75,23 @@ func TestHTTPRepoAndCache(t *testing.T) {
 	}
 }
 
+// TestUnwritableCacheIsNoCache: a cache folder that cannot be made (a
+// file is in its way) means no cache, not an error.
+func TestUnwritableCacheIsNoCache(t *testing.T) {
+	url, _ := charttest.HTTPRepo(t, charttest.ChartDir(t))
+	file := filepath.Join(t.TempDir(), "afile")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := (&Source{CacheDir: filepath.Join(file, "cache")}).Get(apk(url))
+	if err != nil {
+		t.Fatalf("with a cache that cannot be written: %v", err)
+	}
+	if ch, err := c.Load(); err != nil || ch.Metadata.Name != "apk-helm" {
+		t.Fatalf("load: %v", err)
+	}
+}
+
 // TestHTTPDigestMismatch refuses an archive that is not what the index says.
 func TestHTTPDigestMismatch(t *testing.T) {
 	url, served := charttest.HTTPRepo(t, charttest.ChartDir(t))
