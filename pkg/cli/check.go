@@ -3,8 +3,11 @@ package cli
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/apkgen/apkgen/pkg/apkgen"
+	"github.com/apkgen/apkgen/pkg/generate"
 	"github.com/apkgen/apkgen/pkg/review"
 )
 
@@ -26,7 +29,16 @@ func runCheck(e *env, lo *loadOptions, opts apkgen.BuildOptions, color bool) int
 	for _, en := range entries {
 		fmt.Fprintf(e.stdout, "  %-9s  %s/%s\n", en.Kind, res.Root, en.Path)
 	}
-	fmt.Fprintf(e.stdout, "Run \"apkgen build\" to update it.")
+	if opts.Render == nil && slices.ContainsFunc(d.Stale, func(p string) bool {
+		return strings.HasPrefix(p, generate.RenderedDir+"/")
+	}) {
+		// A plain build would remove the rendered releases a build
+		// --render wrote: that is not the fix wanted.
+		fmt.Fprintf(e.stdout, "The folder holds rendered releases (%s/): check it with \"apkgen build --check --render\", "+
+			"and update it with \"apkgen build --render\" (a build without --render removes them).", generate.RenderedDir)
+	} else {
+		fmt.Fprintf(e.stdout, "Run \"apkgen build\" to update it.")
+	}
 	if len(d.Untracked) > 0 {
 		fmt.Fprintf(e.stdout, " It removes untracked files: apkgen owns every file in %s/ but clusters/*/flux-system,"+
 			" so keep yours outside it.", res.Root)

@@ -169,6 +169,13 @@ func TestBuildRender(t *testing.T) {
 
 	code, out, errs = run("build", "-f", f, "-o", root, "--render", "--chart-dir", charts)
 	expect(t, code, out, errs, ExitOK, "up to date")
+	// A check says so with --render; without, it says how to check and
+	// update a folder of rendered releases, not to run a build that
+	// removes them.
+	code, out, errs = run("build", "-f", f, "-o", root, "--check", "--render", "--chart-dir", charts)
+	expect(t, code, out, errs, ExitOK, "up to date")
+	code, out, errs = run("build", "-f", f, "-o", root, "--check")
+	expect(t, code, out, errs, ExitDifferences, `check it with "apkgen build --check --render"`)
 
 	// --env dev re-renders dev; test's rendered files are kept from disk.
 	code, out, errs = run("build", "-f", f, "-o", root, "--env", "dev")
