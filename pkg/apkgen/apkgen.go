@@ -184,7 +184,7 @@ func target(o BuildOptions, build bool) (c *Compiled, dir string, t tree.Tree, o
 	}
 	t = c.Tree
 	if o.Render != nil {
-		if t, err = withRendered(c, *o.Render); err != nil {
+		if t, err = withRendered(c, *o.Render, selected); err != nil {
 			return nil, "", nil, nil, err
 		}
 	}
@@ -295,11 +295,24 @@ func onlyEnvs(next tree.Tree, old map[string][]byte, selected map[string]bool) t
 	return t
 }
 
-// withRendered adds the rendered releases to the compiled tree. Every
-// release is rendered, also with --env: the files of the others are then
-// taken from disk like the rest of their environment.
-func withRendered(c *Compiled, o RenderOptions) (tree.Tree, error) {
-	rels, err := Hydrate(c.Plan, o)
+// withRendered adds the rendered releases to the compiled tree. With
+// --env (selected), the releases of the clusters of the selected
+// environments are rendered, theirs and their neighbours' (where a kind is
+// cluster-scoped is learnt from all the CRDs a cluster's releases render),
+// and the files of the others are then taken from disk like the rest of
+// their environment: an environment elsewhere whose chart cannot be had
+// does not stop the build.
+func withRendered(c *Compiled, o RenderOptions, selected map[string]bool) (tree.Tree, error) {
+	var clusters map[string]bool
+	if selected != nil {
+		clusters = map[string]bool{}
+		for _, e := range c.Plan.Environments {
+			if selected[e.Name] {
+				clusters[e.Cluster] = true
+			}
+		}
+	}
+	rels, err := hydrate(c.Plan, o, clusters)
 	if err != nil {
 		return nil, err
 	}

@@ -41,12 +41,21 @@ func (o RenderOptions) source() (*charts.Source, error) {
 // order. A chart that cannot be had is a *charts.FetchError, a release that
 // does not render a *render.Error.
 func Hydrate(p *plan.Plan, o RenderOptions) ([]*prove.Release, error) {
+	return hydrate(p, o, nil)
+}
+
+// hydrate is Hydrate of the environments on the clusters given, or of all
+// when clusters is nil.
+func hydrate(p *plan.Plan, o RenderOptions, clusters map[string]bool) ([]*prove.Release, error) {
 	src, err := o.source()
 	if err != nil {
 		return nil, err
 	}
 	var out []*prove.Release
 	for _, e := range p.Environments {
+		if clusters != nil && !clusters[e.Cluster] {
+			continue
+		}
 		for _, r := range e.Releases {
 			ch, err := src.Get(r.Chart)
 			if err != nil {

@@ -138,6 +138,34 @@ func TestVerifyFailures(t *testing.T) {
 // TestBuildRender writes the rendered objects into the owned tree, one
 // file per object, byte-stable across builds; a build without --render
 // removes them; --env keeps the other environments' rendered files.
+// TestBuildRenderEnvOtherCluster: build --render --env renders the
+// releases of the selected environments' clusters only: an environment on
+// another cluster whose chart cannot be had does not stop it, and its
+// rendered files are kept as they are. A full build --render fails on it.
+func TestBuildRenderEnvOtherCluster(t *testing.T) {
+	f := exampleWith(t, "dp-per-namespace", func(s string) string {
+		s = strings.Replace(s, "clusters:\n", "clusters:\n  other: {}\n", 1)
+		return s + `  far:
+    pattern: dp-per-namespace
+    cluster: other
+    namespace: apk-far
+    hostnames: {gateway: far.gw.example.com, system: far.apk.example.com}
+    charts: {apk: {version: 9.9.9, allowUntestedVersion: true}}
+`
+	})
+	root := t.TempDir()
+	charts := filepath.Dir(charttest.ChartDir(t))
+	code, out, errs := run("build", "-f", f, "-o", root, "--render", "--chart-dir", charts, "--env", "dev")
+	expect(t, code, out, errs, ExitOK, "added")
+	if _, err := os.Stat(filepath.Join(root, "deploy", "rendered", "dev", "apk")); err != nil {
+		t.Errorf("dev was not rendered: %v", err)
+	}
+	code, out, errs = run("build", "-f", f, "-o", root, "--render", "--chart-dir", charts)
+	if code != ExitFailure || !strings.Contains(errs, "environment far") {
+		t.Errorf("a full build --render: exit %d, stderr %q; want exit %d naming far", code, errs, ExitFailure)
+	}
+}
+
 func TestBuildRender(t *testing.T) {
 	f := envFile(t, "", "")
 	root := t.TempDir()
