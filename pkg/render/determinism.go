@@ -31,7 +31,8 @@ import (
 //     keys: a Secret rendered from them must not be applied as it is.
 //
 // Two renders of the same release are so byte-identical, and two releases
-// do not get the same "random" names. A call that only a `tpl` string
+// of a cluster do not get the same "random" names (the seed names no
+// cluster: the same release on two clusters gets the same). A call that only a `tpl` string
 // holds (text from values) is not rewritten.
 type rewrite struct {
 	niladic bool // takes no argument: the replacement stands anywhere
