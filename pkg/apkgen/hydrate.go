@@ -118,15 +118,27 @@ func withNamespace(obj map[string]any, ns string) map[string]any {
 // fileName is <kind>-<name>.yaml, prefixed with the namespace when it is
 // not the release's; the group, then a number, tell apart what still
 // clashes.
+// safeName is a file name made of an object's names, which come from the
+// chart and the values: a separator in them (a value
+// "../../victim") must not make a path out of the owned folder.
+func safeName(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r < ' ' {
+			return '_'
+		}
+		return r
+	}, name)
+}
+
 func fileName(o render.Object, ns, releaseNS string, taken map[string]bool) string {
 	prefix, kind := "", strings.ToLower(o.Kind())
 	if ns != "" && ns != releaseNS {
 		prefix = ns + "-"
 	}
-	base := prefix + kind + "-" + o.Name()
+	base := safeName(prefix + kind + "-" + o.Name())
 	candidates := []string{base}
 	if g := model.Group(o.APIVersion()); g != "" {
-		candidates = append(candidates, prefix+kind+"."+g+"-"+o.Name())
+		candidates = append(candidates, safeName(prefix+kind+"."+g+"-"+o.Name()))
 	}
 	for _, c := range candidates {
 		if !taken[c] {

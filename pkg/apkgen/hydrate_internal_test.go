@@ -1,6 +1,8 @@
 package apkgen
 
 import (
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/apkgen/apkgen/pkg/render"
@@ -25,5 +27,19 @@ func TestFileName(t *testing.T) {
 	}
 	if got := fileName(gw, "apk", "apk", map[string]bool{}); got != "gateway-foo.yaml" {
 		t.Errorf("in the release's namespace: %q", got)
+	}
+}
+
+// TestFileNameStaysInItsFolder: an object's name comes from the chart and
+// the values; one with path separators ("../../victim", set through a
+// value) names a file in its release's folder all the same.
+func TestFileNameStaysInItsFolder(t *testing.T) {
+	sa := render.Object{Obj: map[string]any{
+		"apiVersion": "v1", "kind": "ServiceAccount",
+		"metadata": map[string]any{"name": "../../../../victim", "namespace": `..\..\x`},
+	}}
+	got := fileName(sa, `..\..\x`, "apk", map[string]bool{})
+	if strings.ContainsAny(got, `/\`) || !filepath.IsLocal(got) {
+		t.Errorf("fileName = %q: a path, not a file name", got)
 	}
 }

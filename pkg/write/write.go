@@ -440,6 +440,10 @@ func writeAll(root string, t tree.Tree, from string, old map[string][]byte) erro
 	// creating files is mostly waiting for the filesystem.
 	dirs := map[string]bool{root: true}
 	for _, p := range paths {
+		// What is written stays inside root, whatever made the tree.
+		if !filepath.IsLocal(filepath.FromSlash(p)) {
+			return fmt.Errorf("%s: not a path inside the owned folder", p)
+		}
 		dirs[filepath.Dir(filepath.Join(root, filepath.FromSlash(p)))] = true
 	}
 	for _, d := range slices.Sorted(maps.Keys(dirs)) {

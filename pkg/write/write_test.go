@@ -924,3 +924,16 @@ func TestTreeKeepsFolderMode(t *testing.T) {
 		t.Errorf("file mode %v, want %v (umask %o)", perm, 0o666&^fs.FileMode(umask), umask)
 	}
 }
+
+// TestTreeRefusesPathOutside: a tree path that leads out of the owned
+// folder is an error, and nothing is written there.
+func TestTreeRefusesPathOutside(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "deploy")
+	if _, err := Tree(dir, newTree("apps/dev/a.yaml", "a\n", "apps/../../victim.yaml", "x\n")); err == nil {
+		t.Error("a path out of the folder was written")
+	}
+	if _, err := os.Stat(filepath.Join(root, "victim.yaml")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("victim.yaml: %v", err)
+	}
+}
