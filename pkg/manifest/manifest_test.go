@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"math/big"
+	sigsyaml "sigs.k8s.io/yaml"
 	"strings"
 	"testing"
 )
@@ -27,7 +28,7 @@ kind: ConfigMap
 metadata:
   name: x
 spec:
-  name: n
+  name: "n"
   namespace: ns
   a: true
   z: 1
@@ -71,6 +72,37 @@ func TestMarshalRefuses(t *testing.T) {
 	} {
 		if _, err := Marshal(v); err == nil || !strings.HasPrefix(err.Error(), "manifest: ") {
 			t.Errorf("Marshal(%#v) = %v, want an error", v, err)
+		}
+	}
+}
+
+// TestYAML11ReadersGetStrings: strings YAML 1.1 takes for a bool or a
+// merge key are quoted, so that Helm and kustomize (YAML 1.1 readers, as
+// sigs.k8s.io/yaml is) read them back as the strings they are, as keys and
+// as values, from both writers (a map, and a list yaml.v3 writes).
+func TestYAML11ReadersGetStrings(t *testing.T) {
+	words := []string{"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "<<"}
+	m := map[string]any{}
+	for _, w := range words {
+		m[w] = w
+	}
+	for _, doc := range []any{m, []any{m}} {
+		b, err := Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back any
+		if err := sigsyaml.Unmarshal(b, &back); err != nil {
+			t.Fatalf("%v\n%s", err, b)
+		}
+		if l, ok := back.([]any); ok {
+			back = l[0]
+		}
+		got, _ := back.(map[string]any)
+		for _, w := range words {
+			if got[w] != w {
+				t.Errorf("%q read back as %v (%T)\n%s", w, got[w], got[w], b)
+			}
 		}
 	}
 }
