@@ -220,9 +220,26 @@ func fluxValues(r *reporter, v any, base any, path []string) diag.List {
 			"null cannot reach Helm through the Flux tree (a kustomize patch reads null as \"delete\"); "+
 				"set the value the chart should use instead, or use gitops.engine argocd")
 	case map[string]any:
+		if baseScalar(base) {
+			diags.Errorf(r.lookupPos(path), strings.Join(path, "."), "%s", scalarInBase(base))
+			return diags
+		}
 		bm, _ := base.(map[string]any)
 		for _, k := range slices.Sorted(maps.Keys(v)) {
-			diags = append(diags, fluxValues(r, v[k], bm[k], append(append([]string(nil), path...), k))...)
+			p := append(append([]string(nil), path...), k)
+			if what := patchDirective(k); what != "" {
+				diags.Errorf(r.lookupPos(p), strings.Join(p, "."),
+					"%s cannot reach Helm through the Flux tree: the kustomize patch that carries values:"+
+						" would %s; set the values the chart should get instead, or use gitops.engine argocd", what, patchAction(k))
+				continue
+			}
+			diags = append(diags, fluxValues(r, v[k], bm[k], p)...)
+		}
+	case []any:
+		if baseScalar(base) {
+			diags.Errorf(r.lookupPos(path), strings.Join(path, "."), "%s", scalarInBase(base))
+		} else if _, ok := base.(map[string]any); ok {
+			diags = append(diags, fluxValues(r, "", base, path)...) // a list over a map: as any value that is not a map
 		}
 	default:
 		if bm, ok := base.(map[string]any); ok {
@@ -233,6 +250,45 @@ func fluxValues(r *reporter, v any, base any, path []string) diag.List {
 		}
 	}
 	return diags
+}
+
+// patchDirective says what a key of values is to a kustomize
+// strategic-merge patch, "" for a plain key: a directive ($patch,
+// $retainKeys, $setElementOrder/..., $deleteFromPrimitiveList/...) or an
+// empty key, which the patch cannot carry.
+func patchDirective(key string) string {
+	switch {
+	case key == "":
+		return "an empty key"
+	case key == "$patch", key == "$retainKeys",
+		strings.HasPrefix(key, "$setElementOrder/"), strings.HasPrefix(key, "$deleteFromPrimitiveList/"):
+		return fmt.Sprintf("%q, a kustomize patch directive,", key)
+	}
+	return ""
+}
+
+// patchAction is what a patch would do with the key patchDirective names.
+func patchAction(key string) string {
+	if key == "" {
+		return "fail to build"
+	}
+	return "act on it (delete or replace the values apkgen sets) instead of passing it on"
+}
+
+// baseScalar reports whether the Flux tree's shared base sets a value that
+// is no map and no list at this place: a patch cannot replace it by a map
+// or a list (kustomize fails).
+func baseScalar(base any) bool {
+	switch base.(type) {
+	case nil, map[string]any, []any:
+		return false
+	}
+	return true
+}
+
+func scalarInBase(base any) string {
+	return fmt.Sprintf("must not be a map or a list: every release of the chart sets it to %v in the Flux tree's shared base, "+
+		"which a patch cannot replace by a map or a list; set a value of that kind", base)
 }
 
 // GlobsOverlap reports whether some name matches both globs, whose only
