@@ -201,6 +201,10 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	// builds the value; that of a file in CUE reads the value.
 	secretsDone := make(chan diag.List, 1)
 	if fmtName != "cue" {
+		// Before CUE builds it: a file nested thousands deep takes minutes.
+		if d := checkText(name, syntax); d.HasErrors() {
+			return nil, d
+		}
 		go func() { secretsDone <- scanSecrets(name, syntax) }()
 	}
 	doc := ctx.BuildFile(syntax)

@@ -1,0 +1,32 @@
+package load
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestCheckText: strings with control characters or noncharacters are
+// refused, tabs and line breaks pass; nesting is refused past maxDepth.
+func TestCheckText(t *testing.T) {
+	nested := func(levels int) string {
+		return "x: " + strings.Repeat("[", levels-1) + "1" + strings.Repeat("]", levels-1) + "\n"
+	}
+	for text, refused := range map[string]bool{
+		`a: "x\u007fy"` + "\n":          true,
+		`a: "x\u0085y"` + "\n":          true,
+		`a: "x\ufffey"` + "\n":          true,
+		`a: "x\u0001y"` + "\n":          true,
+		`a: "tab\tand\nlines\r"` + "\n": false,
+		`a: "é ✓ \u00a0"` + "\n":        false,
+		nested(maxDepth):                false, // the file's mapping is a level
+		nested(maxDepth + 1):            true,
+	} {
+		syntax, err := parseSyntax("envs.yaml", []byte(text), "yaml")
+		if err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		if got := checkText("envs.yaml", syntax); got.HasErrors() != refused {
+			t.Errorf("%.40q: refused %v, want %v (%v)", text, got.HasErrors(), refused, got)
+		}
+	}
+}
