@@ -160,7 +160,7 @@ func TestBuildRenderEnvOtherCluster(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "deploy", "rendered", "dev", "apk")); err != nil {
 		t.Errorf("dev was not rendered: %v", err)
 	}
-	code, out, errs = run("build", "-f", f, "-o", root, "--render", "--chart-dir", charts)
+	code, _, errs = run("build", "-f", f, "-o", root, "--render", "--chart-dir", charts)
 	if code != ExitFailure || !strings.Contains(errs, "environment far") {
 		t.Errorf("a full build --render: exit %d, stderr %q; want exit %d naming far", code, errs, ExitFailure)
 	}
