@@ -167,6 +167,11 @@ func parse(e *env, fs *pflag.FlagSet, args []string) (int, bool) {
 			return usageError(e, fs, "--%s is empty; give %s", f.name, f.want), false
 		}
 	}
+	// "-" reads standard input as -f; as the folder to write, it would
+	// make a folder named "-".
+	if f := fs.Lookup("output"); f != nil && f.Changed && f.Value.String() == "-" {
+		return usageError(e, fs, "--output is -: apkgen writes a folder, not standard output; give a path (diff shows what a build would change)"), false
+	}
 	if f := fs.Lookup("policy"); f != nil && slices.Contains(f.Value.(pflag.SliceValue).GetSlice(), "") {
 		return usageError(e, fs, "--policy is empty; give a path"), false
 	}
