@@ -426,9 +426,13 @@ func (r *reporter) quoteHint(path []string) string {
 	}
 	what := "a number"
 	if kind == cue.BoolKind {
-		what = "true or false"
+		what = "a boolean"
 	}
-	return fmt.Sprintf(" (YAML reads %s as %s); quote it: %q", written, what, written)
+	format := "YAML"
+	if strings.HasSuffix(r.name, ".json") {
+		format = "JSON"
+	}
+	return fmt.Sprintf(" (%s reads %s as %s); quote it: %q", format, written, what, written)
 }
 
 // writtenAt is the plain scalar that starts at pos in the file, as

@@ -376,7 +376,7 @@ func buildCheckedSchema(ctx *cue.Context, policies []schema.Source) (cue.Value, 
 // value is the side they all share.
 func noAlternative(conflicts [][2]string) string {
 	value := conflicts[0][0]
-	if conflicts[1][0] != value && conflicts[1][1] != value {
+	if len(conflicts) > 1 && conflicts[1][0] != value && conflicts[1][1] != value {
 		value = conflicts[0][1]
 	}
 	var alts []string

@@ -165,7 +165,7 @@ func credentialIn(s string) string {
 		return "this URL carries a token"
 	case strings.Contains(s, "eyJ") && jwt.MatchString(s):
 		return "this looks like a JSON Web Token"
-	case len(s) > 6 && strings.ContainsAny(s[:1], "bB \t") && authHeader.MatchString(s):
+	case len(s) > 6 && strings.ContainsAny(s[:1], "bB \t") && authHeader.MatchString(s) && !plainWords(s):
 		return "this looks like an HTTP Authorization header with its credentials"
 	}
 	// The regular expressions below run only where they can match: every
@@ -177,7 +177,7 @@ func credentialIn(s string) string {
 			}
 		}
 	}
-	if strings.Contains(s, `":`) || strings.Contains(s, `" :`) {
+	if strings.Contains(s, `"`) {
 		for _, m := range jsonAssigned.FindAllStringSubmatch(s, -1) {
 			if normalKey(m[1]) == "auth" && len(m[2]) >= 8 || assignedCredential(m[1], m[2]) {
 				return fmt.Sprintf("%q is given a value in this string, which looks like a credential", m[1])
@@ -185,6 +185,13 @@ func credentialIn(s string) string {
 		}
 	}
 	return ""
+}
+
+// plainWords reports whether s is lower-case words only ("Basic
+// authentication"), which no token is.
+func plainWords(s string) bool {
+	_, token, _ := strings.Cut(strings.TrimSpace(s), " ")
+	return strings.TrimLeft(strings.TrimSpace(token), "abcdefghijklmnopqrstuvwxyz") == ""
 }
 
 // assignedCredential reports whether key=value inside a string gives a
@@ -350,6 +357,9 @@ func envVarCredential(s *ast.StructLit) (token.Pos, bool) {
 // like a credential's (DB_PASSWORD, API_KEY).
 func isCredentialVar(name string) bool {
 	k := normalKey(name)
+	if k == "pwd" || k == "oldpwd" {
+		return false // the shell's working folders
+	}
 	return name != "" && credentialKey.MatchString(k) && !referenceKey.MatchString(k)
 }
 

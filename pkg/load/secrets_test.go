@@ -96,6 +96,9 @@ func TestCredentialShapes(t *testing.T) {
 		`repo: {url: "ssh://git@github.com/acme/gitops.git"}`:                       false,
 		`links: ["https://example.com:8443/path@v2"]`:                               false,
 		`flags: "--password-file=/etc/secret/p --token="`:                           false,
+		`auth: {scheme: "Basic authentication", bearer: "Bearer authentication"}`:   false,
+		`env: [{name: PWD, value: /opt/apk}]`:                                       false,
+		`pull: {config: '{"password"  : "hunter22x"}'}`:                             true,
 	} {
 		text := "values:\n  apk:\n    " + snippet + "\n"
 		syntax, err := parseSyntax("envs.yaml", []byte(text), "yaml")

@@ -42,7 +42,7 @@ func syntaxErrors(name string, data []byte, err error) diag.List {
 					msg, reported = strings.TrimSpace(rest), n
 				}
 			}
-			if at, ok := nbspIndent(name, data); ok {
+			if at, ok := nbspIndent(name, data, reported); ok {
 				// A YAML parser sees text there, and fails lines later.
 				out = append(out, diag.Diagnostic{Pos: at, Message: "invalid YAML: a non-breaking space (U+00A0) in the indentation; indent with spaces"})
 				continue
@@ -69,9 +69,14 @@ func syntaxErrors(name string, data []byte, err error) diag.List {
 	return out
 }
 
-// nbspIndent is the first non-breaking space in a line's indentation.
-func nbspIndent(name string, data []byte) (diag.Pos, bool) {
+// nbspIndent is the first non-breaking space in the indentation of a
+// line up to the one the parser reported (or the next: it counts some from
+// 0); one further down is not what failed.
+func nbspIndent(name string, data []byte, reported int) (diag.Pos, bool) {
 	for i, line := range bytes.Split(data, []byte("\n")) {
+		if i > reported {
+			break
+		}
 		indent := bytes.TrimLeft(line, " \u00a0")
 		if at := bytes.Index(line[:len(line)-len(indent)], []byte("\u00a0")); at >= 0 {
 			return diag.Pos{File: name, Line: i + 1, Col: at + 1}, true

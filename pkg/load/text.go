@@ -83,8 +83,9 @@ func checkText(name string, f *ast.File) diag.List {
 				}
 			}
 		case *ast.BasicLit:
-			// Only an escape can say such a character: unquote only those.
-			if n.Kind == token.STRING && strings.Contains(n.Value, `\`) {
+			// YAML says such a character only as an escape; JSON also
+			// raw (DEL, and C1 and noncharacters, which are not ASCII).
+			if n.Kind == token.STRING && (strings.Contains(n.Value, `\`) || notPlainASCII(n.Value)) {
 				if s, err := literal.Unquote(n.Value); err == nil {
 					if r, ok := badRune(s); ok {
 						diags.Errorf(fromToken(name, n.Pos()), at(),
@@ -97,6 +98,16 @@ func checkText(name string, f *ast.File) diag.List {
 	}
 	walk(f, 1) // the file is the first level, its top mapping
 	return diags
+}
+
+// notPlainASCII reports whether s has a byte outside printable ASCII.
+func notPlainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // badRune is the first rune of s that is a control character other than

@@ -30,3 +30,17 @@ func TestCheckText(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckTextRawJSON: JSON may hold DEL and U+0085 raw, without an
+// escape; they are refused as escaped ones are.
+func TestCheckTextRawJSON(t *testing.T) {
+	for _, text := range []string{"{\"a\": \"x\x7fy\"}", "{\"a\": \"x\u0085y\"}"} {
+		syntax, err := parseSyntax("envs.json", []byte(text), "json")
+		if err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		if got := checkText("envs.json", syntax); !got.HasErrors() {
+			t.Errorf("%q passed", text)
+		}
+	}
+}
