@@ -55,11 +55,11 @@ type policyCheck struct {
 
 // fields checks the fields of a policy's expression x against the
 // schema's values at path (a field is known if one of them allows it),
-// and descends into those it knows.
+// and descends into those it knows, on both sides of an & or a |.
 func (c *policyCheck) fields(at []cue.Value, x ast.Expr, path []string) {
 	switch x := x.(type) {
 	case *ast.BinaryExpr:
-		if x.Op == token.AND {
+		if x.Op == token.AND || x.Op == token.OR {
 			c.fields(at, x.X, path)
 			c.fields(at, x.Y, path)
 		}
@@ -191,11 +191,11 @@ func openEnvironmentStructs(f *ast.File) {
 }
 
 // eachField calls fn for each field of the struct x (and of each side of
-// an &).
+// an & or a |).
 func eachField(x ast.Expr, fn func(*ast.Field)) {
 	switch x := x.(type) {
 	case *ast.BinaryExpr:
-		if x.Op == token.AND {
+		if x.Op == token.AND || x.Op == token.OR {
 			eachField(x.X, fn)
 			eachField(x.Y, fn)
 		}

@@ -35,6 +35,7 @@ func TestCheckPolicies(t *testing.T) {
 		`#Patterns: "dp-per-namspace": in: namespace: =~"^apk-"`:                     true,
 		`#Patterns: "cp-dp-k8s": in: namspace: =~"^apim-"`:                           true,
 		`#File: environments: [string]: {namespace: =~"^a"} & {clster: "nonprod"}`:   true,
+		`#File: environments: [string]: {hostnamez: _} | {pattern: "x"}`:             true,
 	} {
 		err := CheckPolicies(cuecontext.New(), Source{Name: "policy.cue", Data: []byte("package apkgen\n\n" + rule + "\n")})
 		if (err != nil) != refused {
