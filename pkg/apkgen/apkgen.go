@@ -287,8 +287,25 @@ func onlyEnvs(next tree.Tree, old map[string][]byte, selected map[string]bool) t
 	if b, ok := old[generate.ReadmeFile]; ok {
 		t[generate.ReadmeFile] = b
 	}
+	// A cluster removed from the file keeps its files while an environment
+	// on it is kept: its Flux Kustomizations or Argo CD root are what
+	// deploy that environment.
+	kept, present := map[string]bool{}, map[string]bool{}
 	for p, b := range old {
 		if env := generate.EnvOf(p); env != "" && !selected[env] {
+			t[p] = b
+			if c := generate.ClusterOf(p); c != "" {
+				kept[c] = true
+			}
+		}
+	}
+	for p := range next {
+		if c := generate.ClusterOf(p); c != "" {
+			present[c] = true
+		}
+	}
+	for p, b := range old {
+		if c := generate.ClusterOf(p); kept[c] && !present[c] && generate.EnvOf(p) == "" {
 			t[p] = b
 		}
 	}
