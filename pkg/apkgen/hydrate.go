@@ -115,9 +115,6 @@ func withNamespace(obj map[string]any, ns string) map[string]any {
 	return out
 }
 
-// fileName is <kind>-<name>.yaml, prefixed with the namespace when it is
-// not the release's; the group, then a number, tell apart what still
-// clashes.
 // safeName is a file name made of an object's names, which come from the
 // chart and the values: a separator in them (a value
 // "../../victim") must not make a path out of the owned folder.
@@ -130,6 +127,9 @@ func safeName(name string) string {
 	}, name)
 }
 
+// fileName is <kind>-<name>.yaml, prefixed with the namespace when it is
+// not the release's; the group, then a number, tell apart what still
+// clashes.
 func fileName(o render.Object, ns, releaseNS string, taken map[string]bool) string {
 	prefix, kind := "", strings.ToLower(o.Kind())
 	if ns != "" && ns != releaseNS {

@@ -135,9 +135,6 @@ func TestVerifyFailures(t *testing.T) {
 	}
 }
 
-// TestBuildRender writes the rendered objects into the owned tree, one
-// file per object, byte-stable across builds; a build without --render
-// removes them; --env keeps the other environments' rendered files.
 // TestBuildRenderEnvOtherCluster: build --render --env renders the
 // releases of the selected environments' clusters only: an environment on
 // another cluster whose chart cannot be had does not stop it, and its
@@ -166,6 +163,9 @@ func TestBuildRenderEnvOtherCluster(t *testing.T) {
 	}
 }
 
+// TestBuildRender writes the rendered objects into the owned tree, one
+// file per object, byte-stable across builds; a build without --render
+// removes them; --env keeps the other environments' rendered files.
 func TestBuildRender(t *testing.T) {
 	f := envFile(t, "", "")
 	root := t.TempDir()

@@ -421,8 +421,8 @@ func removeCreated(err error, created string) error {
 // keepMode makes the new tree's folder next with the mode of the folder
 // it replaces, dir (group write, setgid: a checkout shared by a group
 // relies on them; the folders made under it inherit the group). When dir
-// does not exist yet, or the mode cannot be set, writeAll makes next as
-// the umask says.
+// does not exist yet, writeAll makes next as the umask says; when the
+// mode cannot be set, next stays private (0700) until the swap.
 func keepMode(dir, next string) {
 	st, err := os.Stat(dir)
 	if err != nil || os.Mkdir(next, 0o700) != nil {
