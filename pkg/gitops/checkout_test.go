@@ -657,3 +657,32 @@ func TestCommitTakesGitsLocks(t *testing.T) {
 	}
 	s.git(repo, "fsck", "--strict", "--no-dangling")
 }
+
+// TestLockFoundBeforeWriting: a lock of git's is found before the build
+// writes the tree, so the files another git process works on are left as
+// they are.
+func TestLockFoundBeforeWriting(t *testing.T) {
+	s := newSandbox(t)
+	repo := s.checkout()
+	id := "--author=Bot <bot@example.com>"
+	dir := t.TempDir()
+	in := example(t, dir, "environments.yaml", "")
+	if r := s.apkgen(repo, nil, "build", "-f", in, "--commit", id); r.code != 0 {
+		t.Fatalf("build --commit: %s", r)
+	}
+	example(t, dir, "environments.yaml", "v2")
+	status := s.git(repo, "status", "--porcelain", "--untracked-files=all")
+	lock := filepath.Join(repo, ".git", "index.lock")
+	if err := os.WriteFile(lock, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.apkgen(repo, nil, "build", "-f", in, "--commit", id); r.code != 3 || !strings.Contains(r.stderr, "index.lock exists") {
+		t.Fatalf("build --commit beside index.lock: %s", r)
+	}
+	if err := os.Remove(lock); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.git(repo, "status", "--porcelain", "--untracked-files=all"); got != status {
+		t.Errorf("the tree was written beside the lock:\n%s\nwas:\n%s", got, status)
+	}
+}

@@ -448,12 +448,18 @@ func ownedEntries(st storer.EncodedObjectStorer, t *object.Tree, prefix string) 
 // environments' changes. b.Files is the tree the build is about to write.
 func (c *Checkout) Check(b Built) error {
 	prefix, err := PathIn(c.root, b.Dir)
-	if err != nil || len(b.Envs) == 0 {
+	if err != nil {
 		return err
 	}
-	_, _, t, err := c.head()
+	target, _, t, err := c.head()
 	if err != nil {
 		return c.sec.wrap(err, "reading HEAD")
+	}
+	if err := c.locked("index", "HEAD", string(target)); err != nil {
+		return err
+	}
+	if len(b.Envs) == 0 {
+		return nil
 	}
 	old, err := ownedEntries(c.repo.Storer, t, prefix)
 	if err != nil {

@@ -28,6 +28,23 @@ type lockFile struct {
 	f    *os.File
 }
 
+// locked returns the error lock would give for the first of names whose
+// lock is taken, nil when none is: a build checks before it writes the
+// tree, so that it does not rewrite the files another git process works on.
+func (c *Checkout) locked(names ...string) error {
+	for _, name := range names {
+		p := c.gitPath(name)
+		if _, err := os.Lstat(p + ".lock"); err == nil {
+			return lockedError(p, fs.ErrExist)
+		}
+	}
+	return nil
+}
+
+func lockedError(p string, err error) error {
+	return &Error{msg: fmt.Sprintf("another git process seems to be running: %s.lock exists; remove it if not", p), err: err}
+}
+
 // lock takes git's lock of name, a path in the git folder ("index",
 // "HEAD", "refs/heads/main"). A lock that is there already belongs to
 // another git process: it is left alone, and nothing is done.
@@ -38,7 +55,7 @@ func (c *Checkout) lock(name string) (*lockFile, error) {
 	}
 	f, err := os.OpenFile(p+".lock", os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
 	if errors.Is(err, fs.ErrExist) {
-		return nil, &Error{msg: fmt.Sprintf("another git process seems to be running: %s.lock exists; remove it if not", p), err: err}
+		return nil, lockedError(p, err)
 	}
 	if err != nil {
 		return nil, err
