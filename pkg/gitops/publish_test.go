@@ -354,7 +354,11 @@ func TestCheckoutPushURL(t *testing.T) {
 	t.Run("pushurl", func(t *testing.T) {
 		root := t.TempDir()
 		fetch := s.bareRepo(root, "fetch", true)
-		push := s.bareRepo(root, "push", true)
+		// The same history as fetch's: a seed of its own could differ
+		// (another second), and the push be refused as not a fast-forward
+		// before the hook runs.
+		push := filepath.Join(root, "push.git")
+		s.git(root, "clone", "--quiet", "--bare", fetch, push)
 		if err := os.WriteFile(filepath.Join(push, "hooks", "pre-receive"), []byte("#!/bin/sh\necho frozen >&2\nexit 1\n"), 0o755); err != nil {
 			t.Fatal(err)
 		}
