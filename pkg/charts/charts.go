@@ -68,10 +68,39 @@ type Chart struct {
 
 // Load returns a new copy of the chart.
 func (c *Chart) Load() (*chart.Chart, error) {
+	var ch *chart.Chart
+	var err error
 	if c.archive != nil {
-		return loader.LoadArchive(bytes.NewReader(c.archive))
+		ch, err = loader.LoadArchive(bytes.NewReader(c.archive))
+	} else {
+		ch, err = loader.LoadDir(c.dir)
 	}
-	return loader.LoadDir(c.dir)
+	if err != nil {
+		return nil, err
+	}
+	return ch, missingDependencies(ch)
+}
+
+// missingDependencies refuses a chart that lacks a dependency its
+// Chart.yaml lists, as helm install does: rendered without it, what the
+// values set for the sub-chart would be reported as ignored. An unpacked
+// chart gets them with `helm dependency build`.
+func missingDependencies(ch *chart.Chart) error {
+	have := map[string]bool{}
+	for _, d := range ch.Dependencies() {
+		have[d.Name()] = true
+	}
+	var missing []string
+	for _, d := range ch.Metadata.Dependencies {
+		if !have[d.Name] {
+			missing = append(missing, d.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("chart %s %s lacks its dependencies %s in charts/ (run helm dependency build on it)",
+			ch.Name(), ch.Metadata.Version, strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // FetchError is a chart that could not be found, pulled or read.

@@ -213,4 +213,20 @@ func TestChartDir(t *testing.T) {
 	if err := CheckDir(filepath.Join(dir, "nope")); err == nil {
 		t.Error("a missing --chart-dir is accepted")
 	}
+	// An unpacked chart without its dependencies is refused, as helm
+	// install refuses it.
+	bare := filepath.Join(t.TempDir(), "apk-helm")
+	if err := os.CopyFS(bare, os.DirFS(charttest.ChartDir(t))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(bare, "charts")); err != nil {
+		t.Fatal(err)
+	}
+	c, err = (&Source{Dir: filepath.Dir(bare)}).Get(apk(""))
+	if err == nil {
+		_, err = c.Load()
+	}
+	if err == nil || !strings.Contains(err.Error(), "lacks its dependencies cert-manager in charts/") {
+		t.Errorf("a chart without its charts/: %v", err)
+	}
 }
