@@ -198,9 +198,7 @@ func TestCommitFirstAndPartial(t *testing.T) {
 	s.git(repo, "init", "--quiet", "-b", "trunk")
 	in := example(t, t.TempDir(), "environments.yaml", "")
 	id := "--author=Bot <bot@example.com>"
-	if r := s.apkgen(repo, nil, "build", "-f", in, "--commit", id); r.code != 0 {
-		t.Fatalf("first commit: %s", r)
-	}
+	s.commit(repo, in)
 	if got := s.git(repo, "rev-list", "--count", "trunk"); got != "1" {
 		t.Fatalf("commits on trunk: %s", got)
 	}
@@ -412,9 +410,7 @@ func TestNothingToCommitResetsTheIndex(t *testing.T) {
 	repo := s.checkout()
 	in := example(t, t.TempDir(), "environments.yaml", "")
 	id := "--author=Bot <bot@example.com>"
-	if r := s.apkgen(repo, nil, "build", "-f", in, "--commit", id); r.code != 0 {
-		t.Fatalf("build --commit: %s", r)
-	}
+	s.commit(repo, in)
 	s.git(repo, "rm", "--quiet", "deploy/apps/dev/namespace.yaml")
 	edited := filepath.Join(repo, "deploy", "apps", "dev", "kustomization.yaml")
 	if err := os.WriteFile(edited, []byte("# by hand\n"), 0o644); err != nil {
@@ -447,9 +443,7 @@ func TestCommitEnvRefusesOtherEnvironments(t *testing.T) {
 	dir := t.TempDir()
 	in := example(t, dir, "environments.yaml", "")
 	id := "--author=Bot <bot@example.com>"
-	if r := s.apkgen(repo, nil, "build", "-f", in, "--commit", id); r.code != 0 {
-		t.Fatalf("first commit: %s", r)
-	}
+	s.commit(repo, in)
 	head := s.git(repo, "rev-parse", "HEAD")
 	// The next input changes dev and test.
 	example(t, dir, "environments.yaml", "v2")
@@ -632,14 +626,9 @@ func TestCommitTakesGitsLocks(t *testing.T) {
 		})
 	}
 
-	r := s.apkgen(repo, nil, "build", "-f", in, "--commit", id)
-	if r.code != 0 {
-		t.Fatalf("build --commit: %s", r)
-	}
+	s.commit(repo, in)
 	example(t, dir, "environments.yaml", "v2")
-	if r := s.apkgen(repo, nil, "build", "-f", in, "--commit", id); r.code != 0 {
-		t.Fatalf("build --commit: %s", r)
-	}
+	s.commit(repo, in)
 	want := "commit: apkgen: update dev|commit: apkgen: update dev, prod, shared, test, uat|commit (initial): seed"
 	for _, ref := range []string{"main", "HEAD"} {
 		if got := strings.ReplaceAll(s.git(repo, "log", "-g", "--format=%gs", ref), "\n", "|"); got != want {
@@ -667,9 +656,7 @@ func TestLockFoundBeforeWriting(t *testing.T) {
 	id := "--author=Bot <bot@example.com>"
 	dir := t.TempDir()
 	in := example(t, dir, "environments.yaml", "")
-	if r := s.apkgen(repo, nil, "build", "-f", in, "--commit", id); r.code != 0 {
-		t.Fatalf("build --commit: %s", r)
-	}
+	s.commit(repo, in)
 	example(t, dir, "environments.yaml", "v2")
 	status := s.git(repo, "status", "--porcelain", "--untracked-files=all")
 	lock := filepath.Join(repo, ".git", "index.lock")

@@ -138,6 +138,15 @@ func (r run) result(t *testing.T) gitops.Result {
 	return res
 }
 
+// commit runs apkgen build -f in --commit in repo, as a bot, and fails
+// the test unless it exits 0.
+func (s *sandbox) commit(repo, in string) {
+	s.t.Helper()
+	if r := s.apkgen(repo, nil, "build", "-f", in, "--commit", "--author=Bot <bot@example.com>"); r.code != 0 {
+		s.t.Fatalf("build --commit: %s", r)
+	}
+}
+
 // apkgen runs the binary in dir with the sandbox's environment and vars.
 func (s *sandbox) apkgen(dir string, vars []string, args ...string) run {
 	s.t.Helper()
