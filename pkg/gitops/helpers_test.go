@@ -138,6 +138,14 @@ func (r run) result(t *testing.T) gitops.Result {
 	return res
 }
 
+// clone clones the repository at url into a new folder and returns it.
+func (s *sandbox) clone(url string) string {
+	s.t.Helper()
+	dir := s.t.TempDir()
+	s.git(dir, "clone", "--quiet", url, ".")
+	return dir
+}
+
 // commit runs apkgen build -f in --commit in repo, as a bot, and fails
 // the test unless it exits 0.
 func (s *sandbox) commit(repo, in string) {

@@ -183,8 +183,7 @@ func TestPublishFailures(t *testing.T) {
 func TestPublishBuildFails(t *testing.T) {
 	s := newSandbox(t)
 	bare := s.bareRepo(t.TempDir(), "gitops", true)
-	work := t.TempDir()
-	s.git(work, "clone", "--quiet", bare, ".")
+	work := s.clone(bare)
 	if err := os.MkdirAll(filepath.Join(work, "deploy"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -211,8 +210,7 @@ func TestPublishBuildFails(t *testing.T) {
 func TestCheckoutPush(t *testing.T) {
 	s := newSandbox(t)
 	root, bare, srv := s.served()
-	repo := t.TempDir()
-	s.git(repo, "clone", "--quiet", bare, ".")
+	repo := s.clone(bare)
 	s.git(repo, "remote", "set-url", "origin", srv.URL+"/gitops.git")
 	in := example(t, t.TempDir(), "environments.yaml", "")
 	auth := []string{"GITHUB_TOKEN=" + token}
@@ -235,8 +233,7 @@ func TestCheckoutPush(t *testing.T) {
 	}
 
 	// Someone else pushes; our next commit cannot go: exit 3, kept locally.
-	other := t.TempDir()
-	s.git(other, "clone", "--quiet", bare, ".")
+	other := s.clone(bare)
 	if err := os.WriteFile(filepath.Join(other, "OTHER"), []byte("x\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -260,8 +257,7 @@ func TestCheckoutPush(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(hooked, "hooks", "pre-receive"), []byte("#!/bin/sh\necho frozen >&2\nexit 1\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	repo2 := t.TempDir()
-	s.git(repo2, "clone", "--quiet", hooked, ".")
+	repo2 := s.clone(hooked)
 	s.git(repo2, "remote", "set-url", "origin", strings.Replace(srv.URL, "http://", "http://x-access-token:"+token+"@", 1)+"/hooked.git")
 	r = s.apkgen(repo2, nil, "build", "-f", in, "--commit", "--push", botID)
 	if r.code != 3 || !strings.Contains(r.stderr, "remote: frozen") || strings.Contains(r.stdout+r.stderr, token) {
@@ -278,14 +274,12 @@ func TestCheckoutPush(t *testing.T) {
 func TestCheckoutPushBehind(t *testing.T) {
 	s := newSandbox(t)
 	bare := s.bareRepo(t.TempDir(), "gitops", true)
-	repo := t.TempDir()
-	s.git(repo, "clone", "--quiet", bare, ".")
+	repo := s.clone(bare)
 	in := example(t, t.TempDir(), "environments.yaml", "")
 	if r := s.apkgen(repo, nil, "build", "-f", in, "--commit", "--push", botID); r.code != 0 {
 		t.Fatalf("first push: %s", r)
 	}
-	other := t.TempDir()
-	s.git(other, "clone", "--quiet", bare, ".")
+	other := s.clone(bare)
 	otherCommit := func(name string) {
 		if err := os.WriteFile(filepath.Join(other, name), []byte("x\n"), 0o644); err != nil {
 			t.Fatal(err)
@@ -327,8 +321,7 @@ func TestCheckoutPushBehind(t *testing.T) {
 func TestCheckoutPushToOtherBranch(t *testing.T) {
 	s := newSandbox(t)
 	bare := s.bareRepo(t.TempDir(), "gitops", true)
-	repo := t.TempDir()
-	s.git(repo, "clone", "--quiet", bare, ".")
+	repo := s.clone(bare)
 	s.git(repo, "checkout", "--quiet", "-b", "feat")
 	in := example(t, t.TempDir(), "environments.yaml", "")
 	r := s.apkgen(repo, nil, "build", "-f", in, "--commit", "--push", "--branch", "review/x", botID)
@@ -362,8 +355,7 @@ func TestCheckoutPushURL(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(push, "hooks", "pre-receive"), []byte("#!/bin/sh\necho frozen >&2\nexit 1\n"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		repo := t.TempDir()
-		s.git(repo, "clone", "--quiet", fetch, ".")
+		repo := s.clone(fetch)
 		s.git(repo, "remote", "set-url", "--push", "origin", push)
 		r := s.apkgen(repo, nil, "build", "-f", in, "--commit", "--push", botID)
 		if r.code != 3 || !strings.Contains(r.stderr, "pushing main to "+push+":") || strings.Contains(r.stderr, fetch) || !strings.Contains(r.stderr, "remote: frozen") {
@@ -396,8 +388,7 @@ func TestCheckoutPushURL(t *testing.T) {
 	t.Run("several push URLs", func(t *testing.T) {
 		root := t.TempDir()
 		a, b := s.bareRepo(root, "a", true), s.bareRepo(root, "b", true)
-		repo := t.TempDir()
-		s.git(repo, "clone", "--quiet", a, ".")
+		repo := s.clone(a)
 		s.git(repo, "remote", "set-url", "--add", "--push", "origin", a)
 		s.git(repo, "remote", "set-url", "--add", "--push", "origin", b)
 		r := s.apkgen(repo, nil, "build", "-f", in, "--commit", "--push", botID)

@@ -25,8 +25,7 @@ func TestPublishRebuildsAfterALostRace(t *testing.T) {
 	const branch = "apkgen/update"
 
 	// The other bot commits a file of its own to the branch.
-	other := t.TempDir()
-	s.git(other, "clone", "--quiet", bare, ".")
+	other := s.clone(bare)
 	moves := 0
 	otherBot := func() string {
 		moves++
