@@ -185,22 +185,19 @@ func (s scalar) node() *yaml.Node {
 
 // yaml11Word reports whether s is a string that YAML 1.2, and so yaml.v3,
 // writes plain but a YAML 1.1 reader takes for something else: a bool
-// (yes, no, on, off, y, n, in any of their cases) or a merge key (<<).
-// Helm reads values, and kustomize its own files, with YAML 1.1 readers:
-// a namespace "no" or a value "on" would reach them as false or true, and
-// a key "<<" merge its value into the map.
+// (yes, no, on, off, y, n, in lower case, capitalised or upper case) or a
+// merge key (<<). Helm reads values, and kustomize its own files, with
+// YAML 1.1 readers: a namespace "no" or a value "on" would reach them as
+// false or true, and a key "<<" merge its value into the map.
 func yaml11Word(s string) bool {
 	if s == "<<" {
 		return true
 	}
-	if len(s) > 3 {
+	lower := strings.ToLower(s)
+	if len(s) > 3 || !yamlWord[lower] { // true, false and null are longer: yaml.v3 quotes them
 		return false
 	}
-	switch s {
-	case "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF":
-		return true
-	}
-	return false
+	return s == lower || s == strings.ToUpper(s) || s == strings.ToUpper(s[:1])+lower[1:]
 }
 
 // scalarOf is a dereferenced value that is no map or list as a scalar.
