@@ -214,39 +214,36 @@ func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 // base's maps by a value that is not a map (kustomize fails).
 func fluxValues(r *reporter, v any, base any, path []string) diag.List {
 	var diags diag.List
-	switch v := v.(type) {
-	case nil:
-		diags.Errorf(r.lookupPos(path), strings.Join(path, "."),
-			"null cannot reach Helm through the Flux tree (a kustomize patch reads null as \"delete\"); "+
-				"set the value the chart should use instead, or use gitops.engine argocd")
-	case map[string]any:
-		if baseScalar(base) {
-			diags.Errorf(r.lookupPos(path), strings.Join(path, "."), "%s", scalarInBase(base))
-			return diags
-		}
-		bm, _ := base.(map[string]any)
-		for _, k := range slices.Sorted(maps.Keys(v)) {
-			p := append(append([]string(nil), path...), k)
+	// The position is looked up only for an error.
+	errorf := func(format string, args ...any) {
+		diags.Errorf(r.lookupPos(path), strings.Join(path, "."), format, args...)
+	}
+	m, isMap := v.(map[string]any)
+	_, isList := v.([]any)
+	bm, baseIsMap := base.(map[string]any)
+	switch {
+	case v == nil:
+		errorf("null cannot reach Helm through the Flux tree (a kustomize patch reads null as \"delete\"); " +
+			"set the value the chart should use instead, or use gitops.engine argocd")
+	// Where every release of the chart sets a value, the shared base holds
+	// it, and a patch cannot change its shape.
+	case baseIsMap && !isMap:
+		errorf("must be a map: every release of the chart sets %s under it, which the Flux tree's shared base holds "+
+			"and a patch cannot replace by a value that is not a map; set the keys inside it instead",
+			strings.Join(slices.Sorted(maps.Keys(bm)), ", "))
+	case baseScalar(base) && (isMap || isList):
+		errorf("must not be a map or a list: every release of the chart sets it to %v in the Flux tree's shared base, "+
+			"which a patch cannot replace by a map or a list; set a value of that kind", base)
+	case isMap:
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			kp := append(append([]string(nil), path...), k)
 			if what := patchDirective(k); what != "" {
-				diags.Errorf(r.lookupPos(p), strings.Join(p, "."),
+				diags.Errorf(r.lookupPos(kp), strings.Join(kp, "."),
 					"%s cannot reach Helm through the Flux tree: the kustomize patch that carries values:"+
 						" would %s; set the values the chart should get instead, or use gitops.engine argocd", what, patchAction(k))
 				continue
 			}
-			diags = append(diags, fluxValues(r, v[k], bm[k], p)...)
-		}
-	case []any:
-		if baseScalar(base) {
-			diags.Errorf(r.lookupPos(path), strings.Join(path, "."), "%s", scalarInBase(base))
-		} else if _, ok := base.(map[string]any); ok {
-			diags = append(diags, fluxValues(r, "", base, path)...) // a list over a map: as any value that is not a map
-		}
-	default:
-		if bm, ok := base.(map[string]any); ok {
-			diags.Errorf(r.lookupPos(path), strings.Join(path, "."),
-				"must be a map: every release of the chart sets %s under it, which the Flux tree's shared base holds "+
-					"and a patch cannot replace by a value that is not a map; set the keys inside it instead",
-				strings.Join(slices.Sorted(maps.Keys(bm)), ", "))
+			diags = append(diags, fluxValues(r, m[k], bm[k], kp)...)
 		}
 	}
 	return diags
@@ -284,11 +281,6 @@ func baseScalar(base any) bool {
 		return false
 	}
 	return true
-}
-
-func scalarInBase(base any) string {
-	return fmt.Sprintf("must not be a map or a list: every release of the chart sets it to %v in the Flux tree's shared base, "+
-		"which a patch cannot replace by a map or a list; set a value of that kind", base)
 }
 
 // GlobsOverlap reports whether some name matches both globs, whose only
