@@ -258,8 +258,7 @@ func TestCommitRefusedBeforeWriting(t *testing.T) {
 	s := newSandbox(t)
 	in := example(t, t.TempDir(), "environments.yaml", "")
 	seed := func(t *testing.T) string {
-		repo := t.TempDir()
-		s.git(repo, "init", "--quiet", "-b", "main")
+		repo := s.initRepo()
 		if err := os.WriteFile(filepath.Join(repo, "f"), []byte("a\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -368,8 +367,7 @@ func TestCommitRefusedBeforeWriting(t *testing.T) {
 func TestCommitThroughLinkInsideRepository(t *testing.T) {
 	s := newSandbox(t)
 	in := example(t, t.TempDir(), "environments.yaml", "")
-	repo := t.TempDir()
-	s.git(repo, "init", "--quiet", "-b", "main")
+	repo := s.initRepo()
 	for _, dir := range []string{"sub", "other/deploy"} {
 		if err := os.MkdirAll(filepath.Join(repo, dir), 0o755); err != nil {
 			t.Fatal(err)
@@ -392,8 +390,7 @@ func TestCommitThroughLinkInsideRepository(t *testing.T) {
 // the build reads the file, and the commit hashes what the build read.
 func TestCommitMissingInput(t *testing.T) {
 	s := newSandbox(t)
-	repo := t.TempDir()
-	s.git(repo, "init", "--quiet", "-b", "main")
+	repo := s.initRepo()
 	missing := filepath.Join(t.TempDir(), "missing.yaml")
 	plain := s.apkgen(repo, nil, "build", "-f", missing, "-o", repo)
 	commit := s.apkgen(repo, nil, "build", "-f", missing, "-o", repo, "--commit", "--author", "Bot <bot@example.com>")
@@ -438,8 +435,7 @@ func TestNothingToCommitResetsTheIndex(t *testing.T) {
 // anything is written or committed.
 func TestCommitEnvRefusesOtherEnvironments(t *testing.T) {
 	s := newSandbox(t)
-	repo := t.TempDir()
-	s.git(repo, "init", "--quiet", "-b", "main")
+	repo := s.initRepo()
 	dir := t.TempDir()
 	in := example(t, dir, "environments.yaml", "")
 	id := "--author=Bot <bot@example.com>"
@@ -540,8 +536,7 @@ func TestCommitIdentityAsGitHasIt(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			home := t.TempDir()
-			repo := t.TempDir()
-			s.git(repo, "init", "--quiet", "-b", "main")
+			repo := s.initRepo()
 			writeFile(filepath.Join(home, ".gitconfig"), strings.ReplaceAll(tc.global, "%REPO%", repo))
 			for name, text := range tc.files {
 				writeFile(filepath.Join(home, name), text)
@@ -575,8 +570,7 @@ func TestCommitIdentityAsGitHasIt(t *testing.T) {
 	})
 
 	t.Run("no git", func(t *testing.T) {
-		repo := t.TempDir()
-		s.git(repo, "init", "--quiet", "-b", "main")
+		repo := s.initRepo()
 		s.git(repo, "config", "user.name", "Repo User")
 		s.git(repo, "config", "user.email", "repo@example.com")
 		r := s.apkgen(repo, []string{"PATH=" + t.TempDir()}, "build", "-f", in, "--commit")

@@ -138,6 +138,14 @@ func (r run) result(t *testing.T) gitops.Result {
 	return res
 }
 
+// initRepo makes a new repository, on branch main, and returns its folder.
+func (s *sandbox) initRepo() string {
+	s.t.Helper()
+	dir := s.t.TempDir()
+	s.git(dir, "init", "--quiet", "-b", "main")
+	return dir
+}
+
 // clone clones the repository at url into a new folder and returns it.
 func (s *sandbox) clone(url string) string {
 	s.t.Helper()

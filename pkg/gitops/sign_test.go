@@ -95,8 +95,7 @@ func TestSignedCommit(t *testing.T) {
 		{"APKGEN_GPG_KEY", []string{"APKGEN_GPG_KEY=" + locked, "APKGEN_GPG_PASSPHRASE=" + passphrase}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			repo := t.TempDir()
-			s.git(repo, "init", "--quiet", "-b", "main")
+			repo := s.initRepo()
 			args := append([]string{"build", "-f", in, "--commit", botID}, tc.args...)
 			if r := s.apkgen(repo, tc.vars, args...); r.code != 0 {
 				t.Fatalf("build --commit: %s", r)
