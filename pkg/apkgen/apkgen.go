@@ -154,6 +154,11 @@ func Build(o BuildOptions) (*BuildResult, error) {
 // check), the tree is verified, and what a build that did not finish left
 // beside the folder is recovered first.
 func target(o BuildOptions, build bool) (c *Compiled, dir string, t tree.Tree, old map[string][]byte, err error) {
+	if build && o.Load.OnEvaluate == nil {
+		// An environment to evaluate means folders to build: kustomize
+		// gets ready while the file is read.
+		o.Load.OnEvaluate = verify.Prepare
+	}
 	f, err := load.ReadFile(o.File, o.Load)
 	if err != nil {
 		return nil, "", nil, nil, err

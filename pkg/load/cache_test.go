@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/apkgen/apkgen/internal/buildcache"
@@ -37,14 +38,20 @@ func TestCacheKeys(t *testing.T) {
 		cache.Flush()
 		return f, err
 	}
+	// OnEvaluate is called, once, exactly when something is evaluated.
 	evaluated := func(text string, opts Options, want int) *File {
 		t.Helper()
+		var calls atomic.Int32
+		opts.OnEvaluate = func() { calls.Add(1) }
 		f, err := parse("envs.yaml", text, opts)
 		if err != nil {
 			t.Fatalf("%v", err)
 		}
 		if f.Evaluated != want {
 			t.Errorf("evaluated %d environments, want %d", f.Evaluated, want)
+		}
+		if n, wantCalls := calls.Load(), min(want, 1); n != int32(wantCalls) {
+			t.Errorf("OnEvaluate called %d times, want %d", n, wantCalls)
 		}
 		return f
 	}
@@ -98,9 +105,16 @@ func TestCacheKeys(t *testing.T) {
 	cueText := "apiVersion: \"apkgen/v1alpha1\"\nkind: \"Environments\"\nclusters: nonprod: {}\n" +
 		"environments: dev: {pattern: \"dp-per-namespace\", cluster: \"nonprod\", namespace: \"apk-dev\", hostnames: {gateway: \"dev.gw.example.com\", system: \"dev.apk.example.com\"}}\n"
 	for range 2 {
-		if f, err := parse("envs.cue", cueText, Options{}); err != nil || f.Evaluated != 1 {
-			t.Fatalf("CUE input: %v, evaluated %v", err, f)
+		var calls atomic.Int32
+		f, err := parse("envs.cue", cueText, Options{OnEvaluate: func() { calls.Add(1) }})
+		if err != nil || f.Evaluated != 1 || calls.Load() != 1 {
+			t.Fatalf("CUE input: %v, evaluated %v, OnEvaluate called %d times", err, f, calls.Load())
 		}
+	}
+	// Without a cache, everything is evaluated.
+	var calls atomic.Int32
+	if _, err := Parse("envs.yaml", []byte(twoEnvs), Options{OnEvaluate: func() { calls.Add(1) }}); err != nil || calls.Load() != 1 {
+		t.Fatalf("no cache: %v, OnEvaluate called %d times, want 1", err, calls.Load())
 	}
 	// Damaged entries are misses: the cache's checksums catch them before
 	// decoding (TestDecodeEnvRejectsDamage covers what decoding refuses).

@@ -185,10 +185,15 @@ func prefetch(src source) func() map[string]cachedEval {
 			read[i] = &c
 		})
 		out := make(map[string]cachedEval, len(names))
+		miss := false
 		for i, c := range read {
 			if c != nil {
 				out[names[i]] = *c
 			}
+			miss = miss || c == nil || c.ev == nil
+		}
+		if miss {
+			src.opts.evaluating()
 		}
 		done <- out
 	}()

@@ -55,6 +55,20 @@ type Options struct {
 	// with the same schema and the same environment reads it back instead
 	// of evaluating the pattern again.
 	Cache *buildcache.Cache
+	// OnEvaluate, when set, is called once as soon as load knows that it
+	// will evaluate an environment (the cache is off, or misses one),
+	// often long before it does: a build starts there, on a core the
+	// file's parsing leaves idle, what its later steps need only when
+	// something changed. It must return at once; it may be called from
+	// another goroutine, and after the file turns out to be invalid.
+	OnEvaluate func()
+}
+
+// evaluating calls opts.OnEvaluate, if any.
+func (opts Options) evaluating() {
+	if opts.OnEvaluate != nil {
+		opts.OnEvaluate()
+	}
 }
 
 // File is a validated environments file.
@@ -196,6 +210,9 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	}
 	src := source{name: name, data: data, opts: opts, policies: policies, syntax: syntax}
 	src.keyer = newKeyer(src)
+	if src.keyer == nil {
+		opts.evaluating() // nothing is read from the cache
+	}
 	src.prefetched = prefetch(src)
 	// The credential scan of YAML and JSON reads the syntax tree while CUE
 	// builds the value; that of a file in CUE reads the value.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"sigs.k8s.io/kustomize/kyaml/openapi"
+
 	"github.com/apkgen/apkgen/internal/buildcache"
 	"github.com/apkgen/apkgen/pkg/tree"
 )
@@ -59,6 +61,21 @@ func TestBuildFollowsReferences(t *testing.T) {
 			t.Errorf("apps/env-007 not patched:\n%s", y)
 		}
 	}
+}
+
+// Kustomize reads its schema in the background (Prepare) safely beside
+// builds: make race runs this.
+func TestPrepareBesideBuilds(t *testing.T) {
+	openapi.ResetOpenAPI() // as in a new process
+	read := make(chan struct{})
+	go func() { readSchema(); close(read) }()
+	out, err := Build(sample(16))
+	<-read
+	if err != nil || len(out) != 18 {
+		t.Fatalf("built %d folders, %v; want 18", len(out), err)
+	}
+	Prepare()
+	Prepare() // again: nothing more
 }
 
 func TestBuildReportsTheFirstFailingDirectory(t *testing.T) {
