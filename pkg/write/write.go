@@ -259,14 +259,14 @@ func walkFiles(dir, shown string, fn func(rel, p string, d fs.DirEntry) error) e
 }
 
 // generated reports whether the file p starts with apkgen's header. It
-// reads no more than that.
+// reads no more than that (and the CR of a CRLF line end).
 func generated(p string) bool {
 	f, err := os.Open(p)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
-	b := make([]byte, max(len(manifest.Header), len(manifest.MarkdownHeader)))
+	b := make([]byte, max(len(manifest.Header), len(manifest.MarkdownHeader))+1)
 	n, _ := io.ReadFull(f, b)
 	return manifest.IsGenerated(b[:n])
 }

@@ -195,6 +195,12 @@ func TestTreeRefusesMarkerDeleted(t *testing.T) {
 	if after := snapshot(t, filepath.Dir(dir)); !reflect.DeepEqual(before, after) {
 		t.Errorf("a refused write changed the folder:\nbefore %v\nafter  %v", before, after)
 	}
+	// As git checks them out with core.autocrlf, they are apkgen's too.
+	writeFile(t, filepath.Join(dir, "apps/dev/a.yaml"), strings.ReplaceAll(manifest.Header+"a\n", "\n", "\r\n"))
+	writeFile(t, filepath.Join(dir, "README.md"), strings.ReplaceAll(manifest.MarkdownHeader+"# x\n", "\n", "\r\n"))
+	if _, err := Tree(dir, newTree("apps/dev/a.yaml", "a\n")); !errors.As(err, &notOwned) || !notOwned.Generated {
+		t.Fatalf("with CRLF line ends: err = %v, want a *NotOwnedError, generated", err)
+	}
 	writeFile(t, filepath.Join(dir, "apps/dev/mine.yaml"), "mine\n")
 	if _, err := Tree(dir, newTree()); !errors.As(err, &notOwned) || notOwned.Generated {
 		t.Fatalf("with a file of someone else's: err = %v, want a *NotOwnedError, not generated", err)
@@ -914,14 +920,17 @@ func TestTreeKeepsFolderMode(t *testing.T) {
 	if got.Mode() != want.Mode() {
 		t.Errorf("folder mode %v after a build, was %v", got.Mode(), want.Mode())
 	}
-	umask := syscall.Umask(0)
-	syscall.Umask(umask)
-	st, err := os.Stat(filepath.Join(dir, "apps/dev/a.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if perm := st.Mode().Perm(); perm != 0o666&^fs.FileMode(umask) {
-		t.Errorf("file mode %v, want %v (umask %o)", perm, 0o666&^fs.FileMode(umask), umask)
+	// A umask other than the usual 022, which 0644 files would also fit.
+	defer syscall.Umask(syscall.Umask(0o002))
+	mustTree(t, dir, newTree("apps/dev/a.yaml", "a3\n"))
+	for p, want := range map[string]fs.FileMode{"apps/dev/a.yaml": 0o664, "apps/dev": 0o775 | fs.ModeDir} {
+		st, err := os.Stat(filepath.Join(dir, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := st.Mode() &^ fs.ModeSetgid; got != want {
+			t.Errorf("%s: mode %v, want %v (umask 002)", p, got, want)
+		}
 	}
 }
 
