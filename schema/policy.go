@@ -57,19 +57,7 @@ type policyCheck struct {
 // schema's values at path (a field is known if one of them allows it),
 // and descends into those it knows, on both sides of an & or a |.
 func (c *policyCheck) fields(at []cue.Value, x ast.Expr, path []string) {
-	switch x := x.(type) {
-	case *ast.BinaryExpr:
-		if x.Op == token.AND || x.Op == token.OR {
-			c.fields(at, x.X, path)
-			c.fields(at, x.Y, path)
-		}
-	case *ast.StructLit:
-		for _, elt := range x.Elts {
-			if field, ok := elt.(*ast.Field); ok {
-				c.field(at, field, path)
-			}
-		}
-	}
+	eachField(x, func(f *ast.Field) { c.field(at, f, path) })
 }
 
 func (c *policyCheck) field(at []cue.Value, field *ast.Field, path []string) {

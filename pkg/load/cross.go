@@ -135,9 +135,12 @@ func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 			if declared == "" {
 				declared = "none"
 			}
+			hint := ""
+			if m := suggest.Closest(e.Cluster, f.Clusters); m != "" {
+				hint = fmt.Sprintf("; did you mean %q?", m)
+			}
 			diags.Errorf(pos(e.Name, "cluster"), path(e.Name, "cluster"),
-				"cluster %q is not declared under clusters (declared: %s)%s", e.Cluster, declared,
-				strings.Replace(suggest.Hint(e.Cluster, f.Clusters), " ", "; ", 1))
+				"cluster %q is not declared under clusters (declared: %s)%s", e.Cluster, declared, hint)
 		}
 		if owner, ok := reservedNamespaces[e.In.Namespace]; ok {
 			diags.Errorf(pos(e.Name, "namespace"), path(e.Name, "namespace"),

@@ -408,12 +408,13 @@ func (r *reporter) valueAt(path []string) string {
 }
 
 // quoteHint tells to quote a number or a boolean written where a string
-// goes: YAML reads 1.30 as 1.3, 0755 as 493 and yes as true; "" for
+// goes: YAML reads 1.30 as 1.3, 0755 as a number and true as a boolean; "" for
 // other values and for files in CUE, which say what they mean.
 func (r *reporter) quoteHint(path []string) string {
 	v := r.doc.LookupPath(selectors(path))
 	kind := v.IncompleteKind()
-	if kind&(cue.NumberKind|cue.BoolKind) == 0 || kind&cue.StringKind != 0 || strings.HasSuffix(r.name, ".cue") {
+	fileFormat := format(r.name)
+	if kind&(cue.NumberKind|cue.BoolKind) == 0 || kind&cue.StringKind != 0 || fileFormat == "cue" {
 		return ""
 	}
 	field, _ := v.Source().(*ast.Field)
@@ -428,11 +429,11 @@ func (r *reporter) quoteHint(path []string) string {
 	if kind == cue.BoolKind {
 		what = "a boolean"
 	}
-	format := "YAML"
-	if strings.HasSuffix(r.name, ".json") {
-		format = "JSON"
+	reader := "YAML"
+	if fileFormat == "json" {
+		reader = "JSON"
 	}
-	return fmt.Sprintf(" (%s reads %s as %s); quote it: %q", format, written, what, written)
+	return fmt.Sprintf(" (%s reads %s as %s); quote it: %q", reader, written, what, written)
 }
 
 // writtenAt is the plain scalar that starts at pos in the file, as

@@ -208,6 +208,13 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 			return nil, err
 		}
 	}
+	if fmtName != "cue" {
+		// Before CUE builds it (a file nested thousands deep takes
+		// minutes), and before any cache read or OnEvaluate.
+		if d := checkText(name, syntax); d.HasErrors() {
+			return nil, d
+		}
+	}
 	src := source{name: name, data: data, opts: opts, policies: policies, syntax: syntax}
 	src.keyer = newKeyer(src)
 	if src.keyer == nil {
@@ -218,10 +225,6 @@ func Parse(name string, data []byte, opts Options) (*File, error) {
 	// builds the value; that of a file in CUE reads the value.
 	secretsDone := make(chan diag.List, 1)
 	if fmtName != "cue" {
-		// Before CUE builds it: a file nested thousands deep takes minutes.
-		if d := checkText(name, syntax); d.HasErrors() {
-			return nil, d
-		}
 		go func() { secretsDone <- scanSecrets(name, syntax) }()
 	}
 	doc := ctx.BuildFile(syntax)

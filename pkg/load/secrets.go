@@ -325,7 +325,9 @@ func scanValueSecrets(name string, doc cue.Value) diag.List {
 				c.str(s, path, v.Pos())
 			}
 		case cue.IntKind, cue.FloatKind, cue.NumberKind:
-			c.number(path, v.Pos())
+			if v.IsConcrete() { // not a type (int) a value must still fill
+				c.number(path, v.Pos())
+			}
 		}
 	}
 	walk(doc, nil)

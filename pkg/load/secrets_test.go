@@ -1,8 +1,12 @@
 package load
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
 )
 
 // TestURLCredentials: a URL's password is refused wherever the URL says
@@ -56,6 +60,21 @@ environments: dev: values: apk: env: [{name: "DB_PASSWORD", value: "hunter3"}]
 		`envs.cue:12:61: environments.dev.values.apk.env.0.value: environment variable "DB_PASSWORD" looks like a credential; its value must not be written in the environments file: set valueFrom.secretKeyRef to a key of a Kubernetes Secret instead`,
 	}
 	eqDiags(t, got, want)
+}
+
+// In a file in CUE, a number under a credential's key is refused as a
+// string is; a type there (int) is a value still to fill, not a credential.
+func TestCUEFileNumberCredentials(t *testing.T) {
+	v := cuecontext.New().CompileString(`a: password: 12345678
+b: password: int`, cue.Filename("envs.cue"))
+	var got []string
+	for _, d := range scanValueSecrets("envs.cue", v) {
+		got = append(got, d.Pos.String()+": "+d.Path)
+	}
+	want := []string{"envs.cue:1:4: a.password"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
 }
 
 // TestCredentialShapes: each shape of credential is refused under the
