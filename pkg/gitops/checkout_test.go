@@ -19,8 +19,7 @@ import (
 // one outside the owned folder.
 func (s *sandbox) checkout() string {
 	s.t.Helper()
-	repo := s.t.TempDir()
-	s.git(repo, "init", "--quiet", "-b", "main")
+	repo := s.initRepo()
 	write := func(p, text string) {
 		full := filepath.Join(repo, filepath.FromSlash(p))
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {

@@ -208,8 +208,7 @@ func (s *sandbox) bareRepo(root, name string, seed bool) string {
 	s.git(root, "init", "--quiet", "--bare", "-b", "main", bare)
 	s.git(bare, "config", "http.receivepack", "true")
 	if seed {
-		work := s.t.TempDir()
-		s.git(work, "init", "--quiet", "-b", "main")
+		work := s.initRepo()
 		if err := os.WriteFile(filepath.Join(work, "README.md"), []byte("# gitops\n"), 0o644); err != nil {
 			s.t.Fatal(err)
 		}

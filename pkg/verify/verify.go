@@ -42,10 +42,7 @@ const minKustomizationsPerWorker = 64
 // takes that wait off the builds. Calling it again does nothing.
 func Prepare() { prepare() }
 
-var prepare = sync.OnceFunc(func() { go readSchema() })
-
-// readSchema makes kustomize read its built-in schema now.
-func readSchema() { openapi.Schema() }
+var prepare = sync.OnceFunc(func() { go openapi.Schema() })
 
 // Build runs kustomize on every directory holding a kustomization.yaml and
 // returns the results by directory. An error names the directory and is a
