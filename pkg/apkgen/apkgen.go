@@ -174,14 +174,15 @@ func target(o BuildOptions, build bool) (c *Compiled, dir string, t tree.Tree, o
 		return nil, "", nil, nil, err
 	}
 	dir = write.Join(o.Root, c.Plan.GitOps.Path)
-	if err = leftovers(dir, o.Log, build); err != nil {
-		return nil, "", nil, nil, err
-	}
 	reads := slices.Concat(o.Reads, inputs(o.File, o.Load))
 	if o.Render != nil {
 		reads = append(reads, o.Render.ChartDir)
 	}
+	// A refused build touches nothing, what a stopped build left included.
 	if err = write.CheckOutside(dir, reads...); err != nil {
+		return nil, "", nil, nil, err
+	}
+	if err = leftovers(dir, o.Log, build); err != nil {
 		return nil, "", nil, nil, err
 	}
 	if old, err = write.ReadOwned(dir); err != nil {
