@@ -110,10 +110,15 @@ type BuildOptions struct {
 	// Reads are other files the run reads (a signing key): like the
 	// environments file, they are refused inside the owned folder.
 	Reads []string
+	// CheckDir, when set, is called with the owned folder before anything
+	// there is touched, what a stopped build left beside it included; its
+	// error stops the build (e.g. --commit refusing a folder outside the
+	// repository, or beside another git process's lock).
+	CheckDir func(dir string) error
 	// BeforeWrite, when set, is called with the owned folder and the tree
 	// to write there once it is ready and before anything is written; its
-	// error stops the build (e.g. --commit refusing a folder outside the
-	// repository).
+	// error stops the build (e.g. --commit refusing a --env build whose
+	// commit would change other environments' files).
 	BeforeWrite func(dir string, t tree.Tree) error
 	// Log, when set, receives what people should know and no result
 	// carries: what a build recovered from one that did not finish
@@ -178,15 +183,34 @@ func target(o BuildOptions, build bool) (c *Compiled, dir string, t tree.Tree, o
 	if o.Render != nil {
 		reads = append(reads, o.Render.ChartDir)
 	}
-	// A refused build touches nothing, what a stopped build left included.
+	// A refused build touches nothing, what a stopped build left included:
+	// every check of the folder comes before recovery. Recovery never
+	// makes a folder owned or not (it puts back a missing folder, or
+	// flux-system, which ReadOwned leaves out), so reading the folder
+	// before it refuses what reading it after would.
 	if err = write.CheckOutside(dir, reads...); err != nil {
 		return nil, "", nil, nil, err
 	}
-	if err = leftovers(dir, o.Log, build); err != nil {
-		return nil, "", nil, nil, err
+	if o.CheckDir != nil {
+		if err = o.CheckDir(dir); err != nil {
+			return nil, "", nil, nil, err
+		}
 	}
 	if old, err = write.ReadOwned(dir); err != nil {
 		return nil, "", nil, nil, err
+	}
+	if build {
+		recovered, err := recoverLeftovers(dir, o.Log)
+		if err != nil {
+			return nil, "", nil, nil, err
+		}
+		if recovered {
+			if old, err = write.ReadOwned(dir); err != nil {
+				return nil, "", nil, nil, err
+			}
+		}
+	} else {
+		warnLeftovers(dir, o.Log)
 	}
 	t = c.Tree
 	if o.Render != nil {
@@ -212,25 +236,32 @@ func target(o BuildOptions, build bool) (c *Compiled, dir string, t tree.Tree, o
 	return c, dir, t, old, nil
 }
 
-// leftovers deals with the folders builds that did not finish left beside
-// the owned folder dir: a build recovers what they hold and removes them
-// (write.Recover); build --check and diff, which write nothing, say they
-// are there, for they are in the repository's root and not ignored.
-func leftovers(dir string, log io.Writer, build bool) error {
-	if log == nil {
-		log = io.Discard
-	}
-	if !build {
-		for _, l := range write.Leftovers(dir) {
-			fmt.Fprintf(log, "apkgen: warning: %s was left by a build that did not finish; the next build recovers what it holds and removes it\n", l)
-		}
-		return nil
-	}
+// recoverLeftovers recovers what builds that did not finish left beside
+// the owned folder dir and removes them (write.Recover), says so on log,
+// and reports whether there were any.
+func recoverLeftovers(dir string, log io.Writer) (bool, error) {
 	notes, err := write.Recover(dir)
 	for _, n := range notes {
-		fmt.Fprintf(log, "apkgen: %s\n", n)
+		fmt.Fprintf(orDiscard(log), "apkgen: %s\n", n)
 	}
-	return err
+	return len(notes) > 0, err
+}
+
+// warnLeftovers says on log that builds that did not finish left folders
+// beside the owned folder dir: build --check and diff, which write
+// nothing, leave them, and they are in the repository's root and not
+// ignored.
+func warnLeftovers(dir string, log io.Writer) {
+	for _, l := range write.Leftovers(dir) {
+		fmt.Fprintf(orDiscard(log), "apkgen: warning: %s was left by a build that did not finish; the next build recovers what it holds and removes it\n", l)
+	}
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
 }
 
 // inputs are the files a build reads: the environments file and the

@@ -80,7 +80,7 @@ func Diff(o DiffOptions) (*DiffResult, error) {
 		return nil, err
 	}
 	dir, t := write.Join(o.Root, c.Plan.GitOps.Path), c.Tree
-	leftovers(dir, o.Log, false)
+	warnLeftovers(dir, o.Log)
 	if err := write.CheckOutside(dir, inputs(o.File, o.Load)...); err != nil {
 		return nil, err
 	}

@@ -642,7 +642,8 @@ func TestCommitTakesGitsLocks(t *testing.T) {
 
 // TestLockFoundBeforeWriting: a lock of git's is found before the build
 // writes the tree, so the files another git process works on are left as
-// they are.
+// they are, what a stopped build left beside the folder included (a build
+// recovers it first, moving and removing folders in the work tree).
 func TestLockFoundBeforeWriting(t *testing.T) {
 	s := newSandbox(t)
 	repo := s.checkout()
@@ -651,6 +652,13 @@ func TestLockFoundBeforeWriting(t *testing.T) {
 	in := example(t, dir, "environments.yaml", "")
 	s.commit(repo, in)
 	example(t, dir, "environments.yaml", "v2")
+	leftover := filepath.Join(repo, ".deploy.apkgen-old-0123456789ab", "apps", "dev")
+	if err := os.MkdirAll(leftover, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(leftover, "x.yaml"), []byte("x: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	status := s.git(repo, "status", "--porcelain", "--untracked-files=all")
 	lock := filepath.Join(repo, ".git", "index.lock")
 	if err := os.WriteFile(lock, nil, 0o644); err != nil {
