@@ -138,27 +138,40 @@ type BuildResult struct {
 
 // Build compiles the file and writes the tree.
 func Build(o BuildOptions) (*BuildResult, error) {
-	c, dir, t, old, err := target(o, true)
+	tg, err := target(o, true)
 	if err != nil {
 		return nil, err
 	}
+	defer tg.unlock()
 	if o.BeforeWrite != nil {
-		if err := o.BeforeWrite(dir, t); err != nil {
+		if err := o.BeforeWrite(tg.dir, tg.tree); err != nil {
 			return nil, err
 		}
 	}
-	change, err := write.Replace(dir, old, t)
+	change, err := write.Replace(tg.dir, tg.old, tg.tree)
 	if err != nil {
 		return nil, err
 	}
-	return &BuildResult{Dir: dir, Change: change, Files: t, Compiled: c}, nil
+	return &BuildResult{Dir: tg.dir, Change: change, Files: tg.tree, Compiled: tg.Compiled}, nil
 }
 
-// target compiles the file and returns the owned folder, the tree a build
-// writes there and the files the folder holds now. For a build (not a
-// check), the tree is verified, and what a build that did not finish left
-// beside the folder is recovered first.
-func target(o BuildOptions, build bool) (c *Compiled, dir string, t tree.Tree, old map[string][]byte, err error) {
+// targeted is a compiled file and its owned folder, read and locked.
+type targeted struct {
+	*Compiled
+	dir  string            // the owned folder
+	tree tree.Tree         // what a build writes there
+	old  map[string][]byte // what the folder holds now
+	// unlock releases the folder's lock (write.Lock), which target took
+	// before reading the folder: a build holds it until it has replaced
+	// the folder, a check while it compares.
+	unlock func()
+}
+
+// target compiles the file and returns the owned folder, locked, the tree
+// a build writes there and the files the folder holds now. For a build
+// (not a check), the tree is verified, and what a build that did not
+// finish left beside the folder is recovered first.
+func target(o BuildOptions, build bool) (tg *targeted, err error) {
 	if build && o.Load.OnEvaluate == nil {
 		// An environment to evaluate means folders to build: kustomize
 		// gets ready while the file is read.
@@ -166,19 +179,20 @@ func target(o BuildOptions, build bool) (c *Compiled, dir string, t tree.Tree, o
 	}
 	f, err := load.ReadFile(o.File, o.Load)
 	if err != nil {
-		return nil, "", nil, nil, err
+		return nil, err
 	}
 	// A mistaken --env is said before any work (kustomize, chart pulls).
 	selected, err := selectEnvs(f, o.Envs)
 	if err != nil {
-		return nil, "", nil, nil, err
+		return nil, err
 	}
 	// A --env build writes a mix of new and old files: the mix is what is
 	// verified (below), not the whole new tree as well.
-	if c, err = compileFile(f, build && selected == nil, o.Load.Cache); err != nil {
-		return nil, "", nil, nil, err
+	c, err := compileFile(f, build && selected == nil, o.Load.Cache)
+	if err != nil {
+		return nil, err
 	}
-	dir = write.Join(o.Root, c.Plan.GitOps.Path)
+	dir := write.Join(o.Root, c.Plan.GitOps.Path)
 	reads := slices.Concat(o.Reads, inputs(o.File, o.Load))
 	if o.Render != nil {
 		reads = append(reads, o.Render.ChartDir)
@@ -189,51 +203,58 @@ func target(o BuildOptions, build bool) (c *Compiled, dir string, t tree.Tree, o
 	// flux-system, which ReadOwned leaves out), so reading the folder
 	// before it refuses what reading it after would.
 	if err = write.CheckOutside(dir, reads...); err != nil {
-		return nil, "", nil, nil, err
+		return nil, err
 	}
 	if o.CheckDir != nil {
 		if err = o.CheckDir(dir); err != nil {
-			return nil, "", nil, nil, err
+			return nil, err
 		}
 	}
-	if old, err = write.ReadOwned(dir); err != nil {
-		return nil, "", nil, nil, err
+	t := c.Tree
+	if o.Render != nil {
+		if t, err = withRendered(c, *o.Render, selected); err != nil {
+			return nil, err
+		}
+	}
+	unlock := write.Lock(dir, build, o.Log)
+	defer func() {
+		if err != nil {
+			unlock()
+		}
+	}()
+	old, err := write.ReadOwned(dir)
+	if err != nil {
+		return nil, err
 	}
 	if build {
 		recovered, err := recoverLeftovers(dir, o.Log)
 		if err != nil {
-			return nil, "", nil, nil, err
+			return nil, err
 		}
 		if recovered {
 			if old, err = write.ReadOwned(dir); err != nil {
-				return nil, "", nil, nil, err
+				return nil, err
 			}
 		}
 	} else {
 		warnLeftovers(dir, o.Log)
 	}
-	t = c.Tree
-	if o.Render != nil {
-		if t, err = withRendered(c, *o.Render, selected); err != nil {
-			return nil, "", nil, nil, err
-		}
-	}
 	if selected != nil {
 		t = onlyEnvs(t, old, selected)
 		if c.Plan.GitOps.Engine == "argocd" {
 			if err = generate.RelistArgoEnvs(t); err != nil {
-				return nil, "", nil, nil, &BugError{Err: err}
+				return nil, &BugError{Err: err}
 			}
 		}
 		// The others' files are as they were on disk: the mix is what gets
 		// written, so the mix must build too.
 		if build {
 			if c.Verified, err = verifyMix(c.Tree, t, o.Load.Cache); err != nil {
-				return nil, "", nil, nil, err
+				return nil, err
 			}
 		}
 	}
-	return c, dir, t, old, nil
+	return &targeted{Compiled: c, dir: dir, tree: t, old: old, unlock: unlock}, nil
 }
 
 // recoverLeftovers recovers what builds that did not finish left beside

@@ -33,13 +33,14 @@ type CheckResult struct {
 // differing folder fails the check anyway. Leaving it out halves the time
 // of a check, which runs on every commit as a pre-commit hook.
 func Check(o BuildOptions) (*CheckResult, error) {
-	c, dir, t, old, err := target(o, false)
+	tg, err := target(o, false)
 	if err != nil {
 		return nil, err
 	}
+	tg.unlock()
 	return &CheckResult{
-		Dir: dir, Root: shownRoot(c), Drift: write.Compare(old, t),
-		Old: old, New: t, Compiled: c,
+		Dir: tg.dir, Root: shownRoot(tg.Compiled), Drift: write.Compare(tg.old, tg.tree),
+		Old: tg.old, New: tg.tree, Compiled: tg.Compiled,
 	}, nil
 }
 
@@ -86,7 +87,9 @@ func Diff(o DiffOptions) (*DiffResult, error) {
 	}
 	var old map[string][]byte
 	if o.Against == "" {
+		unlock := write.Lock(dir, false, o.Log)
 		old, err = write.ReadOwned(dir)
+		unlock()
 	} else {
 		old, err = gitops.ReadOwnedAt(o.Root, c.Plan.GitOps.Path, o.Against)
 	}

@@ -1,0 +1,132 @@
+package write
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// logBuffer is a log written by one goroutine and read by another.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// lockAsync takes the lock of dir on another goroutine; the channel is
+// closed once it holds it, and the lock's release is sent on it.
+func lockAsync(dir string, exclusive bool, log *logBuffer) <-chan func() {
+	held := make(chan func(), 1)
+	go func() { held <- Lock(dir, exclusive, log) }()
+	return held
+}
+
+// waitSaid waits until log says the run waits for another, and fails the
+// test if it never does.
+func waitSaid(t *testing.T, log *logBuffer, dir string) {
+	t.Helper()
+	want := "apkgen: waiting for another apkgen run on " + dir + " to finish\n"
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if log.String() == want {
+			return
+		}
+	}
+	t.Fatalf("log = %q, want %q", log.String(), want)
+}
+
+// A build's lock keeps out every other run on the folder, named by any
+// path; checks share theirs, and keep builds out.
+func TestLock(t *testing.T) {
+	root := t.TempDir()
+	if err := os.Mkdir(filepath.Join(root, "repo"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("repo", filepath.Join(root, "link")); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "repo", "deploy") // missing: a first build
+	aliases := []string{filepath.Join(root, "link", "deploy"), filepath.Join(root, "repo", ".", "deploy")}
+
+	t.Run("build keeps out builds and checks", func(t *testing.T) {
+		unlock := Lock(dir, true, nil)
+		defer func() { unlock() }() // a failed test must not hold the lock for the next
+		for _, exclusive := range []bool{true, false} {
+			for _, other := range aliases {
+				var log logBuffer
+				held := lockAsync(other, exclusive, &log)
+				waitSaid(t, &log, other)
+				select {
+				case release := <-held:
+					release()
+					t.Fatalf("%s (exclusive %v) locked while a build held the lock", other, exclusive)
+				default:
+				}
+				unlock()
+				(<-held)()
+				unlock = Lock(dir, true, nil)
+			}
+		}
+	})
+
+	t.Run("checks share", func(t *testing.T) {
+		var log logBuffer
+		first := Lock(dir, false, &log)
+		defer first()
+		var second func()
+		select {
+		case second = <-lockAsync(aliases[0], false, &log):
+		case <-time.After(20 * time.Second):
+			t.Fatal("a check waited for another check")
+		}
+		held := lockAsync(dir, true, &log)
+		waitSaid(t, &log, dir)
+		first()
+		select {
+		case release := <-held:
+			release()
+			t.Fatal("a build locked while a check held the lock")
+		case <-time.After(50 * time.Millisecond):
+		}
+		second()
+		(<-held)()
+	})
+
+	t.Run("folders apart do not wait", func(t *testing.T) {
+		var log logBuffer
+		unlock := Lock(dir, true, &log)
+		Lock(filepath.Join(root, "repo", "other"), true, &log)()
+		unlock()
+		if log.String() != "" {
+			t.Errorf("log = %q", log.String())
+		}
+	})
+}
+
+// With no temporary folder to lock in, a run goes on unlocked and says so.
+func TestLockUnavailable(t *testing.T) {
+	tmp := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(tmp, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", tmp) // a file: no folder can be made in it
+	var log logBuffer
+	Lock("deploy", true, &log)()
+	if got := log.String(); !strings.HasPrefix(got, "apkgen: warning: cannot lock deploy against other apkgen runs: ") {
+		t.Errorf("log = %q", got)
+	}
+}
