@@ -2,6 +2,7 @@ package generate
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strconv"
@@ -345,32 +346,55 @@ func (p *project) object() plan.Object {
 // Flux's apps-<env>.yaml stays), and must not list one added to the file
 // but not yet built.
 func RelistArgoEnvs(t tree.Tree) error {
-	envs := map[string][]string{} // by cluster
-	for p := range t {
-		if env := EnvOf(p); env != "" && strings.HasPrefix(p, "argocd/") && !slices.Contains(envs[ClusterOf(p)], env) {
-			envs[ClusterOf(p)] = append(envs[ClusterOf(p)], env)
+	roots, envs := argoRoots(t)
+	for cluster, root := range roots {
+		if err := relistRoot(t, root, slices.Sorted(maps.Keys(envs[cluster]))); err != nil {
+			return err
 		}
 	}
-	for p, b := range t {
-		parts := strings.Split(p, "/")
-		if len(parts) != 3 || parts[0] != "argocd" || parts[2] != "kustomization.yaml" {
+	return nil
+}
+
+// argoRoots reads t's paths once for each cluster's root kustomization
+// (argocd/<cluster>/kustomization.yaml) and the environment folders beside
+// it. The environments are sets: the pass stays linear however many
+// environments a cluster has.
+func argoRoots(t tree.Tree) (roots map[string]string, envs map[string]map[string]bool) {
+	roots, envs = map[string]string{}, map[string]map[string]bool{}
+	for p := range t {
+		if !strings.HasPrefix(p, "argocd/") {
 			continue
 		}
-		var k struct {
-			Resources []string `yaml:"resources"`
+		cluster := ClusterOf(p)
+		switch env := EnvOf(p); {
+		case env != "":
+			if envs[cluster] == nil {
+				envs[cluster] = map[string]bool{}
+			}
+			envs[cluster][env] = true
+		case cluster != "" && p == path.Join("argocd", cluster, "kustomization.yaml"):
+			roots[cluster] = p
 		}
-		if err := yaml.Unmarshal(b, &k); err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
-		// The cluster's own resources are its files; the folders are
-		// environments.
-		resources := slices.DeleteFunc(k.Resources, func(r string) bool { return !strings.HasSuffix(r, ".yaml") })
-		resources = append(resources, slices.Sorted(slices.Values(envs[parts[1]]))...)
-		out, err := manifest.Encode(kustomization("", resources, nil))
-		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
-		t[p] = out
 	}
+	return roots, envs
+}
+
+// relistRoot rewrites the root kustomization at p to list the cluster's
+// own resources, then envs.
+func relistRoot(t tree.Tree, p string, envs []string) error {
+	var k struct {
+		Resources []string `yaml:"resources"`
+	}
+	if err := yaml.Unmarshal(t[p], &k); err != nil {
+		return fmt.Errorf("%s: %w", p, err)
+	}
+	// The cluster's own resources are its files; the folders are
+	// environments.
+	resources := slices.DeleteFunc(k.Resources, func(r string) bool { return !strings.HasSuffix(r, ".yaml") })
+	out, err := manifest.Encode(kustomization("", append(resources, envs...), nil))
+	if err != nil {
+		return fmt.Errorf("%s: %w", p, err)
+	}
+	t[p] = out
 	return nil
 }
