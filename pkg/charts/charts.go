@@ -64,6 +64,11 @@ type Chart struct {
 
 	archive []byte // the .tgz, when there is one
 	dir     string // the unpacked chart, otherwise
+
+	// A chart is loaded for each release rendered from it, and its
+	// dependencies are the same every time: they are checked once.
+	depsChecked sync.Once
+	depsErr     error
 }
 
 // Load returns a new copy of the chart.
@@ -78,8 +83,12 @@ func (c *Chart) Load() (*chart.Chart, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ch, missingDependencies(ch)
+	c.depsChecked.Do(func() { c.depsErr = checkDependencies(ch) })
+	return ch, c.depsErr
 }
+
+// checkDependencies is missingDependencies; tests count its calls.
+var checkDependencies = missingDependencies
 
 // missingDependencies refuses a chart that lacks a dependency its
 // Chart.yaml lists, as helm install does: rendered without it, what the

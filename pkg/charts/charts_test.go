@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"helm.sh/helm/v3/pkg/chart"
+
 	"github.com/apkgen/apkgen/internal/charttest"
 	"github.com/apkgen/apkgen/pkg/plan"
 )
@@ -215,6 +217,19 @@ func TestChartDir(t *testing.T) {
 	}
 	// An unpacked chart without its dependencies is refused, as helm
 	// install refuses it.
+	c, err = (&Source{Dir: withoutDependencies(t)}).Get(apk(""))
+	if err == nil {
+		_, err = c.Load()
+	}
+	if err == nil || !strings.Contains(err.Error(), "lacks its dependencies cert-manager in charts/") {
+		t.Errorf("a chart without its charts/: %v", err)
+	}
+}
+
+// withoutDependencies returns a chart folder holding the test chart
+// unpacked without its charts/ folder.
+func withoutDependencies(t *testing.T) string {
+	t.Helper()
 	bare := filepath.Join(t.TempDir(), "apk-helm")
 	if err := os.CopyFS(bare, os.DirFS(charttest.ChartDir(t))); err != nil {
 		t.Fatal(err)
@@ -222,11 +237,44 @@ func TestChartDir(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(bare, "charts")); err != nil {
 		t.Fatal(err)
 	}
-	c, err = (&Source{Dir: filepath.Dir(bare)}).Get(apk(""))
+	return filepath.Dir(bare)
+}
+
+// TestDependenciesCheckedOnce: a chart is loaded for each release
+// rendered from it; its dependencies are checked at the first Load only,
+// and every Load of a chart that lacks one fails the same way.
+func TestDependenciesCheckedOnce(t *testing.T) {
+	calls := 0
+	checkDependencies = func(ch *chart.Chart) error {
+		calls++
+		return missingDependencies(ch)
+	}
+	t.Cleanup(func() { checkDependencies = missingDependencies })
+	for _, tc := range []struct{ name, dir, err string }{
+		{"complete", filepath.Dir(charttest.ChartDir(t)), ""},
+		{"without charts/", withoutDependencies(t),
+			"chart apk-helm 1.3.0-1 lacks its dependencies cert-manager in charts/ (run helm dependency build on it)"},
+	} {
+		calls = 0
+		c, err := (&Source{Dir: tc.dir}).Get(apk(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			if _, err := c.Load(); errText(err) != tc.err {
+				t.Errorf("%s: Load %d: %v, want %q", tc.name, i+1, err, tc.err)
+			}
+		}
+		if calls != 1 {
+			t.Errorf("%s: dependencies checked %d times in 3 Loads, want 1", tc.name, calls)
+		}
+	}
+}
+
+// errText is err's message, "" for none.
+func errText(err error) string {
 	if err == nil {
-		_, err = c.Load()
+		return ""
 	}
-	if err == nil || !strings.Contains(err.Error(), "lacks its dependencies cert-manager in charts/") {
-		t.Errorf("a chart without its charts/: %v", err)
-	}
+	return err.Error()
 }
