@@ -257,3 +257,49 @@ func TestRecoverFailing(t *testing.T) {
 		t.Errorf("flux-system in the leftover: %q, %v", b, err)
 	}
 }
+
+// TestRecoverCannotPutBack: with the owned folder missing, an old tree
+// that cannot be renamed back is an error, and the old tree stays where
+// the stopped build left it.
+func TestRecoverCannotPutBack(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	l := leftover(t, dir, oldKind, map[string]string{tree.Marker: tree.MarkerText, "apps/dev/a.yaml": "a\n"})
+	before := snapshot(t, filepath.Dir(dir))
+	failRename(t, func(string, string) bool { return true })
+	notes, err := Recover(dir)
+	want := dir + " is missing; putting back the tree a build that did not finish left in " + l +
+		": rename " + l + " " + dir + ": injected failure"
+	if err == nil || err.Error() != want || notes != nil {
+		t.Errorf("Recover = %q, %v\nwant the error %s", notes, err, want)
+	}
+	if after := snapshot(t, filepath.Dir(dir)); !reflect.DeepEqual(before, after) {
+		t.Errorf("Recover changed something:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
+// TestRecoverCannotRead: a leftover whose clusters/ cannot be read may
+// hold the user's flux-system folders: Recover says so, and moves and
+// removes nothing.
+func TestRecoverCannotRead(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	mustTree(t, dir, newTree("apps/dev/a.yaml", "a\n"))
+	l := leftover(t, dir, newKind, map[string]string{"clusters/c/flux-system/gotk-sync.yaml": "sync\n", "apps/dev/a.yaml": "a\n"})
+	unreadable := filepath.Join(l, "clusters")
+	t.Cleanup(func() { readDir = os.ReadDir })
+	readDir = func(p string) ([]fs.DirEntry, error) {
+		if p == unreadable {
+			return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrPermission}
+		}
+		return os.ReadDir(p)
+	}
+	before := snapshot(t, filepath.Dir(dir))
+	notes, err := Recover(dir)
+	want := l + ", left by a build that did not finish, may hold clusters/*/flux-system: open " + unreadable +
+		": permission denied; move back into " + dir + " what is yours, then remove it"
+	if err == nil || err.Error() != want || notes != nil {
+		t.Errorf("Recover = %q, %v\nwant the error %s", notes, err, want)
+	}
+	if after := snapshot(t, filepath.Dir(dir)); !reflect.DeepEqual(before, after) {
+		t.Errorf("Recover changed something:\nbefore %v\nafter  %v", before, after)
+	}
+}

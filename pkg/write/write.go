@@ -522,7 +522,7 @@ func preservedDirs(root string) ([]string, error) {
 	if st, err := os.Lstat(filepath.Join(root, "clusters")); err != nil || !st.IsDir() {
 		return nil, nil
 	}
-	clusters, err := os.ReadDir(filepath.Join(root, "clusters"))
+	clusters, err := readDir(filepath.Join(root, "clusters"))
 	if err != nil {
 		return nil, err
 	}
@@ -540,6 +540,10 @@ func preservedDirs(root string) ([]string, error) {
 	}
 	return rels, nil
 }
+
+// readDir is os.ReadDir; tests replace it to fail reading a tree's
+// clusters/ folder, which permissions cannot do when they run as root.
+var readDir = os.ReadDir
 
 // move renames the folder rel of the tree from to the same place in the
 // tree to, making its parents there.
