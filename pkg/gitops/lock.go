@@ -33,7 +33,10 @@ type lockFile struct {
 // tree, so that it does not rewrite the files another git process works on.
 func (c *Checkout) locked(names ...string) error {
 	for _, name := range names {
-		p := c.gitPath(name)
+		p, err := c.gitPath(name)
+		if err != nil {
+			return c.sec.wrap(err, "locating %s", name)
+		}
 		if _, err := os.Lstat(p + ".lock"); err == nil {
 			return lockedError(p, fs.ErrExist)
 		}
@@ -49,7 +52,10 @@ func lockedError(p string, err error) error {
 // "HEAD", "refs/heads/main"). A lock that is there already belongs to
 // another git process: it is left alone, and nothing is done.
 func (c *Checkout) lock(name string) (*lockFile, error) {
-	p := c.gitPath(name)
+	p, err := c.gitPath(name)
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
 		return nil, err
 	}
@@ -89,22 +95,19 @@ func (l *lockFile) release() {
 }
 
 // gitPath is where git keeps name, a slash-separated path in the git
-// folder: HEAD, the index and HEAD's reflog belong to the working tree,
-// the rest to the folder all working trees share (commondir).
-func (c *Checkout) gitPath(name string) string {
-	own := c.repo.Storer.(*filesystem.Storage).Filesystem().Root()
-	switch name {
-	case "HEAD", "index", "logs/HEAD":
-		return filepath.Join(own, name)
+// folder. In a linked working tree (git worktree add), HEAD, the index and
+// HEAD's reflog are in the tree's own git folder, the refs and the rest in
+// the folder all trees share (commondir). go-git's storage reads and
+// writes through a filesystem that maps names so (Open enables
+// EnableDotGitCommonDir); it tells no path, but its Chroot at name is
+// rooted at the file. At name itself, not at its folder: "logs" is the
+// common folder's, "logs/HEAD" the tree's own.
+func (c *Checkout) gitPath(name string) (string, error) {
+	at, err := c.repo.Storer.(*filesystem.Storage).Filesystem().Chroot(filepath.FromSlash(name))
+	if err != nil {
+		return "", err
 	}
-	common := own
-	if b, err := os.ReadFile(filepath.Join(own, "commondir")); err == nil {
-		common = strings.TrimSpace(string(b))
-		if !filepath.IsAbs(common) {
-			common = filepath.Join(own, common)
-		}
-	}
-	return filepath.Join(common, filepath.FromSlash(name))
+	return at.Root(), nil
 }
 
 // writeIndex writes idx under the index's lock l and commits it.
@@ -163,7 +166,10 @@ func (c *Checkout) updateRef(target plumbing.ReferenceName, cur *plumbing.Refere
 // core.logAllRefUpdates is false (git's default in a working tree is to
 // keep the reflogs of HEAD and of branches).
 func (c *Checkout) appendReflog(name plumbing.ReferenceName, line string) error {
-	p := c.gitPath("logs/" + name.String())
+	p, err := c.gitPath("logs/" + name.String())
+	if err != nil {
+		return err
+	}
 	flags := os.O_WRONLY | os.O_APPEND
 	if c.logAllRefUpdates() {
 		flags |= os.O_CREATE
