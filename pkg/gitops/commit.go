@@ -301,37 +301,28 @@ func (c *Checkout) commit(b Built) (*Result, error) {
 		return nil, err
 	}
 
-	files := b.Files
 	old, err := ownedEntries(st, parentTree, prefix)
 	if err != nil {
 		return nil, err
 	}
-	if err := onlyEnvs(old, b, prefix); err != nil {
+	d := diffHead(old, b.Files)
+	if err := d.onlyEnvs(b.Envs, prefix); err != nil {
 		return nil, err
 	}
 	next := map[string]entry{}
-	res := &Result{Branch: branchName(target)}
 	for p, e := range old {
 		if write.Preserved(p) {
 			next[p] = e
-		} else if _, ok := files[p]; !ok {
-			res.Removed = append(res.Removed, p)
 		}
 	}
-	for p, b := range files {
-		h, err := storeBlob(st, b)
+	for p, data := range b.Files {
+		h, err := storeBlob(st, data)
 		if err != nil {
 			return nil, err
 		}
 		next[p] = entry{mode: filemode.Regular, hash: h}
-		switch o, ok := old[p]; {
-		case !ok:
-			res.Added = append(res.Added, p)
-		case o.hash != h || o.mode != filemode.Regular:
-			res.Modified = append(res.Modified, p)
-		}
 	}
-	finish(res, prefix)
+	res := finish(&Result{Branch: branchName(target), Added: d.added, Modified: d.modified, Removed: d.removed}, prefix)
 	newIdx, err := c.ownedIndex(idx, prefix, dir, next)
 	if err != nil {
 		return nil, err
@@ -468,6 +459,34 @@ func (c *Checkout) Check(b Built) error {
 	return onlyEnvs(old, b, prefix)
 }
 
+// headDiff is how the files of a build differ from HEAD's owned folder,
+// by path relative to it: what a commit of them changes.
+type headDiff struct {
+	head                     map[string]entry // HEAD's folder
+	added, modified, removed []string
+}
+
+// diffHead compares files, the folder as the build wrote it, with old,
+// HEAD's folder. The preserved folders (clusters/*/flux-system) are not
+// the build's: a commit keeps HEAD's, so they are never removed.
+func diffHead(old map[string]entry, files map[string][]byte) *headDiff {
+	d := &headDiff{head: old}
+	for p, data := range files {
+		switch o, ok := old[p]; {
+		case !ok:
+			d.added = append(d.added, p)
+		case o.mode != filemode.Regular || o.hash != plumbing.ComputeHash(plumbing.BlobObject, data):
+			d.modified = append(d.modified, p)
+		}
+	}
+	for p := range old {
+		if _, ok := files[p]; !ok && !write.Preserved(p) {
+			d.removed = append(d.removed, p)
+		}
+	}
+	return d
+}
+
 // onlyEnvs refuses a --env build (b.Envs) whose commit would change files
 // the build did not write: other environments' files and the README, which
 // it keeps as they are on disk. Committed with the named environments, a
@@ -477,24 +496,28 @@ func onlyEnvs(old map[string]entry, b Built, prefix string) error {
 	if len(b.Envs) == 0 {
 		return nil
 	}
+	return diffHead(old, b.Files).onlyEnvs(b.Envs, prefix)
+}
+
+// onlyEnvs refuses, as the function onlyEnvs does, a build of envs whose
+// files differ from HEAD's by d.
+func (d *headDiff) onlyEnvs(envs []string, prefix string) error {
+	if len(envs) == 0 {
+		return nil
+	}
 	kept := func(p string) bool {
 		if p == generate.ReadmeFile {
 			// The build keeps the README on disk and writes one only where
 			// there is none: where HEAD has none, it is the build's own.
-			_, ok := old[p]
+			_, ok := d.head[p]
 			return ok
 		}
 		env := generate.EnvOf(p)
-		return env != "" && !slices.Contains(b.Envs, env)
+		return env != "" && !slices.Contains(envs, env)
 	}
 	var changed []string
-	for p, data := range b.Files {
-		if o, ok := old[p]; kept(p) && (!ok || o.mode != filemode.Regular || o.hash != plumbing.ComputeHash(plumbing.BlobObject, data)) {
-			changed = append(changed, path.Join(prefix, p))
-		}
-	}
-	for p := range old {
-		if _, ok := b.Files[p]; !ok && kept(p) {
+	for _, p := range slices.Concat(d.added, d.modified, d.removed) {
+		if kept(p) {
 			changed = append(changed, path.Join(prefix, p))
 		}
 	}
@@ -508,7 +531,7 @@ func onlyEnvs(old map[string]entry, b Built, prefix string) error {
 	}
 	return inputErrorf("--env %s: files this build does not rebuild differ from HEAD, and the commit would take them along: %s; "+
 		"commit them first (a build with --commit and without --env), or put them back as HEAD has them (git restore --source=HEAD --staged --worktree -- FILE...)",
-		strings.Join(slices.Compact(slices.Sorted(slices.Values(b.Envs))), ", "), strings.Join(list, ", "))
+		strings.Join(slices.Compact(slices.Sorted(slices.Values(envs))), ", "), strings.Join(list, ", "))
 }
 
 // ChangeReport is the Result of a change that was not committed: the

@@ -229,3 +229,45 @@ func TestOnlyEnvs(t *testing.T) {
 		t.Errorf("a build of every environment: %v", err)
 	}
 }
+
+// TestDiffHead: what a commit of the build changes, as Check (for --env)
+// and Commit both see it. A file whose mode alone differs from HEAD's (an
+// executable, a symbolic link) is modified: the build writes regular
+// files. HEAD's flux-system folders are not the build's to remove.
+func TestDiffHead(t *testing.T) {
+	hash := func(s string) plumbing.Hash { return plumbing.ComputeHash(plumbing.BlobObject, []byte(s)) }
+	head := map[string]entry{
+		"same.yaml":                   {mode: filemode.Regular, hash: hash("same")},
+		"edited.yaml":                 {mode: filemode.Regular, hash: hash("old")},
+		"script.sh":                   {mode: filemode.Executable, hash: hash("run")},
+		"link.yaml":                   {mode: filemode.Symlink, hash: hash("same.yaml")},
+		"gone.yaml":                   {mode: filemode.Regular, hash: hash("gone")},
+		"clusters/c/flux-system":      {mode: filemode.Dir, hash: hash("flux")},
+		"clusters/c/apps-dev.yaml":    {mode: filemode.Regular, hash: hash("dev")},
+		"clusters/c/apps-gone.yaml":   {mode: filemode.Regular, hash: hash("gone")},
+		"apps/base/kustomization.yml": {mode: filemode.Regular, hash: hash("base")},
+	}
+	files := map[string][]byte{
+		"same.yaml":                   []byte("same"),
+		"edited.yaml":                 []byte("new"),
+		"script.sh":                   []byte("run"),
+		"link.yaml":                   []byte("same.yaml"),
+		"new.yaml":                    []byte("new"),
+		"clusters/c/apps-dev.yaml":    []byte("dev"),
+		"apps/base/kustomization.yml": []byte("base"),
+	}
+	d := diffHead(head, files)
+	for _, tc := range []struct {
+		name      string
+		got, want []string
+	}{
+		{"added", d.added, []string{"new.yaml"}},
+		{"modified", d.modified, []string{"edited.yaml", "link.yaml", "script.sh"}},
+		{"removed", d.removed, []string{"clusters/c/apps-gone.yaml", "gone.yaml"}},
+	} {
+		slices.Sort(tc.got)
+		if !slices.Equal(tc.got, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, tc.got, tc.want)
+		}
+	}
+}
