@@ -24,7 +24,7 @@ func runBuild(e *env, args []string) int {
 	ropts := renderFlags(fs)
 	check := fs.Bool("check", false, "write nothing; exit 1 and show the differences when the folder on disk is not what a build would write")
 	color := colorFlag(fs)
-	format := fs.String("format", "text", "the report: text, or json {changedEnvironments, added, modified, removed, commit, branch, pushed, behind}")
+	format := fs.String("format", "text", "the report: text, or json {changedEnvironments, added, modified, removed, commit, branch, localBranch, pushed, behind}")
 	var g gitFlags
 	g.register(fs)
 	if code, ok := parse(e, fs, args); !ok {

@@ -94,7 +94,7 @@ func (g *gitFlags) run(e *env, lo *loadOptions, opts apkgen.BuildOptions, asJSON
 	}
 	defer func() { printDiags(e, warnings) }()
 	var res *gitops.Result
-	var where, local string // the repository, the branch committed on
+	var where string // the repository
 	if g.repo != "" {
 		r := gitops.RemoteOptions{URL: g.repo, Branch: g.branch, Base: g.base, Push: g.push,
 			Build: func(root string) (gitops.Built, error) {
@@ -112,7 +112,7 @@ func (g *gitFlags) run(e *env, lo *loadOptions, opts apkgen.BuildOptions, asJSON
 		if res, err = gitops.Publish(ctx, r, o); err != nil {
 			return report(e, err)
 		}
-		where, local = gitops.Redact(g.repo), res.Branch
+		where = gitops.Redact(g.repo)
 	} else {
 		co, err := gitops.Open(opts.Root, o)
 		if err != nil {
@@ -132,13 +132,12 @@ func (g *gitFlags) run(e *env, lo *loadOptions, opts apkgen.BuildOptions, asJSON
 		if res, err = co.Commit(built(b, opts.Envs)); err != nil {
 			return report(e, err)
 		}
-		// Push records the branch pushed to (--branch) in res.
-		where, local = co.Root(), res.Branch
+		where = co.Root()
 		if g.push {
 			// Also when nothing was committed: an earlier commit may wait.
 			if err := co.Push(ctx, res, target); err != nil {
 				if !asJSON {
-					printCommit(e, res, local, where)
+					printCommit(e, res, where)
 				}
 				return report(e, err)
 			}
@@ -147,10 +146,10 @@ func (g *gitFlags) run(e *env, lo *loadOptions, opts apkgen.BuildOptions, asJSON
 	if asJSON {
 		return printJSON(e, res)
 	}
-	printCommit(e, res, local, where)
+	printCommit(e, res, where)
 	switch {
 	case res.Pushed && g.repo == "":
-		fmt.Fprintf(e.stdout, "pushed %s to origin's %s\n", local, res.Branch)
+		fmt.Fprintf(e.stdout, "pushed %s to origin's %s\n", res.LocalBranch, res.Branch)
 	case res.Pushed:
 		fmt.Fprintf(e.stdout, "pushed %s\n", res.Branch)
 	case res.Behind:
@@ -168,14 +167,15 @@ func built(b *apkgen.BuildResult, envs []string) gitops.Built {
 	return gitops.Built{Dir: b.Dir, Files: b.Files, Input: b.File.Data, Envs: envs}
 }
 
-// printCommit says what was committed on branch of the repository where.
-func printCommit(e *env, res *gitops.Result, branch, where string) {
+// printCommit says what was committed on the local branch of the
+// repository where.
+func printCommit(e *env, res *gitops.Result, where string) {
 	if res.Empty() {
-		fmt.Fprintf(e.stdout, "nothing to commit: %s of %s is up to date\n", branch, where)
+		fmt.Fprintf(e.stdout, "nothing to commit: %s of %s is up to date\n", res.LocalBranch, where)
 		return
 	}
 	fmt.Fprintf(e.stdout, "committed %s on %s of %s: %s (%s)\n",
-		res.Commit[:12], branch, where, tree.Counts(len(res.Added), len(res.Modified), len(res.Removed)),
+		res.Commit[:12], res.LocalBranch, where, tree.Counts(len(res.Added), len(res.Modified), len(res.Removed)),
 		strings.Join(res.ChangedEnvironments, ", "))
 }
 

@@ -322,7 +322,8 @@ func (c *Checkout) commit(b Built) (*Result, error) {
 		}
 		next[p] = entry{mode: filemode.Regular, hash: h}
 	}
-	res := finish(&Result{Branch: branchName(target), Added: d.added, Modified: d.modified, Removed: d.removed}, prefix)
+	branch := branchName(target)
+	res := finish(&Result{Branch: branch, LocalBranch: branch, Added: d.added, Modified: d.modified, Removed: d.removed}, prefix)
 	newIdx, err := c.ownedIndex(idx, prefix, dir, next)
 	if err != nil {
 		return nil, err

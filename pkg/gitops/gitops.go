@@ -34,10 +34,13 @@ type Result struct {
 	Removed             []string `json:"removed"`
 	// Commit is the new commit's hash, empty when there was nothing to commit.
 	Commit string `json:"commit"`
-	// Branch is the branch committed on; once pushed (Checkout.Push), the
-	// remote branch pushed to, which --branch may name differently.
+	// Branch is the remote branch pushed to, once Checkout.Push ran (which
+	// --branch may name differently from LocalBranch); else LocalBranch.
 	Branch string `json:"branch"`
-	Pushed bool   `json:"pushed"`
+	// LocalBranch is the branch committed on ("HEAD" when detached); a
+	// push does not change it.
+	LocalBranch string `json:"localBranch"`
+	Pushed      bool   `json:"pushed"`
 	// Behind says that nothing was pushed because the remote branch has
 	// commits the checkout lacks, and already holds all of its own.
 	Behind bool `json:"behind"`

@@ -335,6 +335,17 @@ func TestCheckoutPushToOtherBranch(t *testing.T) {
 	if got := s.git(repo, "branch", "--list", "review/x"); got != "" {
 		t.Errorf("a local review/x: %s", got)
 	}
+
+	// The JSON report names both branches.
+	example(t, filepath.Dir(in), "environments.yaml", "v2")
+	r = s.apkgen(repo, nil, "build", "-f", in, "--commit", "--push", "--branch", "review/x", botID, "--format", "json")
+	res := r.result(t)
+	if r.code != 0 || !res.Pushed || res.Branch != "review/x" || res.LocalBranch != "feat" || res.Commit != s.git(repo, "rev-parse", "HEAD") {
+		t.Fatalf("--push --branch review/x on feat, json: %+v\n%s", res, r)
+	}
+	if !strings.Contains(r.stdout, `"branch": "review/x"`) || !strings.Contains(r.stdout, `"localBranch": "feat"`) {
+		t.Errorf("the JSON keys: %s", r.stdout)
+	}
 }
 
 // The push goes where git would push: origin's pushurl when it has one,

@@ -381,7 +381,8 @@ func (c *Checkout) pushURL(rc *config.RemoteConfig) (string, error) {
 // branch has commits this checkout lacks, it says so, and the local commit
 // stays; when it also holds every local commit (the checkout is only
 // behind), there is nothing to push and res says Behind. res records the
-// push (Pushed is false when the remote branch already was the local one).
+// push: Branch becomes the remote branch (LocalBranch stays the one
+// committed on), and Pushed is false when it already was the local one.
 func (c *Checkout) Push(ctx context.Context, res *Result, t *PushTarget) error {
 	local, dst, remote, auth, rawURL := t.local, t.dst, t.remote, t.auth, t.remote.Config().URLs[0] // the push URL
 	branch := dst.Short()
