@@ -48,7 +48,7 @@ func TestCommitRefusesGitsLocks(t *testing.T) {
 			writeFiles(t, built.Dir, built.Files) // as the build would
 			gitBefore, treeBefore := gitState(t, gitDir), workTree(t, root)
 
-			co, err := Open(root, lockTestOptions(t))
+			co, err := Open(root, botOptions(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,9 +116,9 @@ func lockTestRepo(t *testing.T, detached bool) string {
 	return root
 }
 
-// lockTestOptions commit as a bot, from an input outside any repository,
+// botOptions commit as a bot, from an input outside any repository,
 // with nothing from the test's environment.
-func lockTestOptions(t *testing.T) Options {
+func botOptions(t *testing.T) Options {
 	return Options{
 		Author: "Bot <bot@example.com>", Committer: "Bot <bot@example.com>",
 		InputFile: filepath.Join(t.TempDir(), "environments.yaml"),

@@ -338,10 +338,10 @@ func (c *Checkout) PushTarget(branch string) (*PushTarget, error) {
 	}
 	t.dst = plumbing.NewBranchReferenceName(branch)
 	origin, err := c.repo.Remote(remoteName)
-	if err != nil || len(origin.Config().URLs) == 0 {
+	if err != nil {
 		return nil, inputErrorf("--push: the repository has no remote %q", remoteName)
 	}
-	url, err := c.pushURL(origin.Config())
+	url, err := c.pushURL(remoteName)
 	if err != nil {
 		return nil, err
 	}
@@ -353,28 +353,59 @@ func (c *Checkout) PushTarget(branch string) (*PushTarget, error) {
 	return t, nil
 }
 
-// pushURL is where git pushes the remote rc: its pushurl, else its url
-// (go-git's URLs are the url values, then the pushurl values). git pushes
-// to each of several; apkgen, which reports one push, refuses them. A
-// relative path is one from the working tree's root, as git reads it.
-func (c *Checkout) pushURL(rc *config.RemoteConfig) (string, error) {
+// pushURL is where git pushes the remote name. git pushes to each of
+// several; apkgen, which reports one push, refuses them. A relative path
+// is one from the working tree's root, as git reads it.
+func (c *Checkout) pushURL(name string) (string, error) {
 	cfg, err := c.repo.Config()
 	if err != nil {
 		return "", c.sec.wrap(err, "reading the git configuration")
 	}
-	urls := rc.URLs
-	if n := len(cfg.Raw.Section("remote").Subsection(rc.Name).Options.GetAll("pushurl")); n > 0 && n <= len(urls) {
-		urls = urls[len(urls)-n:]
-	}
-	if len(urls) > 1 {
+	urls := pushURLs(cfg, name)
+	switch {
+	case len(urls) == 0:
+		return "", inputErrorf("--push: remote %q has no url", name)
+	case len(urls) > 1:
 		return "", inputErrorf("--push: remote %q has %d push URLs (%s); apkgen pushes to one: leave one pushurl (or url)",
-			rc.Name, len(urls), Redact(strings.Join(urls, ", ")))
+			name, len(urls), Redact(strings.Join(urls, ", ")))
 	}
 	url := urls[0]
 	if ep, err := transport.NewEndpoint(url); err == nil && ep.Protocol == "file" && !strings.Contains(url, "://") && !filepath.IsAbs(url) {
 		url = filepath.Join(c.root, url)
 	}
 	return url, nil
+}
+
+// pushURLs are the URLs git pushes the remote name to: its pushurl values,
+// else its url values, each rewritten by url.<base>.insteadOf. go-git's
+// RemoteConfig.URLs lists both kinds in one slice, the url values first,
+// an order it does not document: they are read from the section itself.
+func pushURLs(cfg *config.Config, name string) []string {
+	remote := cfg.Raw.Section("remote").Subsection(name).Options
+	urls := remote.GetAll("pushurl")
+	if len(urls) == 0 {
+		urls = remote.GetAll("url")
+	}
+	for i, u := range urls {
+		urls[i] = insteadOf(cfg.URLs, u)
+	}
+	return urls
+}
+
+// insteadOf rewrites url by the rule whose insteadOf is its longest
+// prefix, as go-git does to a remote's URLs (with a function it does not
+// export).
+func insteadOf(rules map[string]*config.URL, url string) string {
+	var longest *config.URL
+	for _, r := range rules {
+		if strings.HasPrefix(url, r.InsteadOf) && (longest == nil || len(r.InsteadOf) > len(longest.InsteadOf)) {
+			longest = r
+		}
+	}
+	if longest == nil {
+		return url
+	}
+	return longest.ApplyInsteadOf(url)
 }
 
 // Push pushes the branch HEAD was on to t. It never forces: when the remote
