@@ -90,13 +90,19 @@ func normalKey(key string) string {
 	}, key)
 }
 
-// isCredential reports whether a key names a credential, not a reference
-// to one.
+// namesCredential reports whether a key (a field's, an environment
+// variable's, one inside a string) names a credential, not a reference to
+// one: password and apiKey do, existingSecret does not.
+func namesCredential(key string) bool {
+	k := normalKey(key)
+	return credentialKey.MatchString(k) && !referenceKey.MatchString(k)
+}
+
+// isCredential is namesCredential, remembered for the file's keys.
 func (c *secretScan) isCredential(key string) bool {
 	cr, ok := c.credential[key]
 	if !ok {
-		k := normalKey(key)
-		cr = credentialKey.MatchString(k) && !referenceKey.MatchString(k)
+		cr = namesCredential(key)
 		c.credential[key] = cr
 	}
 	return cr
@@ -199,8 +205,7 @@ func plainWords(s string) bool {
 // one (${env:X}, $secret{x}, {{ .Values.x }}, <password>) nor a word
 // that says there is none.
 func assignedCredential(key, value string) bool {
-	k := normalKey(key)
-	if !credentialKey.MatchString(k) || referenceKey.MatchString(k) || value == "" {
+	if value == "" || !namesCredential(key) {
 		return false
 	}
 	switch strings.ToLower(value) {
@@ -358,11 +363,10 @@ func envVarCredential(s *ast.StructLit) (token.Pos, bool) {
 // isCredentialVar reports whether an environment variable's name looks
 // like a credential's (DB_PASSWORD, API_KEY).
 func isCredentialVar(name string) bool {
-	k := normalKey(name)
-	if k == "pwd" || k == "oldpwd" {
+	if k := normalKey(name); k == "pwd" || k == "oldpwd" {
 		return false // the shell's working folders
 	}
-	return name != "" && credentialKey.MatchString(k) && !referenceKey.MatchString(k)
+	return name != "" && namesCredential(name)
 }
 
 // envVarName is the string under the struct's field "name", if any.
