@@ -91,16 +91,81 @@ var (
 	emptyDisj   = regexp.MustCompile(`^\d+ errors in empty disjunction`)
 )
 
+// foldedLine is one line of an error report: the first message said of
+// its place, or, when CUE said only which alternatives (a disjunction's,
+// an enum's) the value is not, one error each, those folded into one.
+type foldedLine struct {
+	key   string
+	d     diag.Diagnostic
+	alts  []string // the alternatives the value is not
+	value string   // the value, as CUE prints it
+	rule  string   // the policy rule the alternatives come from, if any
+	// conflicts are CUE's conflicts (matches of conflicting) of a value
+	// not known beforehand, a policy's: foldConflicts finds it.
+	conflicts [][]string
+}
+
+// foldedLines are a report's lines, one per key, in the order first said.
+type foldedLines struct {
+	lines []*foldedLine
+	byKey map[string]*foldedLine
+}
+
+// at is the line of key; a new one holds d.
+func (f *foldedLines) at(key string, d diag.Diagnostic) *foldedLine {
+	if l := f.byKey[key]; l != nil {
+		return l
+	}
+	if f.byKey == nil {
+		f.byKey = map[string]*foldedLine{}
+	}
+	l := &foldedLine{key: key, d: d}
+	f.byKey[key] = l
+	f.lines = append(f.lines, l)
+	return l
+}
+
+// alternatives are the line's alternatives, sorted, each once.
+func (l *foldedLine) alternatives() []string {
+	return slices.Compact(slices.Sorted(slices.Values(l.alts)))
+}
+
+// mustBe says what the line's value must be instead: its one alternative,
+// or one of them; fit, if any, says what they are for.
+func (l *foldedLine) mustBe(fit string) string {
+	alts := l.alternatives()
+	if len(alts) == 1 {
+		return fmt.Sprintf("must be %s%s, not %s", alts[0], fit, oneLine(l.value))
+	}
+	return fmt.Sprintf("must be one of %s%s, not %s", strings.Join(alts, ", "), fit, oneLine(l.value))
+}
+
+// foldConflicts turns the line's conflicts into its alternatives, when
+// they tell the value: the side the first two share, which must be a side
+// of each.
+func (l *foldedLine) foldConflicts() bool {
+	if len(l.conflicts) < 2 {
+		return false
+	}
+	value := l.conflicts[0][1]
+	if second := l.conflicts[1]; value != second[1] && value != second[2] {
+		value = l.conflicts[0][2]
+	}
+	var alts []string
+	for _, m := range l.conflicts {
+		alt, ok := otherSide(m, value)
+		if !ok {
+			return false
+		}
+		alts = append(alts, alt)
+	}
+	l.alts, l.value = alts, value
+	return true
+}
+
 // report converts err; errors at one path are folded into one line.
 func (r *reporter) report(err error, s *scope) diag.List {
-	type entry struct {
-		d     diag.Diagnostic
-		alts  []string // for "must be one of"
-		value string
-		rule  string
-	}
-	var order []string
-	byPath := map[string]*entry{}
+	var lines foldedLines
 	for _, e := range cueerrors.Errors(err) {
 		path := s.userPath(e.Path())
 		key := strings.Join(path, ".")
@@ -128,12 +193,7 @@ func (r *reporter) report(err error, s *scope) diag.List {
 			msg = "must be a concrete value, not only a constraint"
 			atField = true
 		}
-		ent := byPath[key]
-		if ent == nil {
-			ent = &entry{d: diag.Diagnostic{Path: strings.Join(path, ".")}}
-			byPath[key] = ent
-			order = append(order, key)
-		}
+		ent := lines.at(key, diag.Diagnostic{Path: strings.Join(path, ".")})
 		pos := r.inFile(e)
 		if atField {
 			pos = r.lookupPos(path)
@@ -162,23 +222,16 @@ func (r *reporter) report(err error, s *scope) diag.List {
 		}
 	}
 	var out diag.List
-	for _, key := range order {
-		ent := byPath[key]
+	for _, ent := range lines.lines {
 		if ent.d.Message == "" && len(ent.alts) > 0 {
-			sort.Strings(ent.alts)
-			ent.alts = slices.Compact(ent.alts)
-			if len(ent.alts) == 1 {
-				ent.d.Message = fmt.Sprintf("must be %s, not %s", ent.alts[0], oneLine(ent.value))
-				if ent.alts[0] == "a string" {
-					ent.d.Message += r.quoteHint(strings.Split(key, "."))
-				}
-			} else {
-				ent.d.Message = fmt.Sprintf("must be one of %s, not %s", strings.Join(ent.alts, ", "), oneLine(ent.value))
+			ent.d.Message = ent.mustBe("")
+			if alts := ent.alternatives(); len(alts) == 1 && alts[0] == "a string" {
+				ent.d.Message += r.quoteHint(strings.Split(ent.key, "."))
 			}
 			ent.d.Message += ent.rule
 		}
 		if ent.d.Pos.Line == 0 {
-			ent.d.Pos = r.lookupPos(strings.Split(key, "."))
+			ent.d.Pos = r.lookupPos(strings.Split(ent.key, "."))
 		}
 		out = append(out, ent.d)
 	}
@@ -226,7 +279,6 @@ func (r *reporter) alternative(msg string, path []string) (alt, value string, ok
 	if m == nil {
 		return "", "", false
 	}
-	a, b := m[1], m[2]
 	user := r.valueAt(path)
 	if m[3] != "" {
 		// Mismatched types: the side whose kind the user wrote is theirs
@@ -238,21 +290,26 @@ func (r *reporter) alternative(msg string, path []string) (alt, value string, ok
 			return typeName(m[4]), user, true
 		}
 	}
-	switch {
-	case user == b:
-		alt, value = a, b
-	case user == a:
-		alt, value = b, a
-	default:
-		return "", "", false
-	}
-	if m[3] != "" { // a type, not a value
-		if user == a {
-			return typeName(m[4]), value, true
+	alt, ok = otherSide(m, user)
+	return alt, user, ok
+}
+
+// otherSide is the side of a conflict (a match of conflicting) that is
+// not value: an alternative to it, or, when their types differ, its type.
+func otherSide(m []string, value string) (string, bool) {
+	switch value {
+	case m[2]:
+		if m[3] != "" {
+			return typeName(m[3]), true
 		}
-		return typeName(m[3]), value, true
+		return m[1], true
+	case m[1]:
+		if m[3] != "" {
+			return typeName(m[4]), true
+		}
+		return m[2], true
 	}
-	return alt, value, true
+	return "", false
 }
 
 // typeName says a CUE kind the way a YAML author thinks of it.

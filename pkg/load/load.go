@@ -391,73 +391,53 @@ func buildCheckedSchema(ctx *cue.Context, policies []schema.Source) (cue.Value, 
 	return v, nil
 }
 
-// noAlternative says that a value conflicts with each of the schema's
-// alternatives, from CUE's conflicts (a, b), one per alternative: the
-// value is the side they all share.
-func noAlternative(conflicts [][2]string) string {
-	value := conflicts[0][0]
-	if len(conflicts) > 1 && conflicts[1][0] != value && conflicts[1][1] != value {
-		value = conflicts[0][1]
-	}
-	var alts []string
-	for _, c := range conflicts {
-		if c[0] == value {
-			alts = append(alts, c[1])
-		} else {
-			alts = append(alts, c[0])
-		}
-	}
-	slices.Sort(alts)
-	return fmt.Sprintf("must be one of %s to fit the schema, not %s", strings.Join(slices.Compact(alts), ", "), value)
-}
-
 // policyError reports a policy file that does not compile, at its positions
-// and with the schema path it breaks (e.g. #Patterns.dev.out.files.x).
+// and with the schema path it breaks (e.g. #Patterns.dev.out.files.x): one
+// line per place and path, as report's, so that a policy's value that none
+// of the schema's alternatives accepts is one line, not one per
+// alternative under a line without a position.
 func policyError(err error, policies []schema.Source) error {
 	names := policyNames(policies)
-	var out diag.List
-	// One line per place and path: a policy's value that none of the
-	// schema's alternatives accepts is one line, not one per alternative
-	// under a line without a position.
-	lines := map[string]int{} // by position and path: the line in out
-	var pairs map[string][][2]string
+	var lines foldedLines
 	for _, e := range cueerrors.Errors(err) {
 		format, args := e.Msg()
-		if emptyDisj.MatchString(fmt.Sprintf(format, args...)) {
+		msg := fmt.Sprintf(format, args...)
+		if emptyDisj.MatchString(msg) {
 			continue
 		}
-		// CUE gives some errors (a field a closed definition does not
-		// allow) no position of their own: the policy's input is the place.
-		p, ok := posIn(e, names...)
-		if !ok {
-			p = e.Position()
+		pos := policyErrorPos(e, names)
+		path := strings.Join(e.Path(), ".")
+		l := lines.at(pos.String()+"\x00"+path, diag.Diagnostic{Pos: pos, Path: path, Message: msg})
+		if m := conflicting.FindStringSubmatch(msg); m != nil {
+			l.conflicts = append(l.conflicts, m)
 		}
-		pos := diag.Pos{File: p.Filename()}
-		if p.IsValid() {
-			pos.Line, pos.Col = p.Line(), p.Column()
+	}
+	var out diag.List
+	for _, l := range lines.lines {
+		if l.foldConflicts() {
+			l.d.Message = l.mustBe(" to fit the schema")
 		}
-		d := diag.Diagnostic{Pos: pos, Path: strings.Join(e.Path(), "."), Message: fmt.Sprintf(format, args...)}
-		key := d.Pos.String() + "\x00" + d.Path
-		if m := conflicting.FindStringSubmatch(d.Message); m != nil && m[3] == "" {
-			if pairs == nil {
-				pairs = map[string][][2]string{}
-			}
-			pairs[key] = append(pairs[key], [2]string{m[1], m[2]})
-			if i, ok := lines[key]; ok {
-				out[i].Message = noAlternative(pairs[key])
-				continue
-			}
-		}
-		if _, ok := lines[key]; ok {
-			continue // one line per place and path
-		}
-		lines[key] = len(out)
-		out = append(out, d)
+		out = append(out, l.d)
 	}
 	if len(out) == 0 {
 		return &InputError{Err: err}
 	}
 	return out
+}
+
+// policyErrorPos is where a policy's error is: in a policy when one of its
+// positions is, since CUE gives some errors (a field a closed definition
+// does not allow) no position of their own.
+func policyErrorPos(e cueerrors.Error, policies []string) diag.Pos {
+	p, ok := posIn(e, policies...)
+	if !ok {
+		p = e.Position()
+	}
+	pos := diag.Pos{File: p.Filename()}
+	if p.IsValid() {
+		pos.Line, pos.Col = p.Line(), p.Column()
+	}
+	return pos
 }
 
 func parseSyntax(name string, data []byte, fmtName string) (*ast.File, error) {

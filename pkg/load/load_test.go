@@ -14,6 +14,7 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/apkgen/apkgen/pkg/diag"
+	"github.com/apkgen/apkgen/schema"
 )
 
 const argoFile = `apiVersion: apkgen/v1alpha1
@@ -294,5 +295,23 @@ func TestPatternsPresentIsTheSectionCheck(t *testing.T) {
 				t.Errorf("%s, %s: patternsPresent %v, the section check says %v", name, file, got, check)
 			}
 		}
+	}
+}
+
+// TestPolicyValueCutShort: a policy's value that none of the schema's
+// alternatives accepts is quoted on one line and cut short, as a value of
+// the file is (report): the line is one line of a terminal.
+func TestPolicyValueCutShort(t *testing.T) {
+	policies := []schema.Source{{Name: "policy.cue",
+		Data: []byte("package apkgen\n\n#File: gitops: engine: \"" + strings.Repeat("a", 80) + "\"\n")}}
+	_, err := schema.Build(cuecontext.New(), policies...)
+	err = policyError(err, policies)
+	var l diag.List
+	if !errors.As(err, &l) || len(l) != 1 {
+		t.Fatalf("got %v, want one line", err)
+	}
+	want := `policy.cue:3:24: #File.gitops.engine: must be one of "argocd", "flux" to fit the schema, not "` + strings.Repeat("a", maxShownValue-2) + "…"
+	if got := l[0].String(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
