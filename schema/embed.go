@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -157,32 +158,53 @@ func packagePos(s Source, f *ast.File) token.Pos {
 // Build compiles the embedded schema in ctx, with extra files unified in. A
 // failure without extra files is a bug in apkgen.
 func Build(ctx *cue.Context, extra ...Source) (cue.Value, error) {
-	inst := build.NewContext().NewInstance("apkgen", nil)
+	files, err := parse(extra)
+	if err != nil {
+		return cue.Value{}, err
+	}
+	return files.build(ctx)
+}
+
+// parsedFiles are the schema's files, parsed: apkgen's own and the extra
+// ones (policies).
+type parsedFiles struct {
+	own, policies []*ast.File
+}
+
+// parse parses the embedded files and extra, each a file of package
+// apkgen.
+func parse(extra []Source) (parsedFiles, error) {
+	var files parsedFiles
 	srcs := Sources(extra...)
 	ownCount := len(srcs) - len(extra)
-	var own, policies []*ast.File
 	for i, s := range srcs {
 		f, err := parser.ParseFile(s.Name, s.Data, parser.ParseComments)
 		if err != nil {
-			return cue.Value{}, InvalidCUE(err)
+			return parsedFiles{}, InvalidCUE(err)
 		}
 		if f.PackageName() != "apkgen" {
-			return cue.Value{}, cueerrors.Newf(packagePos(s, f), "a policy file must start with `package apkgen`")
+			return parsedFiles{}, cueerrors.Newf(packagePos(s, f), "a policy file must start with `package apkgen`")
 		}
-		if i >= ownCount {
+		if i < ownCount {
+			files.own = append(files.own, f)
+		} else {
 			openEnvironmentStructs(f)
+			files.policies = append(files.policies, f)
 		}
+	}
+	return files, nil
+}
+
+// build compiles the files in ctx.
+func (files parsedFiles) build(ctx *cue.Context) (cue.Value, error) {
+	inst := build.NewContext().NewInstance("apkgen", nil)
+	for _, f := range append(slices.Clip(files.own), files.policies...) {
 		if err := inst.AddSyntax(f); err != nil {
 			return cue.Value{}, err
 		}
-		if i < ownCount {
-			own = append(own, f)
-		} else {
-			policies = append(policies, f)
-		}
 	}
-	if len(policies) > 0 {
-		if err := unusedDecls(own, policies); err != nil {
+	if len(files.policies) > 0 {
+		if err := unusedDecls(files.own, files.policies); err != nil {
 			return cue.Value{}, err
 		}
 	}

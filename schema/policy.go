@@ -8,7 +8,6 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	cueerrors "cuelang.org/go/cue/errors"
-	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
 	"github.com/apkgen/apkgen/internal/suggest"
@@ -25,19 +24,42 @@ var checkedDefs = []string{"#File", "#Cluster", "#EnvCommon", "#Charts", "#Chart
 
 // CheckPolicies refuses a field that a policy declares under one of
 // checkedDefs where apkgen's schema has none: each at the policy's field,
-// with the schema's path, suggesting the field meant. It builds the
-// schema without the policies in ctx, which a run needs to do once.
+// with the schema's path, suggesting the field meant.
 func CheckPolicies(ctx *cue.Context, policies ...Source) error {
-	own, err := Build(ctx)
+	files, err := parse(policies)
+	if err != nil {
+		return err
+	}
+	return files.check(ctx)
+}
+
+// BuildChecked is Build, then CheckPolicies of the extra files, from one
+// parse of every file.
+func BuildChecked(ctx *cue.Context, policies ...Source) (cue.Value, error) {
+	files, err := parse(policies)
+	if err != nil {
+		return cue.Value{}, err
+	}
+	v, err := files.build(ctx)
+	if err != nil || len(policies) == 0 {
+		return v, err
+	}
+	if err := files.check(ctx); err != nil {
+		return cue.Value{}, err
+	}
+	return v, nil
+}
+
+// check is CheckPolicies of the parsed policies. It builds apkgen's own
+// files again, alone, in ctx: in the schema with the policies, a field a
+// policy declares is the schema's too.
+func (files parsedFiles) check(ctx *cue.Context) error {
+	own, err := parsedFiles{own: files.own}.build(ctx)
 	if err != nil {
 		return err
 	}
 	c := policyCheck{own: own}
-	for _, s := range policies {
-		f, err := parser.ParseFile(s.Name, s.Data)
-		if err != nil {
-			return InvalidCUE(err)
-		}
+	for _, f := range files.policies {
 		for _, d := range f.Decls {
 			name, _, ok := topLabel(d)
 			if ok && slices.Contains(checkedDefs, name) {

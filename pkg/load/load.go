@@ -370,25 +370,25 @@ func policyNames(policies []schema.Source) []string {
 
 func buildSchema(ctx *cue.Context, policies []schema.Source) (cue.Value, error) {
 	v, err := schema.Build(ctx, policies...)
-	if err != nil && len(policies) > 0 {
-		return cue.Value{}, policyError(err, policies)
-	}
-	return v, err
+	return v, inPolicies(err, policies)
 }
 
 // buildCheckedSchema is buildSchema for a run's first context: it also
 // refuses a policy's field that the schema does not have
-// (schema.CheckPolicies), which the run's other contexts need not check
+// (schema.BuildChecked), which the run's other contexts need not check
 // again.
 func buildCheckedSchema(ctx *cue.Context, policies []schema.Source) (cue.Value, error) {
-	v, err := buildSchema(ctx, policies)
-	if err != nil || len(policies) == 0 {
-		return v, err
+	v, err := schema.BuildChecked(ctx, policies...)
+	return v, inPolicies(err, policies)
+}
+
+// inPolicies is err as the policies' error (policyError), when there are
+// policies: without them, the schema is apkgen's own.
+func inPolicies(err error, policies []schema.Source) error {
+	if err != nil && len(policies) > 0 {
+		return policyError(err, policies)
 	}
-	if err := schema.CheckPolicies(ctx, policies...); err != nil {
-		return cue.Value{}, policyError(err, policies)
-	}
-	return v, nil
+	return err
 }
 
 // policyError reports a policy file that does not compile, at its positions
