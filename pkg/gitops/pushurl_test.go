@@ -1,18 +1,19 @@
 package gitops
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// TestPushURL: the URL a push goes to is the one git would push to, from
-// the remote's configuration as the git CLI writes it: its pushurl when it
-// has one, wherever that is in the section, else its url; rewritten by
-// url.<base>.insteadOf; a relative path from the working tree's root.
-// Several push URLs, of either kind, are refused.
+// TestPushURL: the URL a push goes to is the one git would push to (git
+// remote get-url --push says which), from the remote's configuration as
+// the git CLI writes it: its pushurl when it has one, wherever that is in
+// the section, else its url; rewritten by url.<base>.pushInsteadOf or
+// insteadOf, of the repository's configuration or the user's; a relative
+// path from the working tree's root. Several push URLs, of either kind,
+// are refused.
 func TestPushURL(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed: the remotes are configured with the git CLI")
@@ -47,6 +48,33 @@ func TestPushURL(t *testing.T) {
 			{"remote", "set-url", "--push", "origin", "mirror:push.git"},
 			{"config", "url./srv/mirror/.insteadOf", "mirror:"},
 		}, "/srv/mirror/push.git", ""},
+		{"url rewritten by pushInsteadOf", [][]string{
+			{"config", "url.ssh://git@push.invalid/.pushInsteadOf", "/srv/"},
+			{"config", "url.ssh://git@fetch.invalid/.insteadOf", "/srv/"},
+		}, "ssh://git@push.invalid/fetch.git", ""},
+		{"a pushInsteadOf that does not match", [][]string{
+			{"config", "url.ssh://git@push.invalid/.pushInsteadOf", "https://other.invalid/"},
+		}, "/srv/fetch.git", ""},
+		{"pushurl not rewritten by pushInsteadOf", [][]string{
+			{"remote", "set-url", "--push", "origin", "/srv/push.git"},
+			{"config", "url.ssh://git@push.invalid/.pushInsteadOf", "/srv/"},
+		}, "/srv/push.git", ""},
+		{"the second insteadOf of a section", [][]string{
+			{"remote", "set-url", "origin", "x:fetch.git"},
+			{"config", "--add", "url./srv/mirror/.insteadOf", "x:"},
+			{"config", "--add", "url./srv/mirror/.insteadOf", "y:"},
+		}, "/srv/mirror/fetch.git", ""},
+		{"the longest insteadOf", [][]string{
+			{"config", "url./srv/short/.insteadOf", "/srv/"},
+			{"config", "url./srv/long.insteadOf", "/srv/fetch"},
+		}, "/srv/long.git", ""},
+		{"the user's insteadOf", [][]string{
+			{"config", "--global", "url./srv/mirror/.insteadOf", "/srv/"},
+		}, "/srv/mirror/fetch.git", ""},
+		{"the user's rule over the repository's, for one prefix", [][]string{
+			{"config", "--global", "url./srv/user/.insteadOf", "/srv/"},
+			{"config", "url./srv/repo/.insteadOf", "/srv/"},
+		}, "/srv/user/fetch.git", ""},
 		{"no url", [][]string{
 			{"config", "--unset", "remote.origin.url"},
 		}, "", "remote \"origin\" has no url"},
@@ -55,15 +83,20 @@ func TestPushURL(t *testing.T) {
 		}, "ROOT/../push.git", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			root := t.TempDir()
-			git := func(args ...string) {
+			root, home := t.TempDir(), t.TempDir()
+			// apkgen and the git CLI read the same user's configuration.
+			t.Setenv("HOME", home)
+			t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+			t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+			git := func(args ...string) string {
 				t.Helper()
 				cmd := exec.Command("git", args...)
 				cmd.Dir = root
-				cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "GIT_CONFIG_NOSYSTEM=1")
-				if out, err := cmd.CombinedOutput(); err != nil {
+				out, err := cmd.CombinedOutput()
+				if err != nil {
 					t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
 				}
+				return strings.TrimSpace(string(out))
 			}
 			git("init", "--quiet")
 			git("remote", "add", "origin", "/srv/fetch.git")
@@ -81,8 +114,15 @@ func TestPushURL(t *testing.T) {
 				}
 				return
 			}
-			if want := filepath.Clean(strings.Replace(tc.want, "ROOT", co.Root(), 1)); err != nil || url != want {
+			want := tc.want
+			if rel, ok := strings.CutPrefix(want, "ROOT"); ok {
+				want = filepath.Join(co.Root(), rel)
+			}
+			if err != nil || url != want {
 				t.Errorf("got %q, %v; want %q", url, err, want)
+			}
+			if gits := git("remote", "get-url", "--push", "--all", "origin"); !strings.HasPrefix(tc.want, "ROOT") && gits != url {
+				t.Errorf("got %q; git pushes to %q", url, gits)
 			}
 		})
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	format "github.com/go-git/go-git/v5/plumbing/format/config"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/plumbing/transport/client"
@@ -357,11 +358,15 @@ func (c *Checkout) PushTarget(branch string) (*PushTarget, error) {
 // several; apkgen, which reports one push, refuses them. A relative path
 // is one from the working tree's root, as git reads it.
 func (c *Checkout) pushURL(name string) (string, error) {
-	cfg, err := c.repo.Config()
+	local, err := c.repo.Config()
 	if err != nil {
 		return "", c.sec.wrap(err, "reading the git configuration")
 	}
-	urls := pushURLs(cfg, name)
+	global, err := config.LoadConfig(config.GlobalScope)
+	if err != nil {
+		return "", c.sec.wrap(err, "reading the global git configuration")
+	}
+	urls := pushURLs(local.Raw.Section("remote").Subsection(name).Options, readURLRules(global.Raw, local.Raw))
 	switch {
 	case len(urls) == 0:
 		return "", inputErrorf("--push: remote %q has no url", name)
@@ -376,36 +381,79 @@ func (c *Checkout) pushURL(name string) (string, error) {
 	return url, nil
 }
 
-// pushURLs are the URLs git pushes the remote name to: its pushurl values,
-// else its url values, each rewritten by url.<base>.insteadOf. go-git's
-// RemoteConfig.URLs lists both kinds in one slice, the url values first,
-// an order it does not document: they are read from the section itself.
-func pushURLs(cfg *config.Config, name string) []string {
-	remote := cfg.Raw.Section("remote").Subsection(name).Options
-	urls := remote.GetAll("pushurl")
-	if len(urls) == 0 {
-		urls = remote.GetAll("url")
+// pushURLs are the URLs git pushes a remote to, from its section, as git's
+// remote.c reads them: its pushurl values, rewritten by insteadOf; else
+// its url values that a pushInsteadOf rewrites, rewritten so; else its url
+// values, rewritten by insteadOf. go-git's RemoteConfig.URLs mixes url and
+// pushurl in one list, and its rewrite knows neither pushInsteadOf nor a
+// section's second insteadOf (and takes a section with only pushInsteadOf
+// for one rewriting every URL): the section and the rules are read here.
+func pushURLs(remote format.Options, rules urlRules) []string {
+	if pushurls := remote.GetAll("pushurl"); len(pushurls) > 0 {
+		return rewriteEach(pushurls, rules.insteadOf)
 	}
-	for i, u := range urls {
-		urls[i] = insteadOf(cfg.URLs, u)
-	}
-	return urls
-}
-
-// insteadOf rewrites url by the rule whose insteadOf is its longest
-// prefix, as go-git does to a remote's URLs (with a function it does not
-// export).
-func insteadOf(rules map[string]*config.URL, url string) string {
-	var longest *config.URL
-	for _, r := range rules {
-		if strings.HasPrefix(url, r.InsteadOf) && (longest == nil || len(r.InsteadOf) > len(longest.InsteadOf)) {
-			longest = r
+	urls := remote.GetAll("url")
+	var pushed []string
+	for _, u := range urls {
+		if p, ok := rewrite(u, rules.pushInsteadOf); ok {
+			pushed = append(pushed, p)
 		}
 	}
-	if longest == nil {
-		return url
+	if len(pushed) > 0 {
+		return pushed
 	}
-	return longest.ApplyInsteadOf(url)
+	return rewriteEach(urls, rules.insteadOf)
+}
+
+// urlRules are git's url.<base>.insteadOf and url.<base>.pushInsteadOf
+// rules: each maps a prefix to the base that replaces it.
+type urlRules struct {
+	insteadOf, pushInsteadOf map[string]string
+}
+
+// readURLRules reads the rules of configs, in git's order (the user's
+// configuration, then the repository's). For one prefix, the first read
+// wins, as in git, which keeps the first of the longest matches.
+func readURLRules(configs ...*format.Config) urlRules {
+	r := urlRules{insteadOf: map[string]string{}, pushInsteadOf: map[string]string{}}
+	add := func(rules map[string]string, prefixes []string, base string) {
+		for _, prefix := range prefixes {
+			if _, ok := rules[prefix]; !ok {
+				rules[prefix] = base
+			}
+		}
+	}
+	for _, cfg := range configs {
+		for _, sub := range cfg.Section("url").Subsections {
+			add(r.insteadOf, sub.Options.GetAll("insteadOf"), sub.Name)
+			add(r.pushInsteadOf, sub.Options.GetAll("pushInsteadOf"), sub.Name)
+		}
+	}
+	return r
+}
+
+// rewriteEach is each of urls rewritten by rules.
+func rewriteEach(urls []string, rules map[string]string) []string {
+	out := make([]string, len(urls))
+	for i, u := range urls {
+		out[i], _ = rewrite(u, rules)
+	}
+	return out
+}
+
+// rewrite replaces the longest prefix of url that rules have by its base,
+// and says whether one did.
+func rewrite(url string, rules map[string]string) (string, bool) {
+	longest, found := "", false
+	for prefix := range rules {
+		if strings.HasPrefix(url, prefix) && (!found || len(prefix) > len(longest)) {
+			longest, found = prefix, true
+		}
+	}
+	if !found {
+		return url, false
+	}
+	return rules[longest] + url[len(longest):], true
 }
 
 // Push pushes the branch HEAD was on to t. It never forces: when the remote
