@@ -1,35 +1,16 @@
 package apkgen_test
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/apkgen/apkgen/internal/syncbuf"
 	"github.com/apkgen/apkgen/pkg/apkgen"
 	"github.com/apkgen/apkgen/pkg/write"
 )
-
-// syncLog is a log written by a build on another goroutine.
-type syncLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // A build, and a check, of a folder another run holds wait for it before
 // reading the folder: a build of one started midway through another's
@@ -41,17 +22,17 @@ func TestBuildWaitsForAnotherRun(t *testing.T) {
 	file := "../../examples/mixed.yaml"
 	for _, run := range []struct {
 		name string
-		run  func(log *syncLog) error
+		run  func(log *syncbuf.Buffer) error
 	}{
-		{"build", func(log *syncLog) error {
+		{"build", func(log *syncbuf.Buffer) error {
 			_, err := apkgen.Build(apkgen.BuildOptions{File: file, Root: root, Log: log})
 			return err
 		}},
-		{"check", func(log *syncLog) error {
+		{"check", func(log *syncbuf.Buffer) error {
 			_, err := apkgen.Check(apkgen.BuildOptions{File: file, Root: root, Log: log})
 			return err
 		}},
-		{"diff", func(log *syncLog) error {
+		{"diff", func(log *syncbuf.Buffer) error {
 			_, err := apkgen.Diff(apkgen.DiffOptions{File: file, Root: root, Log: log})
 			return err
 		}},
@@ -59,7 +40,7 @@ func TestBuildWaitsForAnotherRun(t *testing.T) {
 		t.Run(run.name, func(t *testing.T) {
 			unlock := write.Lock(dir, true, nil) // another build's
 			defer unlock()
-			var log syncLog
+			var log syncbuf.Buffer
 			done := make(chan error, 1)
 			go func() { done <- run.run(&log) }()
 			want := "apkgen: waiting for another apkgen run on " + dir + " to finish\n"

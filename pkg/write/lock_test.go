@@ -1,36 +1,18 @@
 package write
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/apkgen/apkgen/internal/syncbuf"
 )
-
-// logBuffer is a log written by one goroutine and read by another.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // lockAsync takes the lock of dir on another goroutine; the channel is
 // closed once it holds it, and the lock's release is sent on it.
-func lockAsync(dir string, exclusive bool, log *logBuffer) <-chan func() {
+func lockAsync(dir string, exclusive bool, log *syncbuf.Buffer) <-chan func() {
 	held := make(chan func(), 1)
 	go func() { held <- Lock(dir, exclusive, log) }()
 	return held
@@ -38,7 +20,7 @@ func lockAsync(dir string, exclusive bool, log *logBuffer) <-chan func() {
 
 // waitSaid waits until log says the run waits for another, and fails the
 // test if it never does.
-func waitSaid(t *testing.T, log *logBuffer, dir string) {
+func waitSaid(t *testing.T, log *syncbuf.Buffer, dir string) {
 	t.Helper()
 	want := "apkgen: waiting for another apkgen run on " + dir + " to finish\n"
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
@@ -67,7 +49,7 @@ func TestLock(t *testing.T) {
 		defer func() { unlock() }() // a failed test must not hold the lock for the next
 		for _, exclusive := range []bool{true, false} {
 			for _, other := range aliases {
-				var log logBuffer
+				var log syncbuf.Buffer
 				held := lockAsync(other, exclusive, &log)
 				waitSaid(t, &log, other)
 				select {
@@ -84,7 +66,7 @@ func TestLock(t *testing.T) {
 	})
 
 	t.Run("checks share", func(t *testing.T) {
-		var log logBuffer
+		var log syncbuf.Buffer
 		first := Lock(dir, false, &log)
 		defer first()
 		var second func()
@@ -107,7 +89,7 @@ func TestLock(t *testing.T) {
 	})
 
 	t.Run("folders apart do not wait", func(t *testing.T) {
-		var log logBuffer
+		var log syncbuf.Buffer
 		unlock := Lock(dir, true, &log)
 		Lock(filepath.Join(root, "repo", "other"), true, &log)()
 		unlock()
@@ -124,7 +106,7 @@ func TestLockUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("TMPDIR", tmp) // a file: no folder can be made in it
-	var log logBuffer
+	var log syncbuf.Buffer
 	Lock("deploy", true, &log)()
 	if got := log.String(); !strings.HasPrefix(got, "apkgen: warning: cannot lock deploy against other apkgen runs: ") {
 		t.Errorf("log = %q", got)
