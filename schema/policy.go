@@ -22,19 +22,10 @@ import (
 // in a build (under `if ctx.build`).
 var checkedDefs = []string{"#File", "#Cluster", "#EnvCommon", "#Charts", "#ChartRef", "#GuardedValues", "#Patterns"}
 
-// CheckPolicies refuses a field that a policy declares under one of
-// checkedDefs where apkgen's schema has none: each at the policy's field,
-// with the schema's path, suggesting the field meant.
-func CheckPolicies(ctx *cue.Context, policies ...Source) error {
-	files, err := parse(policies)
-	if err != nil {
-		return err
-	}
-	return files.check(ctx)
-}
-
-// BuildChecked is Build, then CheckPolicies of the extra files, from one
-// parse of every file.
+// BuildChecked is Build, then refuses a field that a policy declares
+// under one of checkedDefs where apkgen's schema has none: each at the
+// policy's field, with the schema's path, suggesting the field meant. It
+// parses every file once.
 func BuildChecked(ctx *cue.Context, policies ...Source) (cue.Value, error) {
 	files, err := parse(policies)
 	if err != nil {
@@ -50,7 +41,7 @@ func BuildChecked(ctx *cue.Context, policies ...Source) (cue.Value, error) {
 	return v, nil
 }
 
-// check is CheckPolicies of the parsed policies. It builds apkgen's own
+// check is BuildChecked's refusal, of the parsed policies. It builds apkgen's own
 // files again, alone, in ctx: in the schema with the policies, a field a
 // policy declares is the schema's too.
 func (files parsedFiles) check(ctx *cue.Context) error {
@@ -185,7 +176,7 @@ func (e *pathError) Msg() (string, []any)        { return "%s", []any{e.msg} }
 // check, so such a struct would be the only declaration of its field in
 // #File, and closed, as a struct in a definition is: hostnames would then
 // allow only gateway. Opened, it constrains what it names; the pattern
-// still refuses unknown fields, and CheckPolicies a misspelt rule.
+// still refuses unknown fields, and BuildChecked a misspelt rule.
 func openEnvironmentStructs(f *ast.File) {
 	for _, d := range f.Decls {
 		if name, _, ok := topLabel(d); ok && name == "#File" {

@@ -7,7 +7,7 @@ import (
 	cueerrors "cuelang.org/go/cue/errors"
 )
 
-// TestCheckPolicies: rules on the schema's fields pass, wherever they
+// TestCheckPolicies: BuildChecked accepts rules on the schema's fields pass, wherever they
 // are written (patterns, required and optional fields, a pattern's
 // computed output, a policy's own definitions); a field the schema does
 // not have is refused at its place (the corpus, pkg/cli, has the messages).
@@ -20,7 +20,7 @@ func TestCheckPolicies(t *testing.T) {
 		`#File: clusters: [string]: server!: _`:                                      false,
 		`#Cluster: certManager: install: true`:                                       false,
 		`#EnvCommon: hostnames: gateway: =~"\\.example\\.com$"`:                      false,
-		`#EnvCommon: values: apk: anything: goes`:                                    false,
+		`#EnvCommon: values: apk: anything: "goes"`:                                  false,
 		`#Charts: apk?: version: "1.3.0-1"`:                                          false,
 		`#GuardedValues: apk: "foo.bar": says: "x"`:                                  false,
 		`#Patterns: "dp-per-namespace": out: releases: apk: releaseName: =~"^team-"`: false,
@@ -37,7 +37,7 @@ func TestCheckPolicies(t *testing.T) {
 		`#File: environments: [string]: {namespace: =~"^a"} & {clster: "nonprod"}`:   true,
 		`#File: environments: [string]: {hostnamez: _} | {pattern: "x"}`:             true,
 	} {
-		err := CheckPolicies(cuecontext.New(), Source{Name: "policy.cue", Data: []byte("package apkgen\n\n" + rule + "\n")})
+		_, err := BuildChecked(cuecontext.New(), Source{Name: "policy.cue", Data: []byte("package apkgen\n\n" + rule + "\n")})
 		if (err != nil) != refused {
 			t.Errorf("%s: refused %v, want %v (%v)", rule, err != nil, refused, cueerrors.Details(err, nil))
 		}
