@@ -161,14 +161,14 @@ type targeted struct {
 	dir  string            // the owned folder
 	tree tree.Tree         // what a build writes there
 	old  map[string][]byte // what the folder holds now
-	// unlock releases the folder's lock (write.Lock), which target took
-	// before reading the folder: a build holds it until it has replaced
-	// the folder, a check while it compares.
+	// unlock releases the folder's lock (write.Lock), which a build holds
+	// from before it reads the folder until it has replaced it.
 	unlock func()
 }
 
-// target compiles the file and returns the owned folder, locked, the tree
-// a build writes there and the files the folder holds now. For a build
+// target compiles the file and returns the owned folder (locked, for a
+// build), the tree a build writes there and the files the folder holds
+// now. For a build
 // (not a check), the tree is verified, and what a build that did not
 // finish left beside the folder is recovered first.
 func target(o BuildOptions, build bool) (tg *targeted, err error) {
@@ -198,10 +198,7 @@ func target(o BuildOptions, build bool) (tg *targeted, err error) {
 		reads = append(reads, o.Render.ChartDir)
 	}
 	// A refused build touches nothing, what a stopped build left included:
-	// every check of the folder comes before recovery. Recovery never
-	// makes a folder owned or not (it puts back a missing folder, or
-	// flux-system, which ReadOwned leaves out), so reading the folder
-	// before it refuses what reading it after would.
+	// every check of the folder comes before recovery (readRecovered).
 	if err = write.CheckOutside(dir, reads...); err != nil {
 		return nil, err
 	}
@@ -216,28 +213,22 @@ func target(o BuildOptions, build bool) (tg *targeted, err error) {
 			return nil, err
 		}
 	}
-	unlock := write.Lock(dir, build, o.Log)
-	defer func() {
-		if err != nil {
-			unlock()
-		}
-	}()
-	old, err := write.ReadOwned(dir)
+	var old map[string][]byte
+	unlock := func() {}
+	if build {
+		// Held until the folder is replaced (Build).
+		unlock = write.Lock(dir, true, o.Log)
+		defer func() {
+			if err != nil {
+				unlock()
+			}
+		}()
+		old, err = readRecovered(dir, o.Log)
+	} else {
+		old, err = readForCheck(dir, o.Log)
+	}
 	if err != nil {
 		return nil, err
-	}
-	if build {
-		recovered, err := recoverLeftovers(dir, o.Log)
-		if err != nil {
-			return nil, err
-		}
-		if recovered {
-			if old, err = write.ReadOwned(dir); err != nil {
-				return nil, err
-			}
-		}
-	} else {
-		warnLeftovers(dir, o.Log)
 	}
 	if selected != nil {
 		t = onlyEnvs(t, old, selected)
@@ -257,21 +248,41 @@ func target(o BuildOptions, build bool) (tg *targeted, err error) {
 	return &targeted{Compiled: c, dir: dir, tree: t, old: old, unlock: unlock}, nil
 }
 
-// recoverLeftovers recovers what builds that did not finish left beside
-// the owned folder dir and removes them (write.Recover), says so on log,
-// and reports whether there were any.
-func recoverLeftovers(dir string, log io.Writer) (bool, error) {
+// readRecovered reads the owned folder dir for a build, which holds its
+// lock: first as it is, so that a folder the build refuses is refused
+// before anything is touched, then, when builds that did not finish left
+// folders beside it, again once they are recovered and removed
+// (write.Recover, said on log). Recovery never makes a folder owned or not
+// (it puts back a missing folder, or flux-system, which ReadOwned leaves
+// out): the first read refuses what the second would.
+func readRecovered(dir string, log io.Writer) (map[string][]byte, error) {
+	old, err := write.ReadOwned(dir)
+	if err != nil {
+		return nil, err
+	}
 	notes, err := write.Recover(dir)
 	for _, n := range notes {
 		fmt.Fprintf(orDiscard(log), "apkgen: %s\n", n)
 	}
-	return len(notes) > 0, err
+	if err != nil || len(notes) == 0 {
+		return old, err
+	}
+	return write.ReadOwned(dir)
+}
+
+// readForCheck reads the owned folder dir for build --check or diff, under
+// a shared lock (a build may be swapping it), and says on log that builds
+// that did not finish left folders beside it: these write nothing, so the
+// folders stay, in the repository's root and not ignored.
+func readForCheck(dir string, log io.Writer) (map[string][]byte, error) {
+	unlock := write.Lock(dir, false, log)
+	defer unlock()
+	warnLeftovers(dir, log)
+	return write.ReadOwned(dir)
 }
 
 // warnLeftovers says on log that builds that did not finish left folders
-// beside the owned folder dir: build --check and diff, which write
-// nothing, leave them, and they are in the repository's root and not
-// ignored.
+// beside the owned folder dir, which the next build recovers.
 func warnLeftovers(dir string, log io.Writer) {
 	for _, l := range write.Leftovers(dir) {
 		fmt.Fprintf(orDiscard(log), "apkgen: warning: %s was left by a build that did not finish; the next build recovers what it holds and removes it\n", l)

@@ -37,7 +37,6 @@ func Check(o BuildOptions) (*CheckResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	tg.unlock()
 	return &CheckResult{
 		Dir: tg.dir, Root: shownRoot(tg.Compiled), Drift: write.Compare(tg.old, tg.tree),
 		Old: tg.old, New: tg.tree, Compiled: tg.Compiled,
@@ -81,16 +80,14 @@ func Diff(o DiffOptions) (*DiffResult, error) {
 		return nil, err
 	}
 	dir, t := write.Join(o.Root, c.Plan.GitOps.Path), c.Tree
-	warnLeftovers(dir, o.Log)
 	if err := write.CheckOutside(dir, inputs(o.File, o.Load)...); err != nil {
 		return nil, err
 	}
 	var old map[string][]byte
 	if o.Against == "" {
-		unlock := write.Lock(dir, false, o.Log)
-		old, err = write.ReadOwned(dir)
-		unlock()
+		old, err = readForCheck(dir, o.Log)
 	} else {
+		warnLeftovers(dir, o.Log) // they are in the working tree all the same
 		old, err = gitops.ReadOwnedAt(o.Root, c.Plan.GitOps.Path, o.Against)
 	}
 	var refErr *gitops.RefError
