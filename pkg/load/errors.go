@@ -95,7 +95,7 @@ var (
 // its place, or, when CUE said only which alternatives (a disjunction's,
 // an enum's) the value is not, one error each, those folded into one.
 type foldedLine struct {
-	key   string
+	path  []string // the place in the file, for its position
 	d     diag.Diagnostic
 	alts  []string // the alternatives the value is not
 	value string   // the value, as CUE prints it
@@ -111,15 +111,15 @@ type foldedLines struct {
 	byKey map[string]*foldedLine
 }
 
-// at is the line of key; a new one holds d.
-func (f *foldedLines) at(key string, d diag.Diagnostic) *foldedLine {
+// at is the line of key; a new one holds d, said at path.
+func (f *foldedLines) at(key string, path []string, d diag.Diagnostic) *foldedLine {
 	if l := f.byKey[key]; l != nil {
 		return l
 	}
 	if f.byKey == nil {
 		f.byKey = map[string]*foldedLine{}
 	}
-	l := &foldedLine{key: key, d: d}
+	l := &foldedLine{path: path, d: d}
 	f.byKey[key] = l
 	f.lines = append(f.lines, l)
 	return l
@@ -193,7 +193,7 @@ func (r *reporter) report(err error, s *scope) diag.List {
 			msg = "must be a concrete value, not only a constraint"
 			atField = true
 		}
-		ent := lines.at(key, diag.Diagnostic{Path: strings.Join(path, ".")})
+		ent := lines.at(key, path, diag.Diagnostic{Path: strings.Join(path, ".")})
 		pos := r.inFile(e)
 		if atField {
 			pos = r.lookupPos(path)
@@ -226,12 +226,12 @@ func (r *reporter) report(err error, s *scope) diag.List {
 		if ent.d.Message == "" && len(ent.alts) > 0 {
 			ent.d.Message = ent.mustBe("")
 			if alts := ent.alternatives(); len(alts) == 1 && alts[0] == "a string" {
-				ent.d.Message += r.quoteHint(strings.Split(ent.key, "."))
+				ent.d.Message += r.quoteHint(ent.path)
 			}
 			ent.d.Message += ent.rule
 		}
 		if ent.d.Pos.Line == 0 {
-			ent.d.Pos = r.lookupPos(strings.Split(ent.key, "."))
+			ent.d.Pos = r.lookupPos(ent.path)
 		}
 		out = append(out, ent.d)
 	}

@@ -407,7 +407,7 @@ func policyError(err error, policies []schema.Source) error {
 		}
 		pos := policyErrorPos(e, names)
 		path := strings.Join(e.Path(), ".")
-		l := lines.at(pos.String()+"\x00"+path, diag.Diagnostic{Pos: pos, Path: path, Message: msg})
+		l := lines.at(pos.String()+"\x00"+path, nil, diag.Diagnostic{Pos: pos, Path: path, Message: msg})
 		if m := conflicting.FindStringSubmatch(msg); m != nil {
 			l.conflicts = append(l.conflicts, m)
 		}
@@ -433,11 +433,7 @@ func policyErrorPos(e cueerrors.Error, policies []string) diag.Pos {
 	if !ok {
 		p = e.Position()
 	}
-	pos := diag.Pos{File: p.Filename()}
-	if p.IsValid() {
-		pos.Line, pos.Col = p.Line(), p.Column()
-	}
-	return pos
+	return fromToken(p.Filename(), p)
 }
 
 func parseSyntax(name string, data []byte, fmtName string) (*ast.File, error) {

@@ -88,15 +88,23 @@ func nbspIndent(name string, data []byte, reported int) (diag.Pos, bool) {
 // missingSpace reports whether line n (from 1) has a key followed by ':'
 // and no space (namespace:apk-dev), which YAML reads as one scalar.
 func missingSpace(data []byte, n int) bool {
-	lines := bytes.Split(data, []byte("\n"))
-	return n >= 1 && n <= len(lines) && keyWithoutSpace.Match(lines[n-1])
+	return keyWithoutSpace.Match(lineAt(data, n))
 }
 
 // secondColon reports whether line n (from 1) has a key and a value that
 // holds ': ' (namespace: apk-dev: x).
 func secondColon(data []byte, n int) bool {
-	lines := bytes.Split(data, []byte("\n"))
-	return n >= 1 && n <= len(lines) && bytes.Count(lines[n-1], []byte(": ")) >= 2
+	return bytes.Count(lineAt(data, n), []byte(": ")) >= 2
+}
+
+// lineAt is line n (from 1) of data, nil when there is none.
+func lineAt(data []byte, n int) []byte {
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		if i == n-1 {
+			return line
+		}
+	}
+	return nil
 }
 
 var keyWithoutSpace = regexp.MustCompile(`^\s*(- )?[A-Za-z0-9_.-]+:[^\s/:]`)
