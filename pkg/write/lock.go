@@ -27,22 +27,31 @@ import (
 // build creates). The system drops the lock of a process that dies.
 
 // waitNote is how long a run waits for a lock before saying it waits.
-var waitNote = 200 * time.Millisecond
+const waitNote = 200 * time.Millisecond
 
 // Lock takes the lock of the owned folder dir, exclusive or shared, and
-// returns the function that releases it (once, however often called). It waits while another run holds
-// it, and says so on log after a moment. When the lock cannot be taken at
-// all (no writable temporary folder), it says so and goes on unlocked:
-// the lock guards against a rare mistake, and must not stop every build.
+// returns the function that releases it (once, however often called). It
+// waits while another run holds it, and says so on log after a moment.
+// When the lock cannot be taken at all (no writable temporary folder), it
+// says so and goes on unlocked: the lock guards against a rare mistake,
+// and must not stop every build.
 func Lock(dir string, exclusive bool, log io.Writer) func() {
 	if log == nil {
 		log = io.Discard
 	}
-	shown := dir
+	f, err := lock(dir, exclusive, log)
+	if err != nil {
+		fmt.Fprintf(log, "apkgen: warning: cannot lock %s against other apkgen runs: %v\n", dir, err)
+		return func() {}
+	}
+	return sync.OnceFunc(func() { f.Close() })
+}
+
+// lock opens dir's lock file locked, saying on log when it waits.
+func lock(dir string, exclusive bool, log io.Writer) (*lockedfile.File, error) {
 	file, err := lockFile(dir)
 	if err != nil {
-		fmt.Fprintf(log, "apkgen: warning: cannot lock %s against other apkgen runs: %v\n", shown, err)
-		return func() {}
+		return nil, err
 	}
 	flag := os.O_RDONLY | os.O_CREATE // shared
 	if exclusive {
@@ -55,17 +64,13 @@ func Lock(dir string, exclusive bool, log io.Writer) func() {
 		select {
 		case <-locked:
 		case <-time.After(waitNote):
-			fmt.Fprintf(log, "apkgen: waiting for another apkgen run on %s to finish\n", shown)
+			fmt.Fprintf(log, "apkgen: waiting for another apkgen run on %s to finish\n", dir)
 		}
 	}()
 	f, err := lockedfile.OpenFile(file, flag, 0o666)
 	close(locked)
 	<-said
-	if err != nil {
-		fmt.Fprintf(log, "apkgen: warning: cannot lock %s against other apkgen runs: %v\n", shown, err)
-		return func() {}
-	}
-	return sync.OnceFunc(func() { f.Close() })
+	return f, err
 }
 
 // lockFile is the lock file of the owned folder dir, its folder created.

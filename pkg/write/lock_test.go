@@ -99,16 +99,38 @@ func TestLock(t *testing.T) {
 	})
 }
 
-// With no temporary folder to lock in, a run goes on unlocked and says so.
+// With no temporary folder to lock in, or no lock file to open there, a
+// run goes on unlocked and says so.
 func TestLockUnavailable(t *testing.T) {
-	tmp := filepath.Join(t.TempDir(), "file")
-	if err := os.WriteFile(tmp, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("TMPDIR", tmp) // a file: no folder can be made in it
+	t.Run("no folder", func(t *testing.T) {
+		tmp := filepath.Join(t.TempDir(), "file")
+		if err := os.WriteFile(tmp, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("TMPDIR", tmp) // a file: no folder can be made in it
+		wantUnlocked(t, "deploy", "not a directory")
+	})
+	t.Run("no file", func(t *testing.T) {
+		t.Setenv("TMPDIR", t.TempDir())
+		file, err := lockFile("deploy")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(file, 0o755); err != nil { // a folder in the way
+			t.Fatal(err)
+		}
+		wantUnlocked(t, "deploy", "is a directory")
+	})
+}
+
+// wantUnlocked checks that locking dir says it cannot, for reason, and
+// that the run goes on.
+func wantUnlocked(t *testing.T, dir, reason string) {
+	t.Helper()
 	var log syncbuf.Buffer
-	Lock("deploy", true, &log)()
-	if got := log.String(); !strings.HasPrefix(got, "apkgen: warning: cannot lock deploy against other apkgen runs: ") {
+	Lock(dir, true, &log)()
+	got := log.String()
+	if !strings.HasPrefix(got, "apkgen: warning: cannot lock "+dir+" against other apkgen runs: ") || !strings.Contains(got, reason) {
 		t.Errorf("log = %q", got)
 	}
 }
