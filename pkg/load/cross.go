@@ -42,7 +42,7 @@ func crossChecks(r *reporter, f *File, partial []*Env) diag.List {
 		return r.lookupPos(append([]string{"environments", env}, field...))
 	}
 	path := func(env string, field ...string) string {
-		return strings.Join(append([]string{"environments", env}, field...), ".")
+		return joinPath(append([]string{"environments", env}, field...))
 	}
 
 	// Names that must be unique among the environments of a cluster.
@@ -219,7 +219,7 @@ func fluxValues(r *reporter, v any, base any, path []string) diag.List {
 	var diags diag.List
 	// The position is looked up only for an error.
 	errorf := func(format string, args ...any) {
-		diags.Errorf(r.lookupPos(path), strings.Join(path, "."), format, args...)
+		diags.Errorf(r.lookupPos(path), joinPath(path), format, args...)
 	}
 	m, isMap := v.(map[string]any)
 	_, isList := v.([]any)
@@ -241,7 +241,7 @@ func fluxValues(r *reporter, v any, base any, path []string) diag.List {
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			kp := append(append([]string(nil), path...), k)
 			if what := patchDirective(k); what != "" {
-				diags.Errorf(r.lookupPos(kp), strings.Join(kp, "."),
+				diags.Errorf(r.lookupPos(kp), joinPath(kp),
 					"%s cannot reach Helm through the Flux tree: the kustomize patch that carries values:"+
 						" would %s; set the values the chart should get instead, or use gitops.engine argocd", what, patchAction(k))
 				continue
@@ -318,7 +318,7 @@ func uniqueServers(r *reporter, f *File, engine string) diag.List {
 			continue
 		}
 		field := []string{"clusters", c, "server"}
-		diags.Errorf(r.lookupPos(field), strings.Join(field, "."),
+		diags.Errorf(r.lookupPos(field), joinPath(field),
 			"cluster %q has the same API server as cluster %q (%s, %s): with gitops.engine argocd "+
 				"each cluster needs its own server (unset means Argo CD's own cluster, %s)",
 			c, prev, server, r.lookupPos([]string{"clusters", prev}), InCluster)
@@ -362,15 +362,15 @@ func checkVersion(r *reporter, known []string, problem string, e *Env, key, vers
 		if problem == "" {
 			msg += "; its values may not work"
 		}
-		diags.Warnf(r.lookupPos(p), strings.Join(p, "."), "%s", msg)
+		diags.Warnf(r.lookupPos(p), joinPath(p), "%s", msg)
 		return diags
 	}
 	if meant := strings.TrimPrefix(version, "v"); meant != version && slices.Contains(known, meant) {
 		// Tag-style v1.3.0-1: the charts' versions have no v, so there is
 		// no such version to allow.
-		diags.Errorf(r.lookupPos(p), strings.Join(p, "."), "%s; did you mean %q? (chart versions have no \"v\")", msg, meant)
+		diags.Errorf(r.lookupPos(p), joinPath(p), "%s; did you mean %q? (chart versions have no \"v\")", msg, meant)
 		return diags
 	}
-	diags.Errorf(r.lookupPos(p), strings.Join(p, "."), "%s; set %s.allowUntestedVersion: true to use it anyway", msg, strings.Join(where, "."))
+	diags.Errorf(r.lookupPos(p), joinPath(p), "%s; set %s.allowUntestedVersion: true to use it anyway", msg, joinPath(where))
 	return diags
 }

@@ -168,7 +168,7 @@ func (r *reporter) report(err error, s *scope) diag.List {
 	var lines foldedLines
 	for _, e := range cueerrors.Errors(err) {
 		path := s.userPath(e.Path())
-		key := strings.Join(path, ".")
+		key := joinPath(path)
 		format, args := e.Msg()
 		msg := fmt.Sprintf(format, args...)
 		if emptyDisj.MatchString(msg) {
@@ -193,7 +193,7 @@ func (r *reporter) report(err error, s *scope) diag.List {
 			msg = "must be a concrete value, not only a constraint"
 			atField = true
 		}
-		ent := lines.at(key, path, diag.Diagnostic{Path: strings.Join(path, ".")})
+		ent := lines.at(key, path, diag.Diagnostic{Path: joinPath(path)})
 		pos := r.inFile(e)
 		if atField {
 			pos = r.lookupPos(path)
@@ -243,7 +243,7 @@ func (r *reporter) report(err error, s *scope) diag.List {
 func computedField(path []string) string {
 	path = unquote(path)
 	if i := slices.Index(path, "out"); i >= 0 {
-		return strings.Join(path[i:], ".")
+		return joinPath(path[i:])
 	}
 	return ""
 }
@@ -255,7 +255,7 @@ func computedField(path []string) string {
 func (r *reporter) reportAll(err error, s *scope, found diag.List) diag.List {
 	found = append(found, r.report(err, s)...)
 	if !found.HasErrors() && !r.credentialUnder(s.prefix) {
-		found.Errorf(r.lookupPos(s.prefix), strings.Join(s.prefix, "."), "%s", strings.SplitN(err.Error(), "\n", 2)[0])
+		found.Errorf(r.lookupPos(s.prefix), joinPath(s.prefix), "%s", strings.SplitN(err.Error(), "\n", 2)[0])
 	}
 	return found
 }
@@ -263,7 +263,7 @@ func (r *reporter) reportAll(err error, s *scope, found diag.List) diag.List {
 // credentialUnder reports whether a credential was found under path: its
 // field is reported as such, not as unknown.
 func (r *reporter) credentialUnder(path []string) bool {
-	prefix := strings.Join(path, ".") + "."
+	prefix := joinPath(path) + "."
 	for p := range r.secretPaths {
 		if strings.HasPrefix(p, prefix) {
 			return true
@@ -355,7 +355,7 @@ func (r *reporter) reword(msg string) string {
 // "allowed"), and returns that one ("" when none). A field reported as a
 // credential is not reported again.
 func (r *reporter) unknown(diags *diag.List, path, allowed []string, listed string) (meant string) {
-	if r.secretPaths[strings.Join(path, ".")] {
+	if r.secretPaths[joinPath(path)] {
 		return ""
 	}
 	msg := fmt.Sprintf("unknown field %q", last(path))
@@ -371,7 +371,7 @@ func (r *reporter) unknown(diags *diag.List, path, allowed []string, listed stri
 	case len(allowed) > 0:
 		msg += "; " + listed + ": " + strings.Join(allowed, ", ")
 	}
-	diags.Errorf(r.lookupPos(path), strings.Join(path, "."), "%s", msg)
+	diags.Errorf(r.lookupPos(path), joinPath(path), "%s", msg)
 	return meant
 }
 
@@ -534,6 +534,24 @@ func fromToken(name string, p token.Pos) diag.Pos {
 		return diag.Pos{File: name}
 	}
 	return diag.Pos{File: name, Line: p.Line(), Col: p.Column()}
+}
+
+// joinPath is path as errors show it and key their lines: its keys joined
+// by dots, one that is empty or holds a dot quoted, as CUE writes it
+// (labels."app.kubernetes.io/name", gateway.""): the dots then tell where
+// each key ends.
+func joinPath(path []string) string {
+	var b strings.Builder
+	for i, k := range path {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		if k == "" || strings.Contains(k, ".") {
+			k = strconv.Quote(k)
+		}
+		b.WriteString(k)
+	}
+	return b.String()
 }
 
 func unquote(path []string) []string {

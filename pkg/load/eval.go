@@ -5,7 +5,6 @@ import (
 	"maps"
 	"reflect"
 	"slices"
-	"strings"
 	"sync"
 
 	"cuelang.org/go/cue"
@@ -319,11 +318,11 @@ func (w *worker) eval(t envTask) (diag.List, *Env, error) {
 	}
 	data, err := exportEnvFunc(evIn, evOut, w.claimsOnly)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", strings.Join(envPath, "."), err)
+		return nil, nil, fmt.Errorf("%s: %w", joinPath(envPath), err)
 	}
 	decoded, err := decodeEnv(data, w.claimsOnly)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", strings.Join(envPath, "."), err)
+		return nil, nil, fmt.Errorf("%s: %w", joinPath(envPath), err)
 	}
 	e := t.env(decoded)
 	if t.cacheable() {

@@ -1,7 +1,7 @@
 package load
 
 import (
-	"strings"
+	"slices"
 
 	"cuelang.org/go/cue"
 
@@ -72,7 +72,7 @@ func (r *reporter) fields(v, def cue.Value, path []string, sc *scope, deep bool)
 			fv = d
 		}
 		if sel.ConstraintType() == cue.RequiredConstraint || fv.Validate(cue.Concrete(true)) != nil {
-			diags.Errorf(r.lookupPos(path), strings.Join(append(append([]string(nil), path...), name), "."),
+			diags.Errorf(r.lookupPos(path), joinPath(append(slices.Clone(path), name)),
 				"missing required field %q%s", name, r.policyAt(dit.Value().Pos()))
 		}
 	}

@@ -68,7 +68,7 @@ func (g guards) check(r *reporter, env cue.Value, envPath []string, pattern stri
 			at := slices.Concat(envPath, []string{"values", key}, path)
 			if e, ok := entries[p]; ok {
 				if !sameAsBase(v, bases[key].Values, path) {
-					diags.Warnf(r.lookupPos(at), strings.Join(at, "."), "%s", e.Says)
+					diags.Warnf(r.lookupPos(at), joinPath(at), "%s", e.Says)
 				}
 				return
 			}
@@ -89,7 +89,7 @@ func (g guards) check(r *reporter, env cue.Value, envPath []string, pattern stri
 				}
 			case len(replaced) > 0:
 				slices.Sort(replaced)
-				diags.Warnf(r.lookupPos(at), strings.Join(at, "."),
+				diags.Warnf(r.lookupPos(at), joinPath(at),
 					"is not a map, so it replaces the values apkgen sets under it (%s); set the keys inside it instead", strings.Join(replaced, ", "))
 			}
 		}

@@ -599,7 +599,7 @@ func validate(src source, r *reporter, c compiled) (*File, diag.List) {
 			diags = append(diags, d...)
 			nameOK = false
 		} else if n == "base" {
-			diags.Errorf(r.lookupPos(envPath), strings.Join(envPath, "."),
+			diags.Errorf(r.lookupPos(envPath), joinPath(envPath),
 				`environment name "base" is reserved (apps/base holds the shared release bases)`)
 			nameOK = false
 		} else {
@@ -611,7 +611,7 @@ func validate(src source, r *reporter, c compiled) (*File, diag.List) {
 			continue // reported by the environments section
 		}
 		if !slices.Contains(patterns, pattern) {
-			diags.Errorf(fromToken(r.name, pv.Pos()), strings.Join(append(envPath, "pattern"), "."),
+			diags.Errorf(fromToken(r.name, pv.Pos()), joinPath(append(envPath, "pattern")),
 				"unknown pattern %q;%s known patterns: %s", pattern, suggest.Hint(pattern, patterns), strings.Join(patterns, ", "))
 			diags = append(diags, r.checkCommon(c, raw, envPath)...)
 			continue
@@ -725,7 +725,7 @@ func (r *reporter) checkName(name string, path []string, format, what string) di
 	if !ok || f.re.MatchString(name) {
 		return nil
 	}
-	diags.Errorf(r.lookupPos(path), strings.Join(path, "."), "%s name %q %s", what, name, f.Says)
+	diags.Errorf(r.lookupPos(path), joinPath(path), "%s name %q %s", what, name, f.Says)
 	return diags
 }
 
@@ -822,7 +822,7 @@ func (r *reporter) checkCommon(c compiled, raw cue.Value, envPath []string) diag
 			found = append(found, r.checkFields(v, fieldDef(common, name), p, sc)...)
 		case !slices.Contains(anyPattern, name):
 			if meant := r.unknown(&found, p, anyPattern, "allowed in some pattern"); meant != "" {
-				suggested[strings.Join(append(slices.Clone(envPath), meant), ".")] = true
+				suggested[joinPath(append(slices.Clone(envPath), meant))] = true
 			}
 		}
 	}

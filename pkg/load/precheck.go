@@ -148,7 +148,7 @@ func duplicateFields(name string, f *ast.File) diag.List {
 // duplicateKey reports key, at pos under path, as a repeat of the one at
 // first: the message of both duplicate-key walks.
 func duplicateKey(diags *diag.List, pos diag.Pos, path []string, key string, first diag.Pos) {
-	diags.Errorf(pos, strings.Join(path, "."),
+	diags.Errorf(pos, joinPath(path),
 		"duplicate key %q (first at line %d, column %d); a key may appear only once", key, first.Line, first.Col)
 }
 

@@ -27,3 +27,21 @@ func TestQuoteHint(t *testing.T) {
 		}
 	}
 }
+
+// TestJoinPath: a key that is empty or holds a dot is quoted, so that the
+// dots of a path tell where each key ends; others are as written.
+func TestJoinPath(t *testing.T) {
+	for _, tc := range []struct {
+		path []string
+		want string
+	}{
+		{[]string{"environments", "dev-1", "namespace"}, "environments.dev-1.namespace"},
+		{[]string{"labels", "app.kubernetes.io/name"}, `labels."app.kubernetes.io/name"`},
+		{[]string{"gateway", ""}, `gateway.""`},
+		{nil, ""},
+	} {
+		if got := joinPath(tc.path); got != tc.want {
+			t.Errorf("joinPath(%q) = %s, want %s", tc.path, got, tc.want)
+		}
+	}
+}

@@ -135,7 +135,7 @@ func (c *secretScan) str(s string, path []string, at token.Pos) {
 				advice = repositoryAdvice
 			}
 		}
-		c.diags.Errorf(fromToken(c.name, at), strings.Join(path, "."), "%s; %s", what, advice)
+		c.diags.Errorf(fromToken(c.name, at), joinPath(path), "%s; %s", what, advice)
 		return
 	}
 	if c.holdsCredential(key, s) {
@@ -152,7 +152,7 @@ func (c *secretScan) number(path []string, at token.Pos) {
 }
 
 func (c *secretScan) keyed(key string, path []string, at token.Pos) {
-	c.diags.Errorf(fromToken(c.name, at), strings.Join(path, "."),
+	c.diags.Errorf(fromToken(c.name, at), joinPath(path),
 		"%q looks like a credential; it must not be written in the environments file: %s", key, secretAdvice)
 }
 
@@ -244,7 +244,7 @@ func isRepositoryPath(path []string) bool {
 // envVar reports a container environment variable {name: X, value: "..."}
 // at path whose name X looks like a credential; at is its value's place.
 func (c *secretScan) envVar(varName string, path []string, at token.Pos) {
-	c.diags.Errorf(fromToken(c.name, at), strings.Join(append(append([]string(nil), path...), "value"), "."),
+	c.diags.Errorf(fromToken(c.name, at), joinPath(append(slices.Clone(path), "value")),
 		"environment variable %q looks like a credential; its value must not be written in the environments file: "+
 			"set valueFrom.secretKeyRef to a key of a Kubernetes Secret instead", varName)
 }

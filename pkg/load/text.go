@@ -40,7 +40,7 @@ func checkText(name string, f *ast.File) diag.List {
 				parts[i], _, _ = ast.LabelName(s.field.Label)
 			}
 		}
-		return strings.Join(parts, ".")
+		return joinPath(parts)
 	}
 	tooDeep := func(n ast.Node) bool {
 		diags.Errorf(fromToken(name, n.Pos()), at(),
