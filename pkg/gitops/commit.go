@@ -443,7 +443,7 @@ func (c *Checkout) Check(b Built) error {
 	if err != nil {
 		return err
 	}
-	target, _, t, err := c.head()
+	target, _, err := c.tip()
 	if err != nil {
 		return c.sec.wrap(err, "reading HEAD")
 	}
@@ -451,13 +451,17 @@ func (c *Checkout) Check(b Built) error {
 		return err
 	}
 	if len(b.Envs) == 0 {
-		return nil
+		return nil // HEAD's tree is needed only for --env
+	}
+	_, _, t, err := c.head()
+	if err != nil {
+		return c.sec.wrap(err, "reading HEAD")
 	}
 	old, err := ownedEntries(c.repo.Storer, t, prefix)
 	if err != nil {
 		return c.sec.wrap(err, "reading HEAD")
 	}
-	return onlyEnvs(old, b, prefix)
+	return diffHead(old, b.Files).onlyEnvs(b.Envs, prefix)
 }
 
 // headDiff is how the files of a build differ from HEAD's owned folder,
@@ -488,20 +492,11 @@ func diffHead(old map[string]entry, files map[string][]byte) *headDiff {
 	return d
 }
 
-// onlyEnvs refuses a --env build (b.Envs) whose commit would change files
-// the build did not write: other environments' files and the README, which
-// it keeps as they are on disk. Committed with the named environments, a
-// hand edit or a full build not committed yet would roll the other
-// environments out too. old is HEAD's folder.
-func onlyEnvs(old map[string]entry, b Built, prefix string) error {
-	if len(b.Envs) == 0 {
-		return nil
-	}
-	return diffHead(old, b.Files).onlyEnvs(b.Envs, prefix)
-}
-
-// onlyEnvs refuses, as the function onlyEnvs does, a build of envs whose
-// files differ from HEAD's by d.
+// onlyEnvs refuses a --env build (of envs) whose commit would change
+// files the build did not write: other environments' files and the
+// README, which it keeps as they are on disk. Committed with the named
+// environments, a hand edit or a full build not committed yet would roll
+// the other environments out too.
 func (d *headDiff) onlyEnvs(envs []string, prefix string) error {
 	if len(envs) == 0 {
 		return nil

@@ -220,12 +220,12 @@ func TestOnlyEnvs(t *testing.T) {
 		{"the README changed", head, map[string]string{"README.md": "r2"}, "deploy/README.md"},
 		{"a first README", map[string]entry{}, map[string]string{"apps/test/a.yaml": "", "README.md": "r2"}, ""},
 	} {
-		err := onlyEnvs(tc.head, Built{Files: tree(tc.changes), Envs: []string{"dev"}}, "deploy")
+		err := diffHead(tc.head, tree(tc.changes)).onlyEnvs([]string{"dev"}, "deploy")
 		if (err == nil) != (tc.want == "") || err != nil && !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want %q", tc.name, err, tc.want)
 		}
 	}
-	if err := onlyEnvs(head, Built{Files: tree(map[string]string{"apps/test/a.yaml": "a2"})}, "deploy"); err != nil {
+	if err := diffHead(head, tree(map[string]string{"apps/test/a.yaml": "a2"})).onlyEnvs(nil, "deploy"); err != nil {
 		t.Errorf("a build of every environment: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package gitops
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
+	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
@@ -149,29 +151,34 @@ func (c *Checkout) updateRef(target plumbing.ReferenceName, cur *plumbing.Refere
 	if _, err := fmt.Fprintf(ref.f, "%s\n", hash); err != nil {
 		return err
 	}
-	line := fmt.Sprintf("%s %s %s <%s> %d %s\t%s\n", hashOf(cur), hash, who.Name, who.Email, when.Unix(), when.Format("-0700"), msg)
+	var sig bytes.Buffer // "Name <email> unix-time zone", as in a commit
+	if err := (&object.Signature{Name: who.Name, Email: who.Email, When: when}).Encode(&sig); err != nil {
+		return err
+	}
+	line := fmt.Sprintf("%s %s %s\t%s\n", hashOf(cur), hash, sig.Bytes(), msg)
 	logs := []plumbing.ReferenceName{plumbing.HEAD}
 	if target != plumbing.HEAD {
 		logs = append(logs, target)
 	}
+	create := c.logAllRefUpdates()
 	for _, name := range logs {
-		if err := c.appendReflog(name, line); err != nil {
+		if err := c.appendReflog(name, line, create); err != nil {
 			return err
 		}
 	}
 	return ref.commit()
 }
 
-// appendReflog adds line to the reflog of name, creating it unless
-// core.logAllRefUpdates is false (git's default in a working tree is to
-// keep the reflogs of HEAD and of branches).
-func (c *Checkout) appendReflog(name plumbing.ReferenceName, line string) error {
+// appendReflog adds line to the reflog of name, creating it when create
+// (core.logAllRefUpdates: git's default in a working tree is to keep the
+// reflogs of HEAD and of branches).
+func (c *Checkout) appendReflog(name plumbing.ReferenceName, line string, create bool) error {
 	p, err := c.gitPath("logs/" + name.String())
 	if err != nil {
 		return err
 	}
 	flags := os.O_WRONLY | os.O_APPEND
-	if c.logAllRefUpdates() {
+	if create {
 		flags |= os.O_CREATE
 		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
 			return err
