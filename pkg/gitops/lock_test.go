@@ -183,3 +183,110 @@ func workTree(t *testing.T, root string) map[string]string {
 	}
 	return files
 }
+
+// TestUpdateRefRefusesMovedBranch: under the locks, updateRef moves the
+// branch only from the commit apkgen built on; a branch another process
+// moved meanwhile is left where it went, and the locks are released.
+func TestUpdateRefRefusesMovedBranch(t *testing.T) {
+	root := lockTestRepo(t, false)
+	gitDir := filepath.Join(root, ".git")
+	co, err := Open(root, botOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, cur, err := co.tip()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another process commits on main: main moves to a new commit.
+	moved := plumbing.NewHash("1111111111111111111111111111111111111111")
+	if err := co.repo.Storer.SetReference(plumbing.NewHashReference(target, moved)); err != nil {
+		t.Fatal(err)
+	}
+	before := gitState(t, gitDir)
+	err = co.updateRef(target, cur, plumbing.NewHash("2222222222222222222222222222222222222222"),
+		Identity{Name: "Bot", Email: "bot@example.com"}, time.Now(), "commit: x")
+	if err == nil || err.Error() != "main moved while apkgen was committing" {
+		t.Errorf("updateRef after main moved: %v", err)
+	}
+	if got := gitState(t, gitDir); !maps.Equal(got, before) {
+		t.Errorf("HEAD or main changed:\n%v\nwas:\n%v", got, before)
+	}
+	for _, lock := range []string{"HEAD.lock", "refs/heads/main.lock"} {
+		if _, err := os.Lstat(filepath.Join(gitDir, filepath.FromSlash(lock))); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s is left behind (%v)", lock, err)
+		}
+	}
+}
+
+// TestCommitRefusesOtherEnvs: Commit itself refuses a --env build whose
+// commit would change another environment's files (the CLI's Check
+// refuses it earlier, so only this test reaches Commit's own refusal),
+// and commits nothing.
+func TestCommitRefusesOtherEnvs(t *testing.T) {
+	root := lockTestRepo(t, false)
+	gitDir := filepath.Join(root, ".git")
+	dir := filepath.Join(root, "deploy")
+	files := map[string][]byte{"apps/dev/a.yaml": []byte("a\n"), "apps/test/a.yaml": []byte("a\n")}
+	writeFiles(t, dir, files)
+	co, err := Open(root, botOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := co.Commit(Built{Dir: dir, Files: files}); err != nil {
+		t.Fatal(err)
+	}
+	files = map[string][]byte{"apps/dev/a.yaml": []byte("a2\n"), "apps/test/a.yaml": []byte("a2\n")} // test's edited by hand
+	writeFiles(t, dir, files)
+	before := gitState(t, gitDir)
+	_, err = co.Commit(Built{Dir: dir, Files: files, Envs: []string{"dev"}})
+	var input *InputError
+	if !errors.As(err, &input) || !strings.Contains(err.Error(), "deploy/apps/test/a.yaml") {
+		t.Errorf("Commit --env dev with test's file changed: %v", err)
+	}
+	if got := gitState(t, gitDir); !maps.Equal(got, before) {
+		t.Errorf("HEAD, main or the index changed:\n%v\nwas:\n%v", got, before)
+	}
+}
+
+// TestReflogsAsConfigured: a commit creates the reflogs of HEAD and of
+// its branch unless core.logAllRefUpdates is false; then it keeps only
+// those that exist (none, in a repository go-git made).
+func TestReflogsAsConfigured(t *testing.T) {
+	for _, setting := range []string{"", "true", "false", "off"} {
+		t.Run("logAllRefUpdates="+setting, func(t *testing.T) {
+			root := lockTestRepo(t, false)
+			if setting != "" {
+				repo, err := git.PlainOpen(root)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cfg, err := repo.Config()
+				if err != nil {
+					t.Fatal(err)
+				}
+				cfg.Raw.Section("core").SetOption("logAllRefUpdates", setting)
+				if err := repo.SetConfig(cfg); err != nil {
+					t.Fatal(err)
+				}
+			}
+			dir := filepath.Join(root, "deploy")
+			files := map[string][]byte{"apps/dev/a.yaml": []byte("a\n")}
+			writeFiles(t, dir, files)
+			co, err := Open(root, botOptions(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := co.Commit(Built{Dir: dir, Files: files}); err != nil {
+				t.Fatal(err)
+			}
+			want := setting != "false" && setting != "off"
+			for _, log := range []string{"logs/HEAD", "logs/refs/heads/main"} {
+				_, err := os.Stat(filepath.Join(root, ".git", filepath.FromSlash(log)))
+				if got := err == nil; got != want {
+					t.Errorf("%s exists: %v, want %v (%v)", log, got, want, err)
+				}
+			}
+		})
+	}
+}
