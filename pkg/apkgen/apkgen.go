@@ -110,15 +110,12 @@ type BuildOptions struct {
 	// Reads are other files the run reads (a signing key): like the
 	// environments file, they are refused inside the owned folder.
 	Reads []string
-	// CheckDir, when set, is called with the owned folder before anything
-	// there is touched, what a stopped build left beside it included; its
-	// error stops the build (e.g. --commit refusing a folder outside the
-	// repository, or beside another git process's lock).
-	CheckDir func(dir string) error
 	// BeforeWrite, when set, is called with the owned folder and the tree
-	// to write there once it is ready and before anything is written; its
-	// error stops the build (e.g. --commit refusing a --env build whose
-	// commit would change other environments' files).
+	// to write there once it is ready and before anything is touched, what
+	// a stopped build left beside the folder included; its error stops the
+	// build (e.g. --commit refusing a folder outside the repository, one
+	// beside another git process's lock, or a --env build whose commit
+	// would change other environments' files).
 	BeforeWrite func(dir string, t tree.Tree) error
 	// Log, when set, receives what people should know and no result
 	// carries: what a build recovered from one that did not finish
@@ -148,6 +145,12 @@ func Build(o BuildOptions) (*BuildResult, error) {
 			return nil, err
 		}
 	}
+	// A refused build touches nothing, what a stopped build left included:
+	// that is recovered only now (tg.old is the folder as recovery leaves
+	// it, write.ReadRecovered).
+	if err := recoverLeftovers(tg.dir, o.Log); err != nil {
+		return nil, err
+	}
 	change, err := write.Replace(tg.dir, tg.old, tg.tree)
 	if err != nil {
 		return nil, err
@@ -167,10 +170,9 @@ type targeted struct {
 }
 
 // target compiles the file and returns the owned folder (locked, for a
-// build), the tree a build writes there and the files the folder holds
-// now. For a build
-// (not a check), the tree is verified, and what a build that did not
-// finish left beside the folder is recovered first.
+// build), the tree a build writes there and the files the folder holds:
+// for a build, as recovering what a build that did not finish left beside
+// it will leave it (Build recovers last), and the tree is verified.
 func target(o BuildOptions, build bool) (tg *targeted, err error) {
 	if build && o.Load.OnEvaluate == nil {
 		// An environment to evaluate means folders to build: kustomize
@@ -198,14 +200,9 @@ func target(o BuildOptions, build bool) (tg *targeted, err error) {
 		reads = append(reads, o.Render.ChartDir)
 	}
 	// A refused build touches nothing, what a stopped build left included:
-	// every check of the folder comes before recovery (readRecovered).
+	// every check comes before recovery, which Build does last.
 	if err = write.CheckOutside(dir, reads...); err != nil {
 		return nil, err
-	}
-	if o.CheckDir != nil {
-		if err = o.CheckDir(dir); err != nil {
-			return nil, err
-		}
 	}
 	t := c.Tree
 	if o.Render != nil {
@@ -223,7 +220,7 @@ func target(o BuildOptions, build bool) (tg *targeted, err error) {
 				unlock()
 			}
 		}()
-		old, err = readRecovered(dir, o.Log)
+		old, err = write.ReadRecovered(dir)
 	} else {
 		old, err = readForCheck(dir, o.Log)
 	}
@@ -248,26 +245,14 @@ func target(o BuildOptions, build bool) (tg *targeted, err error) {
 	return &targeted{Compiled: c, dir: dir, tree: t, old: old, unlock: unlock}, nil
 }
 
-// readRecovered reads the owned folder dir for a build, which holds its
-// lock: first as it is, so that a folder the build refuses is refused
-// before anything is touched, then, when builds that did not finish left
-// folders beside it, again once they are recovered and removed
-// (write.Recover, said on log). Recovery never makes a folder owned or not
-// (it puts back a missing folder, or flux-system, which ReadOwned leaves
-// out): the first read refuses what the second would.
-func readRecovered(dir string, log io.Writer) (map[string][]byte, error) {
-	old, err := write.ReadOwned(dir)
-	if err != nil {
-		return nil, err
-	}
+// recoverLeftovers recovers what builds that did not finish left beside
+// the owned folder dir and removes it (write.Recover), saying so on log.
+func recoverLeftovers(dir string, log io.Writer) error {
 	notes, err := write.Recover(dir)
 	for _, n := range notes {
 		fmt.Fprintf(orDiscard(log), "apkgen: %s\n", n)
 	}
-	if err != nil || len(notes) == 0 {
-		return old, err
-	}
-	return write.ReadOwned(dir)
+	return err
 }
 
 // readForCheck reads the owned folder dir for build --check or diff, under

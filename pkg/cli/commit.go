@@ -78,10 +78,6 @@ func (g *gitFlags) run(e *env, lo *loadOptions, opts apkgen.BuildOptions, asJSON
 		if g.signer != "" {
 			o.Reads = append(o.Reads, g.signer)
 		}
-		// The folder's place and git's locks are checked before a stopped
-		// build's leftovers are recovered; the whole commit once the tree
-		// is ready.
-		o.CheckDir = func(dir string) error { return check(gitops.Built{Dir: dir}) }
 		o.BeforeWrite = func(dir string, t tree.Tree) error {
 			return check(gitops.Built{Dir: dir, Files: t, Envs: opts.Envs})
 		}

@@ -451,6 +451,15 @@ func TestCommitEnvRefusesOtherEnvironments(t *testing.T) {
 	}
 	refused := func(t *testing.T, want string) {
 		t.Helper()
+		// What a stopped build left stays too: a build recovers it only
+		// once nothing can refuse it.
+		leftover := filepath.Join(repo, ".deploy.apkgen-old-0123456789ab", "apps", "dev")
+		if err := os.MkdirAll(leftover, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(leftover, "x.yaml"), []byte("x: 1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		status := s.git(repo, "status", "--porcelain", "--untracked-files=all")
 		r := s.apkgen(repo, nil, "build", "-f", in, "--env", "dev", "--commit", id)
 		if r.code != 2 || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "deploy/apps/dev/") {

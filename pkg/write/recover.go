@@ -73,18 +73,11 @@ func Recover(dir string) ([]string, error) {
 	dir = realPath(dir)
 	left := Leftovers(dir)
 	var notes []string
-	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
-		for _, l := range left {
-			// An old tree without its marker is one a build was removing.
-			if stagingKind(filepath.Base(l), filepath.Base(dir)) != oldKind || !exists(filepath.Join(l, tree.Marker)) {
-				continue
-			}
-			if err := rename(l, dir); err != nil {
-				return notes, fmt.Errorf("%s is missing; putting back the tree a build that did not finish left in %s: %w", dir, l, err)
-			}
-			notes = append(notes, fmt.Sprintf("%s was missing: put back the tree in %s, which a build that did not finish had moved aside", dir, l))
-			break
+	if l := putBack(dir, left); l != "" {
+		if err := rename(l, dir); err != nil {
+			return notes, fmt.Errorf("%s is missing; putting back the tree a build that did not finish left in %s: %w", dir, l, err)
 		}
+		notes = append(notes, fmt.Sprintf("%s was missing: put back the tree in %s, which a build that did not finish had moved aside", dir, l))
 	}
 	for _, l := range left {
 		if !exists(l) {
@@ -117,6 +110,34 @@ func Recover(dir string) ([]string, error) {
 		notes = append(notes, fmt.Sprintf("removed %s, left by a build that did not finish", l))
 	}
 	return notes, nil
+}
+
+// putBack is the leftover that Recover puts back as the owned folder dir
+// (links resolved): the first old tree that still has its marker, when dir
+// is missing; "" otherwise. An old tree without its marker is one a build
+// was removing.
+func putBack(dir string, left []string) string {
+	if _, err := os.Lstat(dir); !errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	for _, l := range left {
+		if stagingKind(filepath.Base(l), filepath.Base(dir)) == oldKind && exists(filepath.Join(l, tree.Marker)) {
+			return l
+		}
+	}
+	return ""
+}
+
+// ReadRecovered is ReadOwned of dir as Recover would leave it, read
+// without recovering anything, so that a build refused after reading the
+// folder leaves what a stopped build left as it is. Recovery changes what
+// ReadOwned reads only by putting a missing folder back (putBack): its
+// flux-system folders are not read, and the leftovers are beside dir.
+func ReadRecovered(dir string) (map[string][]byte, error) {
+	if l := putBack(realPath(dir), Leftovers(dir)); l != "" {
+		return ReadOwned(l) // beside dir: inside the same folders
+	}
+	return ReadOwned(dir)
 }
 
 // discard removes an old tree, its marker first: an old tree without it
