@@ -1,6 +1,7 @@
 package write
 
 import (
+	"errors"
 	"io/fs"
 	"maps"
 	"os"
@@ -204,6 +205,11 @@ func TestRecoverCannotRemove(t *testing.T) {
 	old := Leftovers(dir)
 	if len(old) != 1 || !strings.Contains(old[0], ".deploy.apkgen-old-") {
 		t.Fatalf("Leftovers = %v, want the old tree", old)
+	}
+	// Its marker went first: were the folder missing, this old tree,
+	// half removed, would not be put back in its place.
+	if _, err := os.Lstat(filepath.Join(old[0], tree.Marker)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the old tree's marker: %v, want it removed before the tree", err)
 	}
 	notes, err := Recover(dir)
 	if err != nil || len(notes) != 1 || !strings.Contains(notes[0], "warning: cannot remove "+old[0]) {
