@@ -60,6 +60,7 @@ func TestJSONSchema(t *testing.T) {
 		"interval in words":     {"  revision: main\n", "  revision: main\n  interval: 10 minutes\n"},
 		"gateway environment":   {"      gatewayEnvironment: Default_APK\n", "      gatewayEnvironment: Default APK\n"},
 		"port out of range":     {"      gatewayEnvironment: Default_APK\n", "      gatewayEnvironment: Default_APK\n      port: 70000\n"},
+		"port not whole":        {"      gatewayEnvironment: Default_APK\n", "      gatewayEnvironment: Default_APK\n      port: 9443.5\n"},
 	}
 	for name, edit := range bad {
 		if !strings.Contains(base, edit[0]) {

@@ -5,7 +5,9 @@ package syncbuf
 
 import (
 	"bytes"
+	"strings"
 	"sync"
+	"time"
 )
 
 // Buffer is a bytes.Buffer safe for concurrent Write and String.
@@ -24,4 +26,17 @@ func (l *Buffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// WaitFor waits until the buffer holds want, for at most d, and reports
+// whether it came.
+func (l *Buffer) WaitFor(want string, d time.Duration) bool {
+	for deadline := time.Now().Add(d); ; time.Sleep(5 * time.Millisecond) {
+		if strings.Contains(l.String(), want) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
 }

@@ -18,22 +18,20 @@ func lockAsync(dir string, exclusive bool, log *syncbuf.Buffer) <-chan func() {
 	return held
 }
 
-// waitSaid waits until log says the run waits for another, and fails the
-// test if it never does.
+// waitSaid waits until log says, and says only, that the run waits for
+// another, and fails the test if it never does.
 func waitSaid(t *testing.T, log *syncbuf.Buffer, dir string) {
 	t.Helper()
 	want := "apkgen: waiting for another apkgen run on " + dir + " to finish\n"
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if log.String() == want {
-			return
-		}
+	if !log.WaitFor(want, 20*time.Second) || log.String() != want {
+		t.Fatalf("log = %q, want %q", log.String(), want)
 	}
-	t.Fatalf("log = %q, want %q", log.String(), want)
 }
 
 // A build's lock keeps out every other run on the folder, named by any
 // path; checks share theirs, and keep builds out.
 func TestLock(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir()) // the lock files
 	root := t.TempDir()
 	if err := os.Mkdir(filepath.Join(root, "repo"), 0o755); err != nil {
 		t.Fatal(err)
