@@ -4,6 +4,8 @@
 package apkgen
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -231,7 +233,7 @@ func target(o BuildOptions, build bool) (tg *targeted, err error) {
 		t = onlyEnvs(t, old, selected)
 		if c.Plan.GitOps.Engine == "argocd" {
 			if err = generate.RelistArgoEnvs(t); err != nil {
-				return nil, &BugError{Err: err}
+				return nil, relistError(err, t, c.Tree)
 			}
 		}
 		// The others' files are as they were on disk: the mix is what gets
@@ -285,6 +287,19 @@ func orDiscard(w io.Writer) io.Writer {
 // policies.
 func inputs(file string, opts load.Options) []string {
 	return append([]string{file}, opts.Policies...)
+}
+
+// relistError is the error of RelistArgoEnvs on mix, a --env build's
+// tree: the user's to fix when the root it could not read is one kept as
+// it is on disk (edited by hand, or in a merge), apkgen's bug when it is
+// one the build generated (full).
+func relistError(err error, mix, full tree.Tree) error {
+	var root *generate.RootError
+	if errors.As(err, &root) && !bytes.Equal(mix[root.Path], full[root.Path]) {
+		return &UsageError{Msg: fmt.Sprintf("--env: %v: this file, kept as it is on disk, is not a kustomization apkgen can read; "+
+			"restore it (git checkout), or build without --env", err)}
+	}
+	return &BugError{Err: err}
 }
 
 // verifyMix builds the tree of a --env build, mix: the selected

@@ -355,6 +355,16 @@ func RelistArgoEnvs(t tree.Tree) error {
 	return nil
 }
 
+// RootError is a root kustomization that RelistArgoEnvs cannot read: in
+// a --env build, one kept as it is on disk may have been edited.
+type RootError struct {
+	Path string
+	Err  error
+}
+
+func (e *RootError) Error() string { return e.Path + ": " + e.Err.Error() }
+func (e *RootError) Unwrap() error { return e.Err }
+
 // argoRoots reads t's paths once for each cluster's root kustomization
 // (argocd/<cluster>/kustomization.yaml) and the environment folders beside
 // it. The environments are sets: the pass stays linear however many
@@ -386,7 +396,7 @@ func relistRoot(t tree.Tree, p string, envs []string) error {
 		Resources []string `yaml:"resources"`
 	}
 	if err := yaml.Unmarshal(t[p], &k); err != nil {
-		return fmt.Errorf("%s: %w", p, err)
+		return &RootError{Path: p, Err: err}
 	}
 	// The cluster's own resources are its files; the folders are
 	// environments.
