@@ -203,8 +203,8 @@ func ReadOwned(dir string) (map[string][]byte, error) {
 			if err == nil && st.IsDir() {
 				return &FolderLinkError{Link: filepath.Join(shown, filepath.FromSlash(rel)), Dir: shown}
 			}
-			if errors.Is(err, fs.ErrNotExist) {
-				files[rel] = nil // a link to nothing: a file of no content, which a build removes
+			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ELOOP) {
+				files[rel] = nil // a link to nothing (or to itself): a file of no content, which a build removes
 				return nil
 			}
 		}

@@ -242,20 +242,25 @@ func TestTreeRefusesLinkToFolder(t *testing.T) {
 	}
 }
 
-// TestTreeRemovesDanglingLink: a link to nothing in the owned folder is a
-// file apkgen did not write, which a build removes, as any other.
+// TestTreeRemovesDanglingLink: a link to nothing in the owned folder, or
+// to itself, is a file apkgen did not write, which a build removes, as any
+// other.
 func TestTreeRemovesDanglingLink(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "deploy")
-	tr := newTree("apps/dev/a.yaml", "a\n")
-	mustTree(t, dir, tr)
-	if err := os.Symlink("nowhere.yaml", filepath.Join(dir, "apps/dev/dangling.yaml")); err != nil {
-		t.Fatal(err)
+	for name, target := range map[string]string{"dangling.yaml": "nowhere.yaml", "loop.yaml": "loop.yaml"} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "deploy")
+			tr := newTree("apps/dev/a.yaml", "a\n")
+			mustTree(t, dir, tr)
+			if err := os.Symlink(target, filepath.Join(dir, "apps/dev", name)); err != nil {
+				t.Fatal(err)
+			}
+			c := mustTree(t, dir, tr)
+			if !reflect.DeepEqual(c.Removed, []string{"apps/dev/" + name}) {
+				t.Errorf("removed = %v, want the link", c.Removed)
+			}
+			wantFiles(t, dir, tr, nil)
+		})
 	}
-	c := mustTree(t, dir, tr)
-	if !reflect.DeepEqual(c.Removed, []string{"apps/dev/dangling.yaml"}) {
-		t.Errorf("removed = %v, want the dangling link", c.Removed)
-	}
-	wantFiles(t, dir, tr, nil)
 }
 
 func TestTreeRefusesFile(t *testing.T) {
