@@ -191,29 +191,19 @@ func (p *publisher) once(ctx context.Context) (res *Result, raced bool, err erro
 
 // checkout fetches src (one commit deep) and checks it out as branch.
 func (p *publisher) checkout(ctx context.Context, repo *git.Repository, src, branch plumbing.ReferenceName) error {
-	tracking := plumbing.NewRemoteReferenceName("origin", src.Short())
-	fetch := func(depth int) error {
-		err := repo.FetchContext(ctx, &git.FetchOptions{
-			RemoteName: "origin",
-			RefSpecs:   []config.RefSpec{config.RefSpec("+" + src + ":" + tracking)},
-			Depth:      depth,
-			Auth:       p.auth,
-			Tags:       git.NoTags,
-		})
-		if errors.Is(err, git.NoErrAlreadyUpToDate) {
-			return nil
-		}
+	origin, err := repo.Remote(remoteName)
+	if err != nil {
 		return err
 	}
-	err := fetch(1)
+	err = fetchBranch(ctx, origin, src, 1, p.auth)
 	if err != nil && strings.Contains(err.Error(), "unsupported capability: shallow") {
 		// go-git's own server (file:// without git) has no shallow fetch.
-		err = fetch(0)
+		err = fetchBranch(ctx, origin, src, 0, p.auth)
 	}
 	if err != nil {
 		return p.sec.wrap(err, "fetching %s from %s%s", src.Short(), p.shown, hint(err, ""))
 	}
-	ref, err := repo.Storer.Reference(tracking)
+	ref, err := repo.Storer.Reference(plumbing.NewRemoteReferenceName(remoteName, src.Short()))
 	if err != nil {
 		return p.sec.wrap(err, "fetching %s from %s", src.Short(), p.shown)
 	}
@@ -322,7 +312,6 @@ type PushTarget struct {
 // CLI calls it before building, so that a push that cannot happen commits
 // nothing, and pushes to what it returned.
 func (c *Checkout) PushTarget(branch string) (*PushTarget, error) {
-	const remoteName = "origin"
 	head, err := c.repo.Storer.Reference(plumbing.HEAD)
 	if err != nil {
 		return nil, c.sec.wrap(err, "reading HEAD")
@@ -506,16 +495,32 @@ func (c *Checkout) Push(ctx context.Context, res *Result, t *PushTarget) error {
 // refs/remotes/origin/<branch> as git fetch does, and reports whether
 // commit is in its history.
 func (c *Checkout) remoteHolds(ctx context.Context, t *PushTarget, tip, commit plumbing.Hash) bool {
-	tracking := plumbing.NewRemoteReferenceName(t.remote.Config().Name, t.dst.Short())
-	err := t.remote.FetchContext(ctx, &git.FetchOptions{
-		RefSpecs: []config.RefSpec{config.RefSpec("+" + t.dst + ":" + tracking)},
-		Auth:     t.auth,
-		Tags:     git.NoTags,
-	})
-	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
+	if fetchBranch(ctx, t.remote, t.dst, 0, t.auth) != nil {
 		return false
 	}
 	return isAncestor(c.repo, commit, tip)
+}
+
+// remoteName is the remote apkgen fetches from and pushes to, as git push
+// does with no remote named.
+const remoteName = "origin"
+
+// fetchBranch fetches branch of remote into its remote-tracking ref
+// (refs/remotes/<remote>/<branch>), forced, without tags, depth commits
+// deep (0: all), as git fetch <remote> <branch> does; already up to date
+// is no error.
+func fetchBranch(ctx context.Context, remote *git.Remote, branch plumbing.ReferenceName, depth int, auth transport.AuthMethod) error {
+	tracking := plumbing.NewRemoteReferenceName(remote.Config().Name, branch.Short())
+	err := remote.FetchContext(ctx, &git.FetchOptions{
+		RefSpecs: []config.RefSpec{config.RefSpec("+" + branch + ":" + tracking)},
+		Depth:    depth,
+		Auth:     auth,
+		Tags:     git.NoTags,
+	})
+	if errors.Is(err, git.NoErrAlreadyUpToDate) {
+		return nil
+	}
+	return err
 }
 
 // isAncestor reports whether old is in new's history.
