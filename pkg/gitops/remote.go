@@ -131,7 +131,7 @@ func (p *publisher) once(ctx context.Context) (res *Result, raced bool, err erro
 	if err != nil {
 		return nil, false, p.sec.wrap(err, "creating a repository in %s", dir)
 	}
-	remote, err := repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{p.url}})
+	remote, err := repo.CreateRemote(&config.RemoteConfig{Name: remoteName, URLs: []string{p.url}})
 	if err != nil {
 		return nil, false, p.sec.wrap(err, "adding the remote %s", p.shown)
 	}
@@ -166,7 +166,7 @@ func (p *publisher) once(ctx context.Context) (res *Result, raced bool, err erro
 	}
 	var progress bytes.Buffer
 	err = repo.PushContext(ctx, &git.PushOptions{
-		RemoteName: "origin",
+		RemoteName: remoteName,
 		RefSpecs:   []config.RefSpec{config.RefSpec(branch + ":" + branch)},
 		Auth:       p.auth,
 		Progress:   &progress,
