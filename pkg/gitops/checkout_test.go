@@ -196,17 +196,16 @@ func TestCommitFirstAndPartial(t *testing.T) {
 	repo := t.TempDir()
 	s.git(repo, "init", "--quiet", "-b", "trunk")
 	in := example(t, t.TempDir(), "environments.yaml", "")
-	id := "--author=Bot <bot@example.com>"
 	s.commit(repo, in)
 	if got := s.git(repo, "rev-list", "--count", "trunk"); got != "1" {
 		t.Fatalf("commits on trunk: %s", got)
 	}
 	in2 := example(t, t.TempDir(), "environments.yaml", "v2")
-	r := s.apkgen(repo, nil, "build", "-f", in2, "--env", "prod", "--commit", id)
+	r := s.apkgen(repo, nil, "build", "-f", in2, "--env", "prod", "--commit", botAuthor)
 	if r.code != 0 || !strings.Contains(r.stdout, "nothing to commit") {
 		t.Fatalf("--env prod with a change of dev only: %s", r)
 	}
-	r = s.apkgen(repo, nil, "build", "-f", in2, "--env", "dev", "--commit", id, "--format", "json")
+	r = s.apkgen(repo, nil, "build", "-f", in2, "--env", "dev", "--commit", botAuthor, "--format", "json")
 	if res := r.result(t); r.code != 0 || !slices.Equal(res.ChangedEnvironments, []string{"dev"}) {
 		t.Fatalf("--env dev: %+v\n%s", res, r)
 	}
@@ -405,7 +404,6 @@ func TestNothingToCommitResetsTheIndex(t *testing.T) {
 	s := newSandbox(t)
 	repo := s.checkout()
 	in := example(t, t.TempDir(), "environments.yaml", "")
-	id := "--author=Bot <bot@example.com>"
 	s.commit(repo, in)
 	s.git(repo, "rm", "--quiet", "deploy/apps/dev/namespace.yaml")
 	edited := filepath.Join(repo, "deploy", "apps", "dev", "kustomization.yaml")
@@ -414,7 +412,7 @@ func TestNothingToCommitResetsTheIndex(t *testing.T) {
 	}
 	s.git(repo, "add", "deploy/apps/dev/kustomization.yaml")
 
-	r := s.apkgen(repo, nil, "build", "-f", in, "--commit", id)
+	r := s.apkgen(repo, nil, "build", "-f", in, "--commit", botAuthor)
 	if r.code != 0 || !strings.Contains(r.stdout, "nothing to commit") {
 		t.Fatalf("build --commit with the folder as HEAD has it: %s", r)
 	}
@@ -437,7 +435,6 @@ func TestCommitEnvRefusesOtherEnvironments(t *testing.T) {
 	repo := s.initRepo()
 	dir := t.TempDir()
 	in := example(t, dir, "environments.yaml", "")
-	id := "--author=Bot <bot@example.com>"
 	s.commit(repo, in)
 	head := s.git(repo, "rev-parse", "HEAD")
 	// The next input changes dev and test.
@@ -461,7 +458,7 @@ func TestCommitEnvRefusesOtherEnvironments(t *testing.T) {
 			t.Fatal(err)
 		}
 		status := s.git(repo, "status", "--porcelain", "--untracked-files=all")
-		r := s.apkgen(repo, nil, "build", "-f", in, "--env", "dev", "--commit", id)
+		r := s.apkgen(repo, nil, "build", "-f", in, "--env", "dev", "--commit", botAuthor)
 		if r.code != 2 || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "deploy/apps/dev/") {
 			t.Fatalf("--env dev --commit: want exit 2 naming %s (and no file of dev), got %s", want, r)
 		}
@@ -495,7 +492,7 @@ func TestCommitEnvRefusesOtherEnvironments(t *testing.T) {
 
 	// Once they are as HEAD has them, dev alone is committed.
 	s.git(repo, "checkout", "--quiet", "HEAD", "--", "deploy/apps/test", "deploy/README.md")
-	r := s.apkgen(repo, nil, "build", "-f", in, "--env", "dev", "--commit", id, "--format", "json")
+	r := s.apkgen(repo, nil, "build", "-f", in, "--env", "dev", "--commit", botAuthor, "--format", "json")
 	if res := r.result(t); r.code != 0 || !slices.Equal(res.ChangedEnvironments, []string{"dev"}) {
 		t.Fatalf("--env dev --commit: %+v\n%s", res, r)
 	}
@@ -598,7 +595,6 @@ func TestCommitIdentityAsGitHasIt(t *testing.T) {
 func TestCommitTakesGitsLocks(t *testing.T) {
 	s := newSandbox(t)
 	repo := s.checkout()
-	id := "--author=Bot <bot@example.com>"
 	dir := t.TempDir()
 	in := example(t, dir, "environments.yaml", "")
 	for _, lock := range []string{"index.lock", "HEAD.lock", "refs/heads/main.lock"} {
@@ -609,7 +605,7 @@ func TestCommitTakesGitsLocks(t *testing.T) {
 			}
 			head := s.git(repo, "rev-parse", "HEAD")
 			staged := s.git(repo, "diff", "--cached", "--name-only")
-			r := s.apkgen(repo, nil, "build", "-f", in, "--commit", id)
+			r := s.apkgen(repo, nil, "build", "-f", in, "--commit", botAuthor)
 			if r.code != 3 || !strings.Contains(r.stderr, "another git process seems to be running: "+p+" exists; remove it if not") {
 				t.Fatalf("build --commit beside %s: %s", lock, r)
 			}
@@ -656,7 +652,6 @@ func TestCommitTakesGitsLocks(t *testing.T) {
 func TestLockFoundBeforeWriting(t *testing.T) {
 	s := newSandbox(t)
 	repo := s.checkout()
-	id := "--author=Bot <bot@example.com>"
 	dir := t.TempDir()
 	in := example(t, dir, "environments.yaml", "")
 	s.commit(repo, in)
@@ -673,7 +668,7 @@ func TestLockFoundBeforeWriting(t *testing.T) {
 	if err := os.WriteFile(lock, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := s.apkgen(repo, nil, "build", "-f", in, "--commit", id); r.code != 3 || !strings.Contains(r.stderr, "index.lock exists") {
+	if r := s.apkgen(repo, nil, "build", "-f", in, "--commit", botAuthor); r.code != 3 || !strings.Contains(r.stderr, "index.lock exists") {
 		t.Fatalf("build --commit beside index.lock: %s", r)
 	}
 	if err := os.Remove(lock); err != nil {

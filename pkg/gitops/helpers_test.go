@@ -72,6 +72,9 @@ type buildError struct {
 
 func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
 
+// botAuthor is the identity the CLI tests commit as, given as a flag.
+const botAuthor = "--author=Bot <bot@example.com>"
+
 // sandbox is a HOME without git configuration, and the environment every
 // process of a test runs with: nothing from the developer's or CI's
 // environment (no GITHUB_TOKEN, no identity) leaks in.

@@ -116,6 +116,19 @@ func lockTestRepo(t *testing.T, detached bool) string {
 	return root
 }
 
+// commitBuilt writes files into root's folder deploy, as a build of envs
+// (none: all) would, and commits them with Commit.
+func commitBuilt(t *testing.T, root string, files map[string][]byte, envs ...string) (*Result, error) {
+	t.Helper()
+	dir := filepath.Join(root, "deploy")
+	writeFiles(t, dir, files)
+	co, err := Open(root, botOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return co.Commit(Built{Dir: dir, Files: files, Envs: envs})
+}
+
 // botOptions commit as a bot, from an input outside any repository,
 // with nothing from the test's environment.
 func botOptions(t *testing.T) Options {
@@ -226,20 +239,11 @@ func TestUpdateRefRefusesMovedBranch(t *testing.T) {
 func TestCommitRefusesOtherEnvs(t *testing.T) {
 	root := lockTestRepo(t, false)
 	gitDir := filepath.Join(root, ".git")
-	dir := filepath.Join(root, "deploy")
-	files := map[string][]byte{"apps/dev/a.yaml": []byte("a\n"), "apps/test/a.yaml": []byte("a\n")}
-	writeFiles(t, dir, files)
-	co, err := Open(root, botOptions(t))
-	if err != nil {
+	if _, err := commitBuilt(t, root, map[string][]byte{"apps/dev/a.yaml": []byte("a\n"), "apps/test/a.yaml": []byte("a\n")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := co.Commit(Built{Dir: dir, Files: files}); err != nil {
-		t.Fatal(err)
-	}
-	files = map[string][]byte{"apps/dev/a.yaml": []byte("a2\n"), "apps/test/a.yaml": []byte("a2\n")} // test's edited by hand
-	writeFiles(t, dir, files)
 	before := gitState(t, gitDir)
-	_, err = co.Commit(Built{Dir: dir, Files: files, Envs: []string{"dev"}})
+	_, err := commitBuilt(t, root, map[string][]byte{"apps/dev/a.yaml": []byte("a2\n"), "apps/test/a.yaml": []byte("a2\n")}, "dev") // test's edited by hand
 	var input *InputError
 	if !errors.As(err, &input) || !strings.Contains(err.Error(), "deploy/apps/test/a.yaml") {
 		t.Errorf("Commit --env dev with test's file changed: %v", err)
@@ -270,14 +274,7 @@ func TestReflogsAsConfigured(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			dir := filepath.Join(root, "deploy")
-			files := map[string][]byte{"apps/dev/a.yaml": []byte("a\n")}
-			writeFiles(t, dir, files)
-			co, err := Open(root, botOptions(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := co.Commit(Built{Dir: dir, Files: files}); err != nil {
+			if _, err := commitBuilt(t, root, map[string][]byte{"apps/dev/a.yaml": []byte("a\n")}); err != nil {
 				t.Fatal(err)
 			}
 			want := setting != "false" && setting != "off"
