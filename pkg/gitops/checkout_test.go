@@ -588,10 +588,12 @@ func TestCommitIdentityAsGitHasIt(t *testing.T) {
 	})
 }
 
-// apkgen takes git's locks as git commit does (index.lock, HEAD.lock, the
-// branch's .lock): with one already there, it commits nothing, exit 3,
-// and leaves the other process's lock alone. A commit writes the reflogs
-// of the branch and of HEAD, as git commit does.
+// build --commit beside one of the locks git commit takes (index.lock,
+// HEAD.lock, the branch's .lock) commits nothing, exit 3, and leaves the
+// other process's lock alone: the CLI refuses it before writing
+// (Checkout.Check); TestCommitRefusesGitsLocks covers Commit's own
+// refusal. A commit writes the reflogs of the branch and of HEAD, as git
+// commit does.
 func TestCommitTakesGitsLocks(t *testing.T) {
 	s := newSandbox(t)
 	repo := s.checkout()
