@@ -5,20 +5,25 @@
 // build cache does, so a hit is the result the work would give again; a
 // changed input is a new key, never a stale answer.
 //
-// The cache only saves time. One that cannot be opened, or an entry that
-// cannot be read, is a miss; a failed store is ignored. Entries are checked
-// against their checksum on every read, and old ones are trimmed as Go
-// trims its own (github.com/rogpeppe/go-internal/cache is Go's cache).
+// The results live in one file, not one file per result: a run reads it
+// whole as it starts and, when it has results the file lacks, writes it
+// again at its end with every result it used or computed and what earlier
+// runs left that is still recent (set.go). A run over 1000 environments
+// reads and writes one file instead of thousands; with Go's build cache
+// (two files per result) the stores alone were about 10 % of validating
+// 1000 environments from an empty cache.
+//
+// The cache only saves time. One that cannot be opened or written, or a
+// file that fails its checksum, is a miss; a failed store is ignored.
 package buildcache
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"sync"
-
-	"github.com/rogpeppe/go-internal/cache"
 )
 
 // EnvVar names the folder of everything apkgen caches (pulled charts under
@@ -28,17 +33,19 @@ const EnvVar = "APKGEN_CACHE_DIR"
 // format is mixed into every key. Change it when apkgen changes what it
 // stores, or how it computes a stored result from the hashed inputs (e.g. a
 // new input filled into a pattern).
-const format = "apkgen-cache-2"
+const format = "apkgen-cache-3"
 
 // Key identifies one piece of work.
-type Key = cache.ActionID
+type Key [sha256.Size]byte
 
 // Cache is a folder of results. A nil *Cache is a cache that is off: Get
 // misses and Put does nothing.
 type Cache struct {
-	c       *cache.Cache
-	pending sync.WaitGroup
-	slots   chan struct{} // bounds the stores running at once
+	dir    string
+	loaded func() *set // the file as the run found it, read in the background
+
+	mu   sync.Mutex
+	used map[Key][]byte // what this run read or stored: the next file's newest
 }
 
 // Root is the folder of everything apkgen caches: $APKGEN_CACHE_DIR, else
@@ -66,8 +73,9 @@ func Dir() string {
 	return ""
 }
 
-// Open opens (creating it if needed) the cache in dir. It returns nil, a
-// cache that is off, when dir is "" or cannot be used.
+// Open opens (creating it if needed) the cache in dir and starts reading
+// its results. It returns nil, a cache that is off, when dir is "" or
+// cannot be created.
 func Open(dir string) *Cache {
 	if dir == "" {
 		return nil
@@ -75,51 +83,66 @@ func Open(dir string) *Cache {
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil
 	}
-	c, err := cache.Open(dir)
-	if err != nil {
-		return nil
-	}
-	return &Cache{c: c, slots: make(chan struct{}, 4)}
+	c := &Cache{dir: dir, used: map[Key][]byte{}}
+	done := make(chan *set, 1)
+	go func() { done <- readSet(c.file()) }()
+	c.loaded = sync.OnceValue(func() *set { return <-done })
+	return c
 }
 
-// Get returns the data stored under key.
+// file is the file of results; lockFile is held while it is replaced.
+func (c *Cache) file() string     { return filepath.Join(c.dir, "results.bin") }
+func (c *Cache) lockFile() string { return filepath.Join(c.dir, "results.lock") }
+
+// Get returns the data stored under key. It waits for the file to be read.
 func (c *Cache) Get(key Key) ([]byte, bool) {
 	if c == nil {
 		return nil, false
 	}
-	data, _, err := c.c.GetBytes(key)
-	return data, err == nil
+	c.mu.Lock()
+	data, ok := c.used[key]
+	loaded := c.loaded
+	c.mu.Unlock()
+	if ok {
+		return data, true
+	}
+	e, ok := loaded().entries[key]
+	if !ok {
+		return nil, false
+	}
+	c.mu.Lock()
+	c.used[key] = e.data
+	c.mu.Unlock()
+	return e.data, true
 }
 
-// Put stores data under key in the background: Flush waits for it. The
-// caller must not change data afterwards.
+// Put stores data under key; Flush writes it. The caller must not change
+// data afterwards.
 func (c *Cache) Put(key Key, data []byte) {
 	if c == nil {
 		return
 	}
-	c.pending.Add(1)
-	go func() {
-		defer c.pending.Done()
-		c.slots <- struct{}{}
-		defer func() { <-c.slots }()
-		_ = c.c.PutBytes(key, data) // a failed store is a later miss
-	}()
+	c.mu.Lock()
+	c.used[key] = data
+	c.mu.Unlock()
 }
 
-// Flush waits for the stores under way and trims the entries unused for
-// days (at most once a day). The cache stays usable.
+// Flush writes the results the file lacks, if any. The cache stays usable.
 func (c *Cache) Flush() {
 	if c == nil {
 		return
 	}
-	c.pending.Wait()
-	_ = c.c.Trim()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if next := c.loaded().store(c.file(), c.lockFile(), c.used); next != nil {
+		c.loaded = func() *set { return next }
+	}
 }
 
 // NewKey hashes the kind of work, the versions of the modules that do it and
 // the inputs, each length-prefixed so that no two lists of parts collide.
 func NewKey(kind string, parts ...[]byte) Key {
-	h := cache.NewHash(kind)
+	h := sha256.New()
 	write := func(b []byte) {
 		var n [8]byte
 		binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
@@ -132,7 +155,9 @@ func NewKey(kind string, parts ...[]byte) Key {
 	for _, p := range parts {
 		write(p)
 	}
-	return h.Sum()
+	var k Key
+	h.Sum(k[:0])
+	return k
 }
 
 // moduleVersions lists what, besides the hashed inputs, shapes a result:

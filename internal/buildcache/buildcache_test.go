@@ -1,12 +1,15 @@
 package buildcache
 
 import (
+	"hash/crc32"
+	"os"
 	"path/filepath"
 	"testing"
 )
 
 func TestPutThenGet(t *testing.T) {
-	c := Open(filepath.Join(t.TempDir(), "new", "folder"))
+	dir := filepath.Join(t.TempDir(), "new", "folder")
+	c := Open(dir)
 	if c == nil {
 		t.Fatal("Open: cache is off")
 	}
@@ -15,16 +18,20 @@ func TestPutThenGet(t *testing.T) {
 		t.Fatal("hit in an empty cache")
 	}
 	c.Put(key, []byte("result"))
-	c.Flush()
-	if data, ok := c.Get(key); !ok || string(data) != "result" {
-		t.Errorf("Get = %q, %v; want result, true", data, ok)
-	}
 	// Empty results (a successful build) are results too.
 	empty := NewKey("test", []byte("other"))
 	c.Put(empty, nil)
 	c.Flush()
-	if data, ok := c.Get(empty); !ok || len(data) != 0 {
-		t.Errorf("Get = %q, %v; want empty, true", data, ok)
+	for name, c := range map[string]*Cache{"the same run": c, "the next run": Open(dir)} {
+		if data, ok := c.Get(key); !ok || string(data) != "result" {
+			t.Errorf("%s: Get = %q, %v; want result, true", name, data, ok)
+		}
+		if data, ok := c.Get(empty); !ok || len(data) != 0 {
+			t.Errorf("%s: Get = %q, %v; want empty, true", name, data, ok)
+		}
+		if _, ok := c.Get(NewKey("test", []byte("never stored"))); ok {
+			t.Errorf("%s: a key never stored hit", name)
+		}
 	}
 }
 
@@ -38,6 +45,9 @@ func TestOffCacheMissesAndIgnoresStores(t *testing.T) {
 	if Open("") != nil {
 		t.Error(`Open("") is not off`)
 	}
+	if Open(filepath.Join(writeFile(t, t.TempDir(), "file", "x"), "cache")) != nil {
+		t.Error("a folder that cannot be made is not off")
+	}
 	t.Setenv(EnvVar, "off")
 	if Dir() != "" {
 		t.Errorf("Dir() = %q with %s=off", Dir(), EnvVar)
@@ -46,6 +56,135 @@ func TestOffCacheMissesAndIgnoresStores(t *testing.T) {
 	if Dir() != "/some/where/results" {
 		t.Errorf("Dir() = %q, want $%s/results", Dir(), EnvVar)
 	}
+}
+
+// A run that used only what the file holds leaves it as it is; one with
+// new results writes it once, with what it used and what it did not.
+func TestFlushWritesOnlyNewResults(t *testing.T) {
+	dir := t.TempDir()
+	a, b := NewKey("test", []byte("a")), NewKey("test", []byte("b"))
+	run(dir, map[Key]string{a: "A"}, nil)
+	before := stat(t, dir)
+	run(dir, nil, []Key{a})
+	if after := stat(t, dir); !os.SameFile(before, after) || !after.ModTime().Equal(before.ModTime()) {
+		t.Error("a run with nothing new wrote the file")
+	}
+	run(dir, map[Key]string{b: "B"}, nil)
+	if after := stat(t, dir); os.SameFile(before, after) {
+		t.Error("a run with a new result did not write the file")
+	}
+	holds(t, dir, map[Key]string{a: "A", b: "B"}) // b's run did not use a
+}
+
+// Two runs that overlap each keep their results: the second to write
+// reads again the file the first replaced.
+func TestOverlappingRunsKeepBoth(t *testing.T) {
+	dir := t.TempDir()
+	run(dir, map[Key]string{NewKey("test", []byte("earlier")): "E"}, nil)
+	first, second := Open(dir), Open(dir)
+	a, b := NewKey("test", []byte("a")), NewKey("test", []byte("b"))
+	first.Get(a) // both read the file before either writes
+	second.Get(b)
+	first.Put(a, []byte("A"))
+	second.Put(b, []byte("B"))
+	first.Flush()
+	second.Flush()
+	holds(t, dir, map[Key]string{a: "A", b: "B"})
+}
+
+// A result unused by maxAge runs that wrote the file is dropped; one used
+// by any of them is kept.
+func TestUnusedResultsAgeOut(t *testing.T) {
+	dir := t.TempDir()
+	old, kept := NewKey("test", []byte("old")), NewKey("test", []byte("kept"))
+	run(dir, map[Key]string{old: "old", kept: "kept"}, nil)
+	for i := range maxAge - 1 {
+		run(dir, map[Key]string{NewKey("test", []byte{byte(i)}): "new"}, []Key{kept})
+	}
+	if _, ok := Open(dir).Get(old); !ok {
+		t.Fatalf("a result unused for %d runs was dropped", maxAge-1)
+	}
+	run(dir, map[Key]string{NewKey("test", []byte("last")): "new"}, []Key{kept})
+	c := Open(dir)
+	if _, ok := c.Get(old); ok {
+		t.Errorf("a result unused for %d runs was kept", maxAge)
+	}
+	if _, ok := c.Get(kept); !ok {
+		t.Error("a result every run used was dropped")
+	}
+}
+
+// Past the size limit the oldest results go first.
+func TestTrimDropsTheOldest(t *testing.T) {
+	s := &set{entries: map[Key]entry{}}
+	for i, gen := range []uint64{3, 1, 2, 3} {
+		s.entries[NewKey("test", []byte{byte(i)})] = entry{data: make([]byte, 68), gen: gen}
+	}
+	s.trim(2 * 100)
+	if len(s.entries) != 2 {
+		t.Fatalf("%d results left, want 2", len(s.entries))
+	}
+	for _, e := range s.entries {
+		if e.gen != 3 {
+			t.Errorf("generation %d kept over a newer one", e.gen)
+		}
+	}
+}
+
+// A damaged file is an empty cache, and the next run that stores writes
+// it anew. A stopped run's temporary file is removed.
+func TestDamagedFileIsEmpty(t *testing.T) {
+	dir := t.TempDir()
+	a := NewKey("test", []byte("a"))
+	run(dir, map[Key]string{a: "A"}, nil)
+	file := filepath.Join(dir, "results.bin")
+	good, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := append([]byte(nil), good...)
+	flipped[len(flipped)-crc32.Size-1] ^= 1 // "A" reads "@"
+	for name, data := range map[string][]byte{
+		"a flipped bit": flipped,
+		"cut short":     good[:len(good)-1],
+		"empty":         nil,
+		"another file":  []byte("v1 some other cache's file\n"),
+	} {
+		if err := os.WriteFile(file, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := Open(dir).Get(a); ok {
+			t.Errorf("%s: hit", name)
+		}
+	}
+	leftover := writeFile(t, dir, "results.bin.123.tmp", "half written")
+	run(dir, map[Key]string{a: "A"}, nil)
+	if data, ok := Open(dir).Get(a); !ok || string(data) != "A" {
+		t.Errorf("after a damaged file, Get = %q, %v; want A", data, ok)
+	}
+	if _, err := os.Stat(leftover); !os.IsNotExist(err) {
+		t.Errorf("a stopped run's temporary file is left: %v", err)
+	}
+}
+
+// decode refuses what encode did not write, without panicking.
+func FuzzDecode(f *testing.F) {
+	s := &set{gen: 7, entries: map[Key]entry{
+		NewKey("a"): {data: []byte("result"), gen: 6},
+		NewKey("b"): {gen: 7},
+	}}
+	f.Add(s.encode())
+	f.Add([]byte(magic))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		gen, entries, err := decode(data)
+		if err != nil {
+			return
+		}
+		again := (&set{gen: gen, entries: entries}).encode()
+		if _, entries2, err := decode(again); err != nil || len(entries2) != len(entries) {
+			t.Errorf("a decoded file encodes to one that decodes differently: %v", err)
+		}
+	})
 }
 
 // Parts are length-prefixed: moving a byte from one part to the next, or
@@ -68,4 +207,46 @@ func TestKeysSeparateParts(t *testing.T) {
 	if a, b := NewKey("k", []byte("x")), NewKey("k", []byte("x")); a != b {
 		t.Error("the same parts gave two keys")
 	}
+}
+
+// run is one apkgen run on the cache in dir: it reads the keys of used,
+// stores stored, and flushes.
+func run(dir string, stored map[Key]string, used []Key) {
+	c := Open(dir)
+	for _, k := range used {
+		c.Get(k)
+	}
+	for k, v := range stored {
+		c.Put(k, []byte(v))
+	}
+	c.Flush()
+}
+
+// holds checks what the next run on the cache in dir reads.
+func holds(t *testing.T, dir string, want map[Key]string) {
+	t.Helper()
+	c := Open(dir)
+	for k, w := range want {
+		if data, ok := c.Get(k); !ok || string(data) != w {
+			t.Errorf("Get = %q, %v; want %q", data, ok, w)
+		}
+	}
+}
+
+func stat(t *testing.T, dir string) os.FileInfo {
+	t.Helper()
+	fi, err := os.Stat(filepath.Join(dir, "results.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi
+}
+
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
