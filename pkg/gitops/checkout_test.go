@@ -250,6 +250,38 @@ func sha256File(t *testing.T, p string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// conflict makes branch other and main change f each its own way, main
+// twice, and runs the git command that then stops on a conflict in f
+// (merging or rebasing onto other, cherry-picking it, or reverting main's
+// first change).
+func conflict(t *testing.T, s *sandbox, repo string, args ...string) {
+	t.Helper()
+	change := func(text string) {
+		if err := os.WriteFile(filepath.Join(repo, "f"), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s.git(repo, "commit", "--quiet", "-am", text)
+	}
+	s.git(repo, "checkout", "--quiet", "-b", "other")
+	change("b\n")
+	s.git(repo, "checkout", "--quiet", "main")
+	change("c\n")
+	change("d\n")
+	if _, err := s.gitErr(repo, args...); err == nil {
+		t.Fatalf("git %s did not stop on a conflict", strings.Join(args, " "))
+	}
+}
+
+// resolve settles the conflict in f and stages it, leaving the operation
+// to be finished.
+func resolve(t *testing.T, s *sandbox, repo string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(repo, "f"), []byte("resolved\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.git(repo, "add", "f")
+}
+
 // TestCommitRefusedBeforeWriting: what makes --commit or --push impossible
 // is found before the build, so nothing is written and nothing committed.
 func TestCommitRefusedBeforeWriting(t *testing.T) {
@@ -281,39 +313,28 @@ func TestCommitRefusedBeforeWriting(t *testing.T) {
 			s.git(repo, "remote", "add", "origin", t.TempDir())
 		}, []string{"--push", "--branch", "a..b"}, "not a valid branch name"},
 		{"merge conflict", func(t *testing.T, repo string) {
-			s.git(repo, "checkout", "--quiet", "-b", "other")
-			if err := os.WriteFile(filepath.Join(repo, "f"), []byte("b\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			s.git(repo, "commit", "--quiet", "-am", "other")
-			s.git(repo, "checkout", "--quiet", "main")
-			if err := os.WriteFile(filepath.Join(repo, "f"), []byte("c\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			s.git(repo, "commit", "--quiet", "-am", "main")
-			if _, err := s.gitErr(repo, "merge", "--quiet", "other"); err == nil {
-				t.Fatal("the merge did not conflict")
-			}
+			conflict(t, s, repo, "merge", "--quiet", "other")
 		}, []string{"--commit"}, "unresolved conflicts"},
 		{"merge with its conflicts resolved", func(t *testing.T, repo string) {
-			s.git(repo, "checkout", "--quiet", "-b", "other")
-			if err := os.WriteFile(filepath.Join(repo, "f"), []byte("b\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			s.git(repo, "commit", "--quiet", "-am", "other")
-			s.git(repo, "checkout", "--quiet", "main")
-			if err := os.WriteFile(filepath.Join(repo, "f"), []byte("c\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			s.git(repo, "commit", "--quiet", "-am", "main")
-			if _, err := s.gitErr(repo, "merge", "--quiet", "other"); err == nil {
-				t.Fatal("the merge did not conflict")
-			}
-			if err := os.WriteFile(filepath.Join(repo, "f"), []byte("bc\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			s.git(repo, "add", "f")
+			conflict(t, s, repo, "merge", "--quiet", "other")
+			resolve(t, s, repo)
 		}, []string{"--commit"}, "a merge is in progress (MERGE_HEAD)"},
+		{"cherry-pick with its conflicts resolved", func(t *testing.T, repo string) {
+			conflict(t, s, repo, "cherry-pick", "other")
+			resolve(t, s, repo)
+		}, []string{"--commit"}, "a cherry-pick is in progress (CHERRY_PICK_HEAD)"},
+		{"revert with its conflicts resolved", func(t *testing.T, repo string) {
+			conflict(t, s, repo, "revert", "--no-edit", "HEAD~1")
+			resolve(t, s, repo)
+		}, []string{"--commit"}, "a revert is in progress (REVERT_HEAD)"},
+		{"rebase with its conflicts resolved", func(t *testing.T, repo string) {
+			conflict(t, s, repo, "rebase", "--quiet", "other")
+			resolve(t, s, repo)
+		}, []string{"--commit"}, "a rebase is in progress (rebase-merge)"},
+		{"rebase --apply with its conflicts resolved", func(t *testing.T, repo string) {
+			conflict(t, s, repo, "rebase", "--apply", "--quiet", "other")
+			resolve(t, s, repo)
+		}, []string{"--commit"}, "a rebase is in progress (rebase-apply)"},
 		{"owned folder a link out of the repository", func(t *testing.T, repo string) {
 			if err := os.Symlink(outside, filepath.Join(repo, "deploy")); err != nil {
 				t.Fatal(err)
