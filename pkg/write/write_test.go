@@ -61,6 +61,19 @@ func snapshot(t *testing.T, root string) map[string]string {
 	return out
 }
 
+// watch snapshots root now; the function it returns reports msg if root
+// has changed since.
+func watch(t *testing.T, root string) func(msg string) {
+	t.Helper()
+	before := snapshot(t, root)
+	return func(msg string) {
+		t.Helper()
+		if after := snapshot(t, root); !reflect.DeepEqual(before, after) {
+			t.Errorf("%s:\nbefore %v\nafter  %v", msg, before, after)
+		}
+	}
+}
+
 // wantFiles checks that dir holds exactly the files of want (and, when
 // given, the extra files), nothing else.
 func wantFiles(t *testing.T, dir string, want tree.Tree, extra map[string]string) {
@@ -153,7 +166,7 @@ func TestTreeRefusesFolderNotOwned(t *testing.T) {
 			for p, c := range files {
 				writeFile(t, filepath.Join(dir, p), c)
 			}
-			before := snapshot(t, filepath.Dir(dir))
+			unchanged := watch(t, filepath.Dir(dir))
 			_, err := Tree(dir, newTree("apps/dev/a.yaml", "a\n"))
 			var notOwned *NotOwnedError
 			if !errors.As(err, &notOwned) || !errors.Is(err, ErrNotOwned) {
@@ -162,9 +175,7 @@ func TestTreeRefusesFolderNotOwned(t *testing.T) {
 			if notOwned.Dir != dir || notOwned.Generated {
 				t.Errorf("NotOwnedError = %+v, want Dir %q, not generated", notOwned, dir)
 			}
-			if after := snapshot(t, filepath.Dir(dir)); !reflect.DeepEqual(before, after) {
-				t.Errorf("the folder changed:\nbefore %v\nafter  %v", before, after)
-			}
+			unchanged("the folder changed")
 		})
 	}
 }
@@ -180,7 +191,7 @@ func TestTreeRefusesMarkerDeleted(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, tree.Marker)); err != nil {
 		t.Fatal(err)
 	}
-	before := snapshot(t, filepath.Dir(dir))
+	unchanged := watch(t, filepath.Dir(dir))
 	var notOwned *NotOwnedError
 	_, err := Tree(dir, newTree("apps/dev/a.yaml", "a\n"))
 	if !errors.As(err, &notOwned) || !notOwned.Generated {
@@ -192,9 +203,7 @@ func TestTreeRefusesMarkerDeleted(t *testing.T) {
 			t.Errorf("err = %v, want it saying %q, and not to empty the folder", err, want)
 		}
 	}
-	if after := snapshot(t, filepath.Dir(dir)); !reflect.DeepEqual(before, after) {
-		t.Errorf("a refused write changed the folder:\nbefore %v\nafter  %v", before, after)
-	}
+	unchanged("a refused write changed the folder")
 	// As git checks them out with core.autocrlf, they are apkgen's too.
 	writeFile(t, filepath.Join(dir, "apps/dev/a.yaml"), strings.ReplaceAll(manifest.Header+"a\n", "\n", "\r\n"))
 	writeFile(t, filepath.Join(dir, "README.md"), strings.ReplaceAll(manifest.MarkdownHeader+"# x\n", "\n", "\r\n"))
@@ -224,15 +233,13 @@ func TestTreeRefusesLinkToFolder(t *testing.T) {
 	if err := os.Symlink("../../../../elsewhere", filepath.Join(dir, "clusters/c/flux-system/linkdir")); err != nil {
 		t.Fatal(err)
 	}
-	before := snapshot(t, root)
+	unchanged := watch(t, root)
 	_, err := Tree(dir, newTree("apps/dev/a.yaml", "a2\n"))
 	var linkErr *FolderLinkError
 	if !errors.As(err, &linkErr) || linkErr.Link != filepath.Join(dir, "apps/dev/linkdir") || linkErr.Dir != dir {
 		t.Fatalf("err = %v, want a *FolderLinkError for apps/dev/linkdir", err)
 	}
-	if after := snapshot(t, root); !reflect.DeepEqual(before, after) {
-		t.Errorf("a refused write changed something:\nbefore %v\nafter  %v", before, after)
-	}
+	unchanged("a refused write changed something")
 	if err := os.Remove(filepath.Join(dir, "apps/dev/linkdir")); err != nil {
 		t.Fatal(err)
 	}
@@ -385,14 +392,12 @@ func TestTreeFailedSwapKeepsOldTree(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "deploy")
 	mustTree(t, dir, newTree("clusters/c/apps-dev.yaml", "old\n"))
 	writeFile(t, filepath.Join(dir, "clusters/c/flux-system/gotk-sync.yaml"), "sync\n")
-	before := snapshot(t, filepath.Dir(dir))
+	unchanged := watch(t, filepath.Dir(dir))
 	failRename(t, func(from, to string) bool { return to == dir && strings.Contains(from, ".apkgen-new-") })
 	if _, err := Tree(dir, newTree("clusters/c/apps-dev.yaml", "new\n")); err == nil {
 		t.Fatal("Tree succeeded")
 	}
-	if after := snapshot(t, filepath.Dir(dir)); !reflect.DeepEqual(before, after) {
-		t.Errorf("a failed swap changed the folder:\nbefore %v\nafter  %v", before, after)
-	}
+	unchanged("a failed swap changed the folder")
 }
 
 // TestTreeFailedSwapAndPutBack: when neither tree can take the folder's
@@ -497,13 +502,11 @@ func TestTreeFailureKeepsOldTree(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "deploy")
 			mustTree(t, dir, newTree("apps/dev/a.yaml", "old\n", "clusters/c/apps-dev.yaml", "old\n"))
 			writeFile(t, filepath.Join(dir, "clusters/c/flux-system/gotk-sync.yaml"), "sync\n")
-			before := snapshot(t, filepath.Dir(dir))
+			unchanged := watch(t, filepath.Dir(dir))
 			if _, err := Tree(dir, bad); err == nil {
 				t.Fatal("Tree of an unwritable tree succeeded")
 			}
-			if after := snapshot(t, filepath.Dir(dir)); !reflect.DeepEqual(before, after) {
-				t.Errorf("a failed write changed the folder:\nbefore %v\nafter  %v", before, after)
-			}
+			unchanged("a failed write changed the folder")
 		})
 	}
 }
@@ -547,14 +550,12 @@ func TestTreeFailureCarryingFluxSystem(t *testing.T) {
 	mustTree(t, dir, newTree("clusters/a/apps-dev.yaml", "old\n", "clusters/b/apps-dev.yaml", "old\n"))
 	writeFile(t, filepath.Join(dir, "clusters/a/flux-system/gotk-sync.yaml"), "sync a\n")
 	writeFile(t, filepath.Join(dir, "clusters/b/flux-system/gotk-sync.yaml"), "sync b\n")
-	before := snapshot(t, filepath.Dir(dir))
+	unchanged := watch(t, filepath.Dir(dir))
 	// clusters/a's flux-system moves over first, then clusters/b fails.
 	if _, err := Tree(dir, newTree("clusters/b", "a file\n")); err == nil {
 		t.Fatal("Tree succeeded")
 	}
-	if after := snapshot(t, filepath.Dir(dir)); !reflect.DeepEqual(before, after) {
-		t.Errorf("a failed write changed the folder:\nbefore %v\nafter  %v", before, after)
-	}
+	unchanged("a failed write changed the folder")
 }
 
 // TestTreeThroughSymlink: a link to the owned folder stays a link, and the
@@ -845,7 +846,7 @@ func TestNested(t *testing.T) {
 				writeFile(t, filepath.Join(root, b, tree.Marker), tree.MarkerText)
 				writeFile(t, filepath.Join(root, b, "apps/dev/a.yaml"), "a\n")
 			}
-			before := snapshot(t, root)
+			unchanged := watch(t, root)
 			_, err := Tree(filepath.Join(root, c.dir), tr)
 			var nested *NestedError
 			if !errors.As(err, &nested) {
@@ -858,9 +859,7 @@ func TestNested(t *testing.T) {
 			if !strings.Contains(err.Error(), "Owned folders cannot nest") {
 				t.Errorf("err = %v", err)
 			}
-			if after := snapshot(t, root); !reflect.DeepEqual(before, after) {
-				t.Errorf("a refused write changed something:\nbefore %v\nafter  %v", before, after)
-			}
+			unchanged("a refused write changed something")
 		})
 	}
 
