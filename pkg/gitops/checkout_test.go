@@ -593,6 +593,23 @@ func TestCommitIdentityAsGitHasIt(t *testing.T) {
 		if got := s.git(bare, "log", "-1", "--format=%an <%ae>", "main"); got != "Included <inc@example.com>" {
 			t.Errorf("author = %s", got)
 		}
+		// Run from inside another repository, with the temporary folders
+		// there too: git is asked outside it, so its user is not the bot's.
+		other := s.initRepo()
+		s.git(other, "config", "user.name", "Other Repo")
+		s.git(other, "config", "user.email", "other@example.com")
+		tmp := filepath.Join(other, "tmp")
+		if err := os.Mkdir(tmp, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		changed := example(t, t.TempDir(), "environments.yaml", "inside")
+		r = s.apkgen(other, []string{"HOME=" + home, "TMPDIR=" + tmp}, "build", "-f", changed, "--repo", "file://"+bare, "--branch", "main", "--push")
+		if r.code != 0 {
+			t.Fatalf("build --repo from inside a repository: %s", r)
+		}
+		if got := s.git(bare, "log", "-1", "--format=%an <%ae>", "main"); got != "Included <inc@example.com>" {
+			t.Errorf("from inside a repository, author = %s", got)
+		}
 	})
 
 	t.Run("no git", func(t *testing.T) {
