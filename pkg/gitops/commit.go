@@ -316,9 +316,14 @@ func (c *Checkout) commit(b Built) (*Result, error) {
 		}
 	}
 	for p, data := range b.Files {
-		h, err := storeBlob(st, data)
-		if err != nil {
-			return nil, err
+		h := d.hashes[p]
+		// A file as HEAD has it is a blob the repository holds: only new
+		// contents are looked up and stored (a build of 1000 environments
+		// writes about 9,000 files, and one lookup opens a file).
+		if o, ok := old[p]; !ok || o.hash != h {
+			if err := storeBlob(st, data, h); err != nil {
+				return nil, err
+			}
 		}
 		next[p] = entry{mode: filemode.Regular, hash: h}
 	}
@@ -467,7 +472,8 @@ func (c *Checkout) Check(b Built) error {
 // headDiff is how the files of a build differ from HEAD's owned folder,
 // by path relative to it: what a commit of them changes.
 type headDiff struct {
-	head                     map[string]entry // HEAD's folder
+	head                     map[string]entry         // HEAD's folder
+	hashes                   map[string]plumbing.Hash // each file's blob
 	added, modified, removed []string
 }
 
@@ -475,12 +481,14 @@ type headDiff struct {
 // HEAD's folder. The preserved folders (clusters/*/flux-system) are not
 // the build's: a commit keeps HEAD's, so they are never removed.
 func diffHead(old map[string]entry, files map[string][]byte) *headDiff {
-	d := &headDiff{head: old}
+	d := &headDiff{head: old, hashes: make(map[string]plumbing.Hash, len(files))}
 	for p, data := range files {
+		h := plumbing.ComputeHash(plumbing.BlobObject, data)
+		d.hashes[p] = h
 		switch o, ok := old[p]; {
 		case !ok:
 			d.added = append(d.added, p)
-		case o.mode != filemode.Regular || o.hash != plumbing.ComputeHash(plumbing.BlobObject, data):
+		case o.mode != filemode.Regular || o.hash != h:
 			d.modified = append(d.modified, p)
 		}
 	}
@@ -680,25 +688,26 @@ func flatten(s storer.EncodedObjectStorer, t *object.Tree, dir string, out map[s
 	return nil
 }
 
-func storeBlob(s storer.EncodedObjectStorer, b []byte) (plumbing.Hash, error) {
-	h := plumbing.ComputeHash(plumbing.BlobObject, b)
+// storeBlob stores b, whose blob hash is h, unless the repository has it.
+func storeBlob(s storer.EncodedObjectStorer, b []byte, h plumbing.Hash) error {
 	if s.HasEncodedObject(h) == nil {
-		return h, nil
+		return nil
 	}
 	obj := s.NewEncodedObject()
 	obj.SetType(plumbing.BlobObject)
 	obj.SetSize(int64(len(b)))
 	w, err := obj.Writer()
 	if err != nil {
-		return h, err
+		return err
 	}
 	if _, err := w.Write(b); err != nil {
-		return h, err
+		return err
 	}
 	if err := w.Close(); err != nil {
-		return h, err
+		return err
 	}
-	return s.SetEncodedObject(obj)
+	_, err = s.SetEncodedObject(obj)
+	return err
 }
 
 // writeTree stores the trees for entries (paths relative to the tree) and

@@ -140,8 +140,8 @@ func TestPickSource(t *testing.T) {
 // Trees are in git's order: a folder sorts as if its name ended in "/".
 func TestTreeOrder(t *testing.T) {
 	st := memory.NewStorage()
-	blob, err := storeBlob(st, []byte("x"))
-	if err != nil {
+	blob := plumbing.ComputeHash(plumbing.BlobObject, []byte("x"))
+	if err := storeBlob(st, []byte("x"), blob); err != nil {
 		t.Fatal(err)
 	}
 	f := entry{mode: filemode.Regular, hash: blob}
