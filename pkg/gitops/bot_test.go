@@ -131,7 +131,7 @@ func TestActionScript(t *testing.T) {
 	for _, k := range names {
 		vars = append(vars, k+"="+values[k]) // the credentials stay empty
 	}
-	cmd := exec.Command("bash", "-c", script)
+	cmd := bounded(t, "bash", "-c", script)
 	cmd.Dir = work
 	cmd.Env = s.with(vars...)
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -2,6 +2,7 @@ package gitops_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/apkgen/apkgen/pkg/gitops"
 )
@@ -169,7 +171,7 @@ func (s *sandbox) commit(repo, in string) {
 // apkgen runs the binary in dir with the sandbox's environment and vars.
 func (s *sandbox) apkgen(dir string, vars []string, args ...string) run {
 	s.t.Helper()
-	cmd := exec.Command(apkgenBin(s.t), args...)
+	cmd := bounded(s.t, apkgenBin(s.t), args...)
 	cmd.Dir = dir
 	cmd.Env = s.with(vars...)
 	var stdout, stderr bytes.Buffer
@@ -182,6 +184,19 @@ func (s *sandbox) apkgen(dir string, vars []string, args ...string) run {
 		s.t.Fatalf("running apkgen: %v", err)
 	}
 	return r
+}
+
+// runLimit bounds each run of apkgen or of a script: one that hangs fails
+// its test with what it printed, instead of the whole package's timeout.
+const runLimit = 3 * time.Minute
+
+// bounded is exec.Command, killed after runLimit or when the test ends.
+func bounded(t *testing.T, name string, args ...string) *exec.Cmd {
+	ctx, cancel := context.WithTimeout(t.Context(), runLimit)
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.WaitDelay = 10 * time.Second // output pipes a killed child's children hold
+	return cmd
 }
 
 // example writes examples/mixed.yaml to dir/name with the dev gateway

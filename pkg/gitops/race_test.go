@@ -24,7 +24,7 @@ func TestPublishRace(t *testing.T) {
 	errs := make([]*bytes.Buffer, bots)
 	for i := range bots {
 		inputs[i] = example(t, t.TempDir(), "environments.yaml", fmt.Sprintf("bot%d", i))
-		cmd := exec.Command(apkgenBin(t), "build", "-f", inputs[i], "--repo", url, "--branch", branch,
+		cmd := bounded(t, apkgenBin(t), "build", "-f", inputs[i], "--repo", url, "--branch", branch,
 			"--push", botID, "--format", "json")
 		cmd.Dir = t.TempDir()
 		cmd.Env = s.with("APKGEN_GIT_TOKEN=" + token)
