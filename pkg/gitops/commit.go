@@ -301,7 +301,7 @@ func (c *Checkout) commit(b Built) (*Result, error) {
 		return nil, err
 	}
 
-	old, err := ownedEntries(st, parentTree, prefix)
+	old, oldTrees, err := ownedEntries(st, parentTree, prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -344,7 +344,7 @@ func (c *Checkout) commit(b Built) (*Result, error) {
 		}
 		return res, nil // Empty
 	}
-	owned, err := writeTree(st, next)
+	owned, err := writeTree(st, next, oldTrees)
 	if err != nil {
 		return nil, err
 	}
@@ -424,20 +424,22 @@ func (c *Checkout) head() (target plumbing.ReferenceName, cur *plumbing.Referenc
 }
 
 // ownedEntries lists the entries of tree t (nil: none) in the owned folder
-// prefix, by path relative to it.
-func ownedEntries(st storer.EncodedObjectStorer, t *object.Tree, prefix string) (map[string]entry, error) {
-	old := map[string]entry{}
+// prefix, by path relative to it, and the hash of each of its trees by
+// folder path ("" is the owned folder's own).
+func ownedEntries(st storer.EncodedObjectStorer, t *object.Tree, prefix string) (map[string]entry, map[string]plumbing.Hash, error) {
+	old, trees := map[string]entry{}, map[string]plumbing.Hash{}
 	if t == nil {
-		return old, nil
+		return old, trees, nil
 	}
 	sub, err := t.Tree(prefix)
 	if errors.Is(err, object.ErrDirectoryNotFound) || errors.Is(err, object.ErrEntryNotFound) {
-		return old, nil
+		return old, trees, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return old, flatten(st, sub, "", old)
+	trees[""] = sub.Hash
+	return old, trees, flatten(st, sub, "", old, trees)
 }
 
 // Check refuses, before the build writes anything, what Commit would
@@ -462,7 +464,7 @@ func (c *Checkout) Check(b Built) error {
 	if err != nil {
 		return c.sec.wrap(err, "reading HEAD")
 	}
-	old, err := ownedEntries(c.repo.Storer, t, prefix)
+	old, _, err := ownedEntries(c.repo.Storer, t, prefix)
 	if err != nil {
 		return c.sec.wrap(err, "reading HEAD")
 	}
@@ -668,9 +670,10 @@ type entry struct {
 	hash plumbing.Hash
 }
 
-// flatten lists a tree's entries by path; the preserved folders
-// (clusters/*/flux-system) are listed whole, as one entry.
-func flatten(s storer.EncodedObjectStorer, t *object.Tree, dir string, out map[string]entry) error {
+// flatten lists a tree's entries by path into out, and its trees' hashes
+// into trees; the preserved folders (clusters/*/flux-system) are listed
+// whole, as one entry.
+func flatten(s storer.EncodedObjectStorer, t *object.Tree, dir string, out map[string]entry, trees map[string]plumbing.Hash) error {
 	for _, e := range t.Entries {
 		p := path.Join(dir, e.Name)
 		if e.Mode == filemode.Dir && !write.Preserved(p) {
@@ -678,7 +681,8 @@ func flatten(s storer.EncodedObjectStorer, t *object.Tree, dir string, out map[s
 			if err != nil {
 				return err
 			}
-			if err := flatten(s, sub, p, out); err != nil {
+			trees[p] = e.Hash
+			if err := flatten(s, sub, p, out, trees); err != nil {
 				return err
 			}
 			continue
@@ -711,8 +715,14 @@ func storeBlob(s storer.EncodedObjectStorer, b []byte, h plumbing.Hash) error {
 }
 
 // writeTree stores the trees for entries (paths relative to the tree) and
-// returns the top one's hash.
-func writeTree(s storer.EncodedObjectStorer, entries map[string]entry) (plumbing.Hash, error) {
+// returns the top one's hash. A tree whose hash is that of the tree HEAD
+// has at its path (have, by path; "" is the top) is not stored again:
+// go-git writes every object it is given, compressed, to a file of its own.
+func writeTree(s storer.EncodedObjectStorer, entries map[string]entry, have map[string]plumbing.Hash) (plumbing.Hash, error) {
+	return writeTreeAt(s, "", entries, have)
+}
+
+func writeTreeAt(s storer.EncodedObjectStorer, dir string, entries map[string]entry, have map[string]plumbing.Hash) (plumbing.Hash, error) {
 	t := &object.Tree{}
 	subs := map[string]map[string]entry{}
 	for p, e := range entries {
@@ -727,13 +737,13 @@ func writeTree(s storer.EncodedObjectStorer, entries map[string]entry) (plumbing
 		subs[name][rest] = e
 	}
 	for name, sub := range subs {
-		h, err := writeTree(s, sub)
+		h, err := writeTreeAt(s, path.Join(dir, name), sub, have)
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
 		t.Entries = append(t.Entries, object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: h})
 	}
-	return storeTree(s, t)
+	return storeTree(s, t, have[dir])
 }
 
 // splice returns the hash of tree t with the entry at path parts replaced
@@ -765,12 +775,13 @@ func splice(s storer.EncodedObjectStorer, t *object.Tree, parts []string, owned 
 		}
 	}
 	out.Entries = append(out.Entries, object.TreeEntry{Name: parts[0], Mode: filemode.Dir, Hash: h})
-	return storeTree(s, out)
+	return storeTree(s, out, plumbing.ZeroHash)
 }
 
 // storeTree sorts the entries the way git does (a folder sorts as if its
-// name ended in "/") and stores the tree.
-func storeTree(s storer.EncodedObjectStorer, t *object.Tree) (plumbing.Hash, error) {
+// name ended in "/") and stores the tree, unless its hash is have (a tree
+// the repository holds).
+func storeTree(s storer.EncodedObjectStorer, t *object.Tree, have plumbing.Hash) (plumbing.Hash, error) {
 	key := func(e object.TreeEntry) string {
 		if e.Mode == filemode.Dir {
 			return e.Name + "/"
@@ -781,6 +792,9 @@ func storeTree(s storer.EncodedObjectStorer, t *object.Tree) (plumbing.Hash, err
 	obj := s.NewEncodedObject()
 	if err := t.Encode(obj); err != nil {
 		return plumbing.ZeroHash, err
+	}
+	if h := obj.Hash(); h == have {
+		return h, nil
 	}
 	return s.SetEncodedObject(obj)
 }

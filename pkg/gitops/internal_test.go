@@ -145,7 +145,7 @@ func TestTreeOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := entry{mode: filemode.Regular, hash: blob}
-	h, err := writeTree(st, map[string]entry{"a/x": f, "a.yaml": f, "a-b": f, "b": f})
+	h, err := writeTree(st, map[string]entry{"a/x": f, "a.yaml": f, "a-b": f, "b": f}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
