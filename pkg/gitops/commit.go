@@ -1,6 +1,7 @@
 package gitops
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -329,7 +330,7 @@ func (c *Checkout) commit(b Built) (*Result, error) {
 	}
 	branch := branchName(target)
 	res := finish(&Result{Branch: branch, LocalBranch: branch, Added: d.added, Modified: d.modified, Removed: d.removed}, prefix)
-	newIdx, err := c.ownedIndex(idx, prefix, dir, next)
+	newIdx, encoded, err := c.ownedIndex(idx, prefix, dir, next)
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +339,7 @@ func (c *Checkout) commit(b Built) (*Result, error) {
 		// staged in the folder (a deletion, a hand edit) that the build
 		// has just undone on disk: it ends as HEAD's, as after a commit.
 		if !sameOwned(idx, newIdx, prefix) {
-			if err := writeIndex(idxLock, newIdx); err != nil {
+			if err := writeIndex(idxLock, encoded); err != nil {
 				return nil, fmt.Errorf("updating the index: %w", err)
 			}
 		}
@@ -383,7 +384,7 @@ func (c *Checkout) commit(b Built) (*Result, error) {
 	if err := c.updateRef(target, cur, hash, c.s.committer, now, reflog); err != nil {
 		return nil, fmt.Errorf("updating %s: %w (nothing was committed)", target, err)
 	}
-	if err := writeIndex(idxLock, newIdx); err != nil {
+	if err := writeIndex(idxLock, encoded); err != nil {
 		return nil, fmt.Errorf("commit %s made, but updating the index failed: %w; run git reset -- %s", hash, err, prefix)
 	}
 	res.Commit = hash.String()
@@ -620,7 +621,7 @@ func message(res *Result, prefix string, s *signer, input []byte) string {
 
 // ownedIndex is the user's index with the owned folder's entries replaced
 // by the new tree's (stat data from disk, so that git sees them clean).
-func (c *Checkout) ownedIndex(idx *index.Index, prefix, dir string, next map[string]entry) (*index.Index, error) {
+func (c *Checkout) ownedIndex(idx *index.Index, prefix, dir string, next map[string]entry) (*index.Index, []byte, error) {
 	// go-git writes no index extensions (the tree cache, resolve-undo):
 	// git rebuilds the tree cache, and a conflict-free index has no
 	// resolve-undo worth keeping.
@@ -641,13 +642,13 @@ func (c *Checkout) ownedIndex(idx *index.Index, prefix, dir string, next map[str
 		}
 		out.Entries = append(out.Entries, ie)
 	}
-	// A dry run of the encoder (which also sorts the entries): an index
-	// that cannot be written fails here, before the commit is made, not
-	// after it.
-	if err := index.NewEncoder(io.Discard).Encode(out); err != nil {
-		return nil, fmt.Errorf("the index cannot be rewritten: %w", err)
+	// Encoded now (which also sorts the entries): an index that cannot be
+	// written fails here, before the commit is made, not after it.
+	var encoded bytes.Buffer
+	if err := index.NewEncoder(&encoded).Encode(out); err != nil {
+		return nil, nil, fmt.Errorf("the index cannot be rewritten: %w", err)
 	}
-	return out, nil
+	return out, encoded.Bytes(), nil
 }
 
 // sameOwned reports whether two indexes have the same entries (path,

@@ -1,7 +1,6 @@
 package gitops
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/format/index"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
@@ -112,13 +110,9 @@ func (c *Checkout) gitPath(name string) (string, error) {
 	return at.Root(), nil
 }
 
-// writeIndex writes idx under the index's lock l and commits it.
-func writeIndex(l *lockFile, idx *index.Index) error {
-	w := bufio.NewWriter(l.f)
-	if err := index.NewEncoder(w).Encode(idx); err != nil {
-		return err
-	}
-	if err := w.Flush(); err != nil {
+// writeIndex writes an encoded index under the index's lock l and commits it.
+func writeIndex(l *lockFile, encoded []byte) error {
+	if _, err := l.f.Write(encoded); err != nil {
 		return err
 	}
 	return l.commit()
