@@ -41,8 +41,7 @@ func TestCacheKeys(t *testing.T) {
 	// OnEvaluate is called, once, exactly when something is evaluated.
 	evaluated := func(text string, opts Options, want int) *File {
 		t.Helper()
-		var calls atomic.Int32
-		opts.OnEvaluate = func() { calls.Add(1) }
+		calls := countEvaluate(&opts)
 		f, err := parse("envs.yaml", text, opts)
 		if err != nil {
 			t.Fatalf("%v", err)
@@ -105,15 +104,17 @@ func TestCacheKeys(t *testing.T) {
 	cueText := "apiVersion: \"apkgen/v1alpha1\"\nkind: \"Environments\"\nclusters: nonprod: {}\n" +
 		"environments: dev: {pattern: \"dp-per-namespace\", cluster: \"nonprod\", namespace: \"apk-dev\", hostnames: {gateway: \"dev.gw.example.com\", system: \"dev.apk.example.com\"}}\n"
 	for range 2 {
-		var calls atomic.Int32
-		f, err := parse("envs.cue", cueText, Options{OnEvaluate: func() { calls.Add(1) }})
+		var opts Options
+		calls := countEvaluate(&opts)
+		f, err := parse("envs.cue", cueText, opts)
 		if err != nil || f.Evaluated != 1 || calls.Load() != 1 {
 			t.Fatalf("CUE input: %v, evaluated %v, OnEvaluate called %d times", err, f, calls.Load())
 		}
 	}
 	// Without a cache, everything is evaluated.
-	var calls atomic.Int32
-	if _, err := Parse("envs.yaml", []byte(twoEnvs), Options{OnEvaluate: func() { calls.Add(1) }}); err != nil || calls.Load() != 1 {
+	var opts Options
+	calls := countEvaluate(&opts)
+	if _, err := Parse("envs.yaml", []byte(twoEnvs), opts); err != nil || calls.Load() != 1 {
 		t.Fatalf("no cache: %v, OnEvaluate called %d times, want 1", err, calls.Load())
 	}
 	// A damaged cache is a miss: its checksum catches it before decoding
@@ -123,6 +124,14 @@ func TestCacheKeys(t *testing.T) {
 	}
 	cache = buildcache.Open(filepath.Join(dir, "cache"))
 	evaluated(twoEnvs, Options{}, 2)
+}
+
+// countEvaluate makes opts.OnEvaluate count its calls, which may come from
+// any goroutine.
+func countEvaluate(opts *Options) *atomic.Int32 {
+	var calls atomic.Int32
+	opts.OnEvaluate = func() { calls.Add(1) }
+	return &calls
 }
 
 // readCache takes from prefetch what it read for the same environment and

@@ -48,10 +48,11 @@ func TestCheckTextRawJSON(t *testing.T) {
 // A file checkText refuses is refused before load starts anything for the
 // evaluations: no cache read, no OnEvaluate.
 func TestCheckTextFirst(t *testing.T) {
-	calls := 0
+	var opts Options
+	calls := countEvaluate(&opts)
 	text := "apiVersion: apkgen/v1alpha1\nkind: Environments\nenvironments: {dev: {pattern: \"x\\u0001\"}}\n"
-	_, err := Parse("envs.yaml", []byte(text), Options{OnEvaluate: func() { calls++ }})
-	if err == nil || calls != 0 {
-		t.Errorf("got %v, OnEvaluate called %d times; want an error and no call", err, calls)
+	_, err := Parse("envs.yaml", []byte(text), opts)
+	if err == nil || calls.Load() != 0 {
+		t.Errorf("got %v, OnEvaluate called %d times; want an error and no call", err, calls.Load())
 	}
 }
