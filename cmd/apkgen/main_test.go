@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -33,5 +34,13 @@ func TestCPUProfileUnwritable(t *testing.T) {
 	t.Setenv("APKGEN_CPUPROFILE", filepath.Join(t.TempDir(), "missing", "cpu.out"))
 	if code := run([]string{"version"}); code != 3 {
 		t.Fatalf("exit %d, want 3", code)
+	}
+}
+
+func TestGCPercentFor(t *testing.T) {
+	for args, want := range map[string]int{"validate": -1, "build": gcPercent, "": gcPercent, "version": gcPercent} {
+		if got := gcPercentFor(strings.Fields(args)); got != want {
+			t.Errorf("gcPercentFor(%q) = %d, want %d", args, got, want)
+		}
 	}
 }
