@@ -1,9 +1,11 @@
 package buildcache
 
 import (
+	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -90,6 +92,22 @@ func TestOverlappingRunsKeepBoth(t *testing.T) {
 	first.Flush()
 	second.Flush()
 	holds(t, dir, map[Key]string{a: "A", b: "B"})
+}
+
+// Runs at once, each storing its own result: every one is kept (the lock
+// makes the read, merge and rename of each store one step).
+func TestConcurrentRunsKeepAll(t *testing.T) {
+	dir := t.TempDir()
+	const runs = 8
+	want := map[Key]string{}
+	var wg sync.WaitGroup
+	for i := range runs {
+		k := NewKey("test", []byte{byte(i)})
+		want[k] = fmt.Sprint(i)
+		wg.Go(func() { run(dir, map[Key]string{k: fmt.Sprint(i)}, nil) })
+	}
+	wg.Wait()
+	holds(t, dir, want)
 }
 
 // A result unused by maxAge runs that wrote the file is dropped; one used
