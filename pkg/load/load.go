@@ -316,7 +316,7 @@ func compileAndParse(ctx *cue.Context, name string, data []byte, fmtName string,
 		f, err := parseSyntax(name, data, fmtName)
 		parseDone <- parsed{f, err}
 	}
-	early := !bytes.Contains(data, []byte("&"))
+	early := !bytes.Contains(data, []byte("&")) && bareCR(data) < 0
 	if early {
 		go parse()
 	}
@@ -455,12 +455,33 @@ func parseSyntax(name string, data []byte, fmtName string) (*ast.File, error) {
 			err = schema.InvalidCUE(err)
 		}
 	default:
-		f, err = cueyaml.Extract(name, data)
+		f, err = extractYAML(name, data)
+	}
+	if p := (readerPanic{}); errors.As(err, &p) {
+		return nil, diag.List{{Pos: diag.Pos{File: name, Line: 1, Col: 1}, Message: p.Error()}}
 	}
 	if err != nil {
 		return nil, syntaxErrors(name, data, err)
 	}
 	return f, nil
+}
+
+// extractYAML is CUE's YAML reader, whose panics (a bug of the reader, on
+// text it should refuse) are readerPanic errors: apkgen reports them at
+// the file, not crash.
+func extractYAML(name string, data []byte) (f *ast.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, readerPanic{r}
+		}
+	}()
+	return cueyaml.Extract(name, data)
+}
+
+type readerPanic struct{ value any }
+
+func (p readerPanic) Error() string {
+	return fmt.Sprintf("invalid YAML: CUE's YAML reader failed on this file (%v); please report it", p.value)
 }
 
 // Format is a #Formats entry: a regular expression and what it means.

@@ -20,8 +20,9 @@ import (
 const maxExpandedNodes = 100_000
 
 // precheck finds, before CUE reads the file, what its YAML reader would hide
-// or choke on: an empty file, bytes that are not UTF-8, tabs in indentation,
-// several documents, duplicate keys (never last-wins) and alias bombs. With
+// or choke on: an empty file, bytes that are not UTF-8, a carriage return
+// alone (a line break to YAML, which CUE's YAML reader panics on), tabs in
+// indentation, several documents, duplicate keys (never last-wins) and alias bombs. With
 // onTree (astDuplicates), the file can hold no anchor, merge key or second
 // document, and its duplicate keys are left to duplicateFields, on CUE's
 // syntax tree.
@@ -48,6 +49,12 @@ func precheck(name string, data []byte, format string, onTree bool) diag.List {
 		return nil
 	}
 	if format == "yaml" {
+		if at := bareCR(data); at >= 0 {
+			// YAML reads it as a line break, CUE's positions do not.
+			diags.Errorf(offsetPos(name, data, at), "",
+				"a carriage return without a line feed (old Mac line endings); save the file with LF or CRLF line endings")
+			return diags
+		}
 		for i, line := range strings.Split(string(data), "\n") {
 			indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
 			if c := strings.IndexByte(indent, '\t'); c >= 0 {
@@ -80,6 +87,22 @@ func precheck(name string, data []byte, format string, onTree bool) diag.List {
 	}
 	w.duplicates(&doc, nil, &diags)
 	return diags
+}
+
+// bareCR is the offset of the first carriage return not followed by a line
+// feed, -1 if none.
+func bareCR(data []byte) int {
+	for i := bytes.IndexByte(data, '\r'); i >= 0; {
+		if i+1 == len(data) || data[i+1] != '\n' {
+			return i
+		}
+		next := bytes.IndexByte(data[i+1:], '\r')
+		if next < 0 {
+			break
+		}
+		i += 1 + next
+	}
+	return -1
 }
 
 // astDuplicates reports whether the file's duplicate keys are found on

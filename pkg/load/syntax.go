@@ -10,7 +10,6 @@ import (
 
 	"cuelang.org/go/cue"
 	cueerrors "cuelang.org/go/cue/errors"
-	cueyaml "cuelang.org/go/encoding/yaml"
 
 	"github.com/apkgen/apkgen/pkg/diag"
 )
@@ -153,7 +152,7 @@ func yamlErrorPos(name string, data []byte, msg string, reported int) (pos diag.
 			prefix = closeBrackets(prefix)
 		}
 		budget -= len(prefix)
-		_, err := cueyaml.Extract(name, prefix)
+		_, err := extractYAML(name, prefix)
 		return err != nil && strings.HasPrefix(err.Error(), name+":") && strings.HasSuffix(err.Error(), ": "+msg)
 	}
 	for k := first; k <= len(lines) && budget > 0; k++ {

@@ -1,8 +1,11 @@
 package load
 
 import (
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/apkgen/apkgen/pkg/diag"
 )
 
 // syntaxBase is a valid file; each case of TestYAMLSyntaxErrorPositions
@@ -95,5 +98,26 @@ func TestYAMLErrorPosBudget(t *testing.T) {
 	pos, hint := yamlErrorPos("big.yaml", data, msg, 1)
 	if pos.Line != 1 || pos.Col != 1 || hint != "" {
 		t.Errorf("got %v %q, want the parser's line 1 at column 1", pos, hint)
+	}
+}
+
+// CUE's YAML reader panics on some text (a carriage return alone, which
+// precheck refuses first); apkgen reports it at the file instead of
+// crashing, whether it reads the file or searches an error's position.
+func TestYAMLReaderPanicIsAnError(t *testing.T) {
+	data := []byte("apiVersion: apkgen/v1alpha1\rkind: Environments\rclusters: {a: {}}\r")
+	var p readerPanic
+	if _, err := extractYAML("envs.yaml", data); !errors.As(err, &p) {
+		t.Fatalf("extractYAML = %v, want a readerPanic (has CUE's reader stopped panicking on a bare CR?)", err)
+	}
+	_, err := parseSyntax("envs.yaml", data, "yaml")
+	var l diag.List
+	if !errors.As(err, &l) || len(l) != 1 || l[0].Pos != (diag.Pos{File: "envs.yaml", Line: 1, Col: 1}) ||
+		!strings.Contains(l[0].Message, "YAML reader failed") {
+		t.Errorf("parseSyntax = %v, want one error at envs.yaml:1:1", err)
+	}
+	// The error search re-reads prefixes with the same reader.
+	if pos, _ := yamlErrorPos("envs.yaml", []byte("\r\r\r\r\r\r\r\r{},]&)"), "did not find expected node content", 1); pos.Line == 0 {
+		t.Errorf("yamlErrorPos = %v", pos)
 	}
 }
