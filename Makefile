@@ -3,7 +3,7 @@ GO      ?= go
 BIN     ?= bin/apkgen
 export GOTOOLCHAIN := local
 
-.PHONY: build test race bench pgo golden lint fmt
+.PHONY: build test race fuzz bench pgo golden lint fmt
 
 build:
 	$(GO) build -o $(BIN) ./cmd/apkgen
@@ -16,6 +16,16 @@ test:
 # (load's CUE workers, verify's kustomize workers, the cache) or drive them.
 race:
 	$(GO) test -race ./pkg/load/ ./pkg/verify/ ./pkg/apkgen/ ./pkg/write/ ./internal/...
+
+# Each fuzz test for FUZZTIME (their seed corpora run in `make test`; a
+# failing input is written under the package's testdata/fuzz). Go would
+# otherwise spend up to a minute minimising each new interesting input,
+# and FuzzParse finds one every few seconds: -fuzzminimizetime 1x.
+FUZZTIME ?= 2m
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1x ./pkg/load/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1x ./internal/buildcache/
+	$(GO) test -run '^$$' -fuzz '^FuzzWriteMatchesYAMLv3$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1x ./pkg/manifest/
 
 # Go benchmarks of the pipeline over generated files of 1, 10, 100 and 1000
 # environments, then the whole process (time and peak RSS) on the same files,
