@@ -333,6 +333,9 @@ func selectEnvs(f *load.File, envs []string) (map[string]bool, error) {
 	}
 	selected := map[string]bool{}
 	for _, e := range envs {
+		if e == "" {
+			return nil, &UsageError{Msg: fmt.Sprintf("--env is empty; give an environment's name (environments: %s)", strings.Join(names, ", "))}
+		}
 		if !known[e] {
 			return nil, &UsageError{Msg: fmt.Sprintf("--env %s: no such environment in %s;%s environments: %s",
 				e, f.Name, suggest.Hint(e, names), strings.Join(names, ", "))}
