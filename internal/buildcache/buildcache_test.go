@@ -268,3 +268,22 @@ func writeFile(t *testing.T, dir, name, text string) string {
 	}
 	return p
 }
+
+// A cache folder removed under a run is a failed store: Flush says nothing
+// and creates nothing, and the run's results still serve it.
+func TestFlushIntoRemovedFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	c := Open(dir)
+	key := NewKey("test", []byte("a"))
+	c.Put(key, []byte("A"))
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	c.Flush()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("Flush made the removed folder again: %v", err)
+	}
+	if data, ok := c.Get(key); !ok || string(data) != "A" {
+		t.Errorf("Get = %q, %v; want A", data, ok)
+	}
+}

@@ -211,8 +211,11 @@ func (s *set) store(file, lockFile string, used map[Key][]byte) *set {
 // replaced reports whether file is no longer the one read (stat nil: none).
 func replaced(file string, read os.FileInfo) bool {
 	now, err := os.Stat(file)
-	if err != nil || read == nil {
-		return err == nil || read != nil
+	switch {
+	case err != nil:
+		return read != nil // gone since
+	case read == nil:
+		return true // made since
 	}
 	return !os.SameFile(read, now) || !read.ModTime().Equal(now.ModTime()) || read.Size() != now.Size()
 }
