@@ -22,10 +22,10 @@ const maxExpandedNodes = 100_000
 // precheck finds, before CUE reads the file, what its YAML reader would hide
 // or choke on: an empty file, bytes that are not UTF-8, a carriage return
 // alone (a line break to YAML, which CUE's YAML reader panics on), tabs in
-// indentation, several documents, duplicate keys (never last-wins) and alias bombs. With
-// onTree (astDuplicates), the file can hold no anchor, merge key or second
-// document, and its duplicate keys are left to duplicateFields, on CUE's
-// syntax tree.
+// indentation, several documents, duplicate keys (never last-wins) and
+// alias bombs. With onTree (astDuplicates), the file can hold no anchor,
+// merge key or second document, and its duplicate keys are left to
+// duplicateFields, on CUE's syntax tree.
 func precheck(name string, data []byte, format string, onTree bool) diag.List {
 	var diags diag.List
 	if !utf8.Valid(data) {
@@ -92,17 +92,15 @@ func precheck(name string, data []byte, format string, onTree bool) diag.List {
 // bareCR is the offset of the first carriage return not followed by a line
 // feed, -1 if none.
 func bareCR(data []byte) int {
-	for i := bytes.IndexByte(data, '\r'); i >= 0; {
-		if i+1 == len(data) || data[i+1] != '\n' {
-			return i
+	for at := 0; ; at++ {
+		i := bytes.IndexByte(data[at:], '\r')
+		if i < 0 {
+			return -1
 		}
-		next := bytes.IndexByte(data[i+1:], '\r')
-		if next < 0 {
-			break
+		if at += i; at+1 == len(data) || data[at+1] != '\n' {
+			return at
 		}
-		i += 1 + next
 	}
-	return -1
 }
 
 // astDuplicates reports whether the file's duplicate keys are found on

@@ -73,3 +73,15 @@ func TestNeedsYAMLWalk(t *testing.T) {
 		}
 	}
 }
+
+// A carriage return is bare unless a line feed follows it (CRLF).
+func TestBareCR(t *testing.T) {
+	for in, want := range map[string]int{
+		"": -1, "a\nb": -1, "a\r\nb\r\n": -1,
+		"a\rb": 1, "a\r": 1, "a\r\n\r": 3, "\r\n\r\nx\ry\r": 5,
+	} {
+		if got := bareCR([]byte(in)); got != want {
+			t.Errorf("bareCR(%q) = %d, want %d", in, got, want)
+		}
+	}
+}
