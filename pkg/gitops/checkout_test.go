@@ -645,6 +645,7 @@ func TestCommitTakesGitsLocks(t *testing.T) {
 			}
 			head := s.git(repo, "rev-parse", "HEAD")
 			staged := s.git(repo, "diff", "--cached", "--name-only")
+			status := s.git(repo, "status", "--porcelain", "--untracked-files=all")
 			r := s.apkgen(repo, nil, "build", "-f", in, "--commit", botAuthor)
 			if r.code != 3 || !strings.Contains(r.stderr, "another git process seems to be running: "+p+" exists; remove it if not") {
 				t.Fatalf("build --commit beside %s: %s", lock, r)
@@ -660,6 +661,9 @@ func TestCommitTakesGitsLocks(t *testing.T) {
 			}
 			if got := s.git(repo, "diff", "--cached", "--name-only"); got != staged {
 				t.Errorf("the index changed: staged %q, was %q", got, staged)
+			}
+			if got := s.git(repo, "status", "--porcelain", "--untracked-files=all"); got != status {
+				t.Errorf("the tree was written beside %s:\n%s\nwas:\n%s", lock, got, status)
 			}
 		})
 	}

@@ -230,6 +230,25 @@ func TestUpdateRefRefusesMovedBranch(t *testing.T) {
 			t.Errorf("%s is left behind (%v)", lock, err)
 		}
 	}
+
+	// Another process checks out another branch at the same commit.
+	co.repo.Storer.SetReference(plumbing.NewHashReference(target, cur.Hash()))
+	other := plumbing.NewBranchReferenceName("other")
+	if err := co.repo.Storer.SetReference(plumbing.NewHashReference(other, cur.Hash())); err != nil {
+		t.Fatal(err)
+	}
+	if err := co.repo.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, other)); err != nil {
+		t.Fatal(err)
+	}
+	before = gitState(t, gitDir)
+	err = co.updateRef(target, cur, plumbing.NewHash("2222222222222222222222222222222222222222"),
+		Identity{Name: "Bot", Email: "bot@example.com"}, time.Now(), "commit: x")
+	if err == nil {
+		t.Errorf("updateRef after HEAD moved to other: nil")
+	}
+	if got := gitState(t, gitDir); !maps.Equal(got, before) {
+		t.Errorf("HEAD or main changed:\n%v\nwas:\n%v", got, before)
+	}
 }
 
 // TestCommitRefusesOtherEnvs: Commit itself refuses a --env build whose
@@ -274,11 +293,22 @@ func TestReflogsAsConfigured(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			// An existing reflog is appended to whatever the setting.
+			kept := filepath.Join(root, ".git", "logs", "HEAD")
+			if err := os.MkdirAll(filepath.Dir(kept), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(kept, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
 			if _, err := commitBuilt(t, root, map[string][]byte{"apps/dev/a.yaml": []byte("a\n")}); err != nil {
 				t.Fatal(err)
 			}
+			if b, err := os.ReadFile(kept); err != nil || strings.Count(string(b), "\n") != 1 {
+				t.Errorf("logs/HEAD: %q, %v; want one entry", b, err)
+			}
 			want := setting != "false" && setting != "off"
-			for _, log := range []string{"logs/HEAD", "logs/refs/heads/main"} {
+			for _, log := range []string{"logs/refs/heads/main"} {
 				_, err := os.Stat(filepath.Join(root, ".git", filepath.FromSlash(log)))
 				if got := err == nil; got != want {
 					t.Errorf("%s exists: %v, want %v (%v)", log, got, want, err)

@@ -346,6 +346,12 @@ func TestCheckoutPushToOtherBranch(t *testing.T) {
 	if !strings.Contains(r.stdout, `"branch": "review/x"`) || !strings.Contains(r.stdout, `"localBranch": "feat"`) {
 		t.Errorf("the JSON keys: %s", r.stdout)
 	}
+
+	// Nothing new to commit: the text report names the branch checked out.
+	r = s.apkgen(repo, nil, "build", "-f", in, "--commit", "--push", "--branch", "review/x", botID)
+	if r.code != 0 || !strings.Contains(r.stdout, "nothing to commit: feat of ") {
+		t.Errorf("--push --branch review/x on feat, nothing new: %s", r)
+	}
 }
 
 // The push goes where git would push: origin's pushurl when it has one,

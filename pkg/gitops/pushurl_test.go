@@ -1,6 +1,7 @@
 package gitops
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -52,6 +53,10 @@ func TestPushURL(t *testing.T) {
 			{"config", "url.ssh://git@push.invalid/.pushInsteadOf", "/srv/"},
 			{"config", "url.ssh://git@fetch.invalid/.insteadOf", "/srv/"},
 		}, "ssh://git@push.invalid/fetch.git", ""},
+		{"two urls, one rewritten by pushInsteadOf", [][]string{
+			{"remote", "set-url", "--add", "origin", "https://other.invalid/x.git"},
+			{"config", "url.ssh://git@push.invalid/.pushInsteadOf", "/srv/"},
+		}, "ssh://git@push.invalid/fetch.git", ""},
 		{"a pushInsteadOf that does not match", [][]string{
 			{"config", "url.ssh://git@push.invalid/.pushInsteadOf", "https://other.invalid/"},
 		}, "/srv/fetch.git", ""},
@@ -92,6 +97,10 @@ func TestPushURL(t *testing.T) {
 				t.Helper()
 				cmd := exec.Command("git", args...)
 				cmd.Dir = root
+				// Nothing of the caller's git environment (GIT_DIR in a hook,
+				// GIT_CONFIG_GLOBAL): the same configuration go-git reads.
+				cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home,
+					"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"), "GIT_CONFIG_NOSYSTEM=1"}
 				out, err := cmd.CombinedOutput()
 				if err != nil {
 					t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
