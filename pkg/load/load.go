@@ -316,7 +316,7 @@ func compileAndParse(ctx *cue.Context, name string, data []byte, fmtName string,
 		f, err := parseSyntax(name, data, fmtName)
 		parseDone <- parsed{f, err}
 	}
-	early := !bytes.Contains(data, []byte("&")) && bareCR(data) < 0
+	early := !bytes.Contains(data, []byte("&"))
 	if early {
 		go parse()
 	}

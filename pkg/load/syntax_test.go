@@ -113,7 +113,7 @@ func TestYAMLReaderPanicIsAnError(t *testing.T) {
 	_, err := parseSyntax("envs.yaml", data, "yaml")
 	var l diag.List
 	if !errors.As(err, &l) || len(l) != 1 || l[0].Pos != (diag.Pos{File: "envs.yaml", Line: 1, Col: 1}) ||
-		!strings.Contains(l[0].Message, "YAML reader failed") {
+		!strings.HasPrefix(l[0].Message, "invalid YAML: CUE's YAML reader failed on this file (") {
 		t.Errorf("parseSyntax = %v, want one error at envs.yaml:1:1", err)
 	}
 	// The error search re-reads prefixes with the same reader.
